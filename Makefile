@@ -1,0 +1,31 @@
+# Two entry points: `make chat` and `make test`. Both set up .venv when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: chat test setup index bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first, pinned: the CPU wheel lies on local disk.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+index: setup
+	@$(BIN)/assistant index status >/dev/null 2>&1 || $(BIN)/assistant index build
+
+chat: index
+	$(BIN)/assistant chat
+
+test: setup
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf index .pytest_cache

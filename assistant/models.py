@@ -1,0 +1,191 @@
+"""Plain data that flows between the stages: parse -> chunk -> index -> retrieve -> answer.
+
+Every offset (``start``/``end``) is a character offset into ``Report.text``, the
+decoded text of the source document, so a citation can always be traced back to
+the exact characters it quotes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A value a report states (a score, a rating, a date), with the sentence stating it."""
+
+    name: str  # "score", "rating", "previous_rating", "date", "service_type", "population", "rating:safe", ...
+    value: str
+    start: int  # offsets of the stating sentence in Report.text
+    end: int
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled part of a report. ``path`` is the heading path, outermost first."""
+
+    path: tuple[str, ...]
+    start: int  # offsets of the section body in Report.text
+    end: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """One provider's (or one organisation's) report, parsed.
+
+    A source document usually holds one report; the NHS case-study document
+    holds one per case study, each counted as its own organisation.
+    """
+
+    report_id: str  # unique in the corpus: the file stem, plus "#n" for the n-th report of a document
+    source: str  # file name relative to the corpus folder
+    title: str
+    provider: str
+    layout: str  # "assessment" | "inspection" | "case-study" | "unknown"
+    text: str
+    sections: tuple[Section, ...]
+    aliases: tuple[str, ...] = ()  # other names the provider goes by ("WYAAT")
+    service_type: str | None = None
+    date: str | None = None  # ISO yyyy-mm-dd of the assessment or inspection
+    date_text: str | None = None  # the date as the report writes it
+    key_question: str | None = None  # "Well-led" for a single-key-question assessment
+    score: int | None = None  # out of 100
+    rating: str | None = None  # current rating ("Good", "Requires improvement", ...)
+    previous_rating: str | None = None
+    ratings: tuple[tuple[str, str], ...] = ()  # ("overall", "Good"), ("safe", "Good"), ...
+    facts: tuple[Fact, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def fact(self, name: str) -> Fact | None:
+        """The first fact called ``name``, or None."""
+        return next((f for f in self.facts if f.name == name), None)
+
+    def section_text(self, section: Section) -> str:
+        return self.text[section.start : section.end]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of one section, small enough for the embedding model's window."""
+
+    chunk_id: int
+    report_id: str
+    provider: str
+    source: str
+    section: tuple[str, ...]
+    start: int  # offsets in Report.text; text == report.text[start:end]
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrow retrieval to part of the corpus. Empty fields filter nothing."""
+
+    providers: tuple[str, ...] = ()
+    service_types: tuple[str, ...] = ()
+    ratings: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    since: str | None = None  # ISO date, inclusive
+    until: str | None = None
+    all_reports: bool = False  # False: only each provider's latest report
+
+    def is_empty(self) -> bool:
+        return self == Filters()
+
+    def describe(self) -> str:
+        parts = []
+        for label, values in (
+            ("provider", self.providers),
+            ("service", self.service_types),
+            ("rating", self.ratings),
+            ("section", self.sections),
+        ):
+            if values:
+                parts.append(f"{label}={'|'.join(values)}")
+        if self.since:
+            parts.append(f"since={self.since}")
+        if self.until:
+            parts.append(f"until={self.until}")
+        if self.all_reports:
+            parts.append("reports=all")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its fused score and its rank in each method."""
+
+    chunk: Chunk
+    score: float
+    ranks: dict[str, int] = field(default_factory=dict)  # method -> 1-based rank
+    scores: dict[str, float] = field(default_factory=dict)  # method -> raw score
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One cited sentence: who said it, where, and the exact characters."""
+
+    n: int
+    provider: str
+    report: str  # report_id
+    section: str  # heading path joined with " > "
+    text: str  # the exact sentence, == report.text[start:end]
+    start: int
+    end: int
+    score: float
+    date: str | None = None
+    source: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "n": self.n,
+            "provider": self.provider,
+            "report": self.report,
+            "section": self.section,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "score": round(float(self.score), 4),
+        }
+
+
+@dataclass(frozen=True)
+class ProviderFinding:
+    """A set question's verdict for one provider."""
+
+    name: str
+    finding: str  # "lacking" | "meets" | "partly" | "no evidence"
+    citations: tuple[int, ...] = ()  # the n of each citation supporting the finding
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "finding": self.finding, "citations": list(self.citations)}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the assistant says, and everything it rests on."""
+
+    question: str
+    text: str  # Markdown with [n] markers
+    no_answer: bool
+    citations: tuple[Citation, ...] = ()
+    providers: tuple[ProviderFinding, ...] = ()
+    kind: str = "passage"  # "passage" | "set" | "value" | "none"
+    resolved_query: str = ""  # what was searched, after follow-up resolution
+    focus: tuple[str, ...] = ()  # the providers the answer is about; a follow-up inherits them
+
+    def to_json(self) -> dict:
+        """The stable ``ask --json`` contract."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "no_answer": self.no_answer,
+            "citations": [c.to_json() for c in self.citations],
+            "providers": [p.to_json() for p in self.providers],
+        }
+
+
+def to_dict(obj) -> dict:
+    """A dataclass as plain JSON-able data."""
+    return asdict(obj)

@@ -1,0 +1,148 @@
+"""Hybrid retrieval: BM25 and dense candidates, fused by chunk id.
+
+Fusion is by chunk id, never by text: CQC boilerplate ("Find out what we look at
+when we assess this area") repeats word for word across providers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .catalog import Catalog, section_matches
+from .config import RetrievalSettings
+from .index import IndexData
+from .models import Filters, Hit
+from .tokens import tokenize
+
+MODES = ("hybrid", "bm25", "dense")
+FUSIONS = ("rrf", "convex")
+
+
+def fuse_rrf(ranked: Mapping[str, Sequence[int]], weights: Mapping[str, float], k: int = 60) -> list[tuple[int, float]]:
+    """Weighted reciprocal rank fusion (Cormack et al., 2009): sum of w_m / (k + rank_m).
+
+    ``ranked`` maps a method to chunk ids, best first. Ties keep first-seen order.
+    """
+    scores: dict[int, float] = {}
+    for method, ids in ranked.items():
+        w = weights.get(method, 1.0)
+        for rank, cid in enumerate(ids, start=1):
+            scores[cid] = scores.get(cid, 0.0) + w / (k + rank)
+    return sorted(scores.items(), key=lambda kv: -kv[1])
+
+
+def fuse_convex(scored: Mapping[str, Sequence[tuple[int, float]]], weights: Mapping[str, float]) -> list[tuple[int, float]]:
+    """Convex combination of min-max normalised scores; a missing candidate scores 0 for that method."""
+    total = sum(weights.get(m, 1.0) for m in scored) or 1.0
+    scores: dict[int, float] = {}
+    for method, pairs in scored.items():
+        if not pairs:
+            continue
+        vals = np.asarray([s for _, s in pairs], dtype=np.float64)
+        lo, hi = vals.min(), vals.max()
+        norm = (vals - lo) / (hi - lo) if hi > lo else np.ones_like(vals)
+        w = weights.get(method, 1.0) / total
+        for (cid, _), v in zip(pairs, norm):
+            scores[cid] = scores.get(cid, 0.0) + w * float(v)
+    return sorted(scores.items(), key=lambda kv: -kv[1])
+
+
+@dataclass
+class Retriever:
+    """Searches one loaded index with one embedder."""
+
+    data: IndexData
+    embedder: object  # embed.Embedder, or anything with encode_query()
+    settings: RetrievalSettings = RetrievalSettings()
+
+    def __post_init__(self):
+        self.catalog = Catalog(self.data.reports)
+        self._report_rows: dict[str, np.ndarray] = {}
+        rows_by_report: dict[str, list[int]] = {}
+        for row, c in enumerate(self.data.chunks):
+            rows_by_report.setdefault(c.report_id, []).append(row)
+        self._report_rows = {k: np.asarray(v, dtype=np.int64) for k, v in rows_by_report.items()}
+
+    # -- filtering ---------------------------------------------------------------------------
+
+    def allowed_rows(self, filters: Filters) -> np.ndarray:
+        """A boolean mask over chunk rows for ``filters``."""
+        mask = np.zeros(len(self.data.chunks), dtype=bool)
+        for report in self.catalog.select(filters):
+            rows = self._report_rows.get(report.report_id)
+            if rows is not None:
+                mask[rows] = True
+        if filters.sections:
+            for row in np.flatnonzero(mask):
+                if not section_matches(self.data.chunks[row].section, filters.sections):
+                    mask[row] = False
+        return mask
+
+    # -- the two methods -----------------------------------------------------------------
+
+    def bm25(self, query: str, mask: np.ndarray, depth: int) -> list[tuple[int, float]]:
+        rows, scores = self.data.bm25.top(tokenize(query), depth, mask)
+        return [(self.data.chunks[r].chunk_id, float(s)) for r, s in zip(rows, scores)]
+
+    def dense(self, query: str, mask: np.ndarray, depth: int, vector: np.ndarray | None = None) -> list[tuple[int, float]]:
+        import faiss
+
+        if not mask.any():
+            return []
+        q = (self.embedder.encode_query(query) if vector is None else vector).reshape(1, -1).astype(np.float32)
+        params = None
+        if not mask.all():
+            ids = np.asarray([self.data.chunks[r].chunk_id for r in np.flatnonzero(mask)], dtype=np.int64)
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
+        k = min(depth, int(mask.sum()))
+        scores, ids = self.data.faiss.search(q, k, params=params)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    # -- fused ---------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        filters: Filters = Filters(),
+        mode: str | None = None,
+        k: int | None = None,
+        depth: int | None = None,
+    ) -> list[Hit]:
+        """The best ``k`` chunks for ``query`` within ``filters``, fused across methods."""
+        s = self.settings
+        mode = mode or s.mode
+        if mode not in MODES:
+            raise ValueError(f"unknown mode '{mode}' (choose from {', '.join(MODES)})")
+        k = k or s.k
+        depth = max(depth or s.depth, k)
+        mask = self.allowed_rows(filters)
+        lists: dict[str, list[tuple[int, float]]] = {}
+        if mode in ("hybrid", "bm25"):
+            lists["bm25"] = self.bm25(query, mask, depth)
+        if mode in ("hybrid", "dense"):
+            lists["dense"] = self.dense(query, mask, depth)
+        if mode == "hybrid":
+            if s.fusion == "convex":
+                fused = fuse_convex(lists, s.weights)
+            else:
+                fused = fuse_rrf({m: [cid for cid, _ in v] for m, v in lists.items()}, s.weights, s.rrf_k)
+        else:
+            fused = lists[mode]
+        ranks = {m: {cid: r for r, (cid, _) in enumerate(v, start=1)} for m, v in lists.items()}
+        raw = {m: dict(v) for m, v in lists.items()}
+        return [
+            Hit(
+                chunk=self.data.chunk(cid),
+                score=score,
+                ranks={m: ranks[m][cid] for m in lists if cid in ranks[m]},
+                scores={m: raw[m][cid] for m in lists if cid in raw[m]},
+            )
+            for cid, score in fused[:k]
+        ]
+
+    def rows_of_reports(self, report_ids: Iterable[str]) -> np.ndarray:
+        parts = [self._report_rows[r] for r in report_ids if r in self._report_rows]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)

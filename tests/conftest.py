@@ -1,0 +1,68 @@
+"""Shared fixtures: the real seed corpus, the real bundled model, one index per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_data_dir(tmp_path_factory):
+    """Never write to the user's real data folder."""
+    os.environ["ASSISTANT_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from assistant.embed import Embedder
+
+    return Embedder().load()
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory) -> Path:
+    """A copy of the seed corpus, so tests never touch the repository's files."""
+    target = tmp_path_factory.mktemp("corpus")
+    for f in SEED_CORPUS.iterdir():
+        shutil.copy(f, target / f.name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory, corpus_dir, embedder) -> Path:
+    """The seed corpus, indexed once for the whole session. Treat it as read-only."""
+    from assistant.index import build_index
+
+    target = tmp_path_factory.mktemp("index")
+    build_index(corpus_dir, target, embedder)
+    return target
+
+
+@pytest.fixture(scope="session")
+def data(index_dir, embedder):
+    from assistant.index import load_index
+
+    return load_index(index_dir, embedder.name)
+
+
+@pytest.fixture(scope="session")
+def retriever(data, embedder):
+    from assistant.retrieve import Retriever
+
+    return Retriever(data, embedder)
+
+
+@pytest.fixture(scope="session")
+def assistant(retriever):
+    from assistant.answer import Assistant
+
+    return Assistant(retriever)
