@@ -43,6 +43,8 @@ _VALUE_LABEL = {
     "established": "established",
     "service_type": "service type",
 }
+_COUNT_QUESTION = re.compile(r"\bhow (?:many|much)\b|\bnumber of\b", re.I)
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
 _RATING_WORDS = ("outstanding", "good", "requires improvement", "inadequate")
 
 
@@ -125,7 +127,12 @@ class Assistant:
         providers = named or (() if intent.kind == "set" else tuple(inherited_providers))
         if providers and not filters.providers:
             filters = replace(filters, providers=providers)
-        if intent.kind == "set" and not intent.value:
+        from . import compare  # imported here: compare builds on this module
+
+        change = compare.change_answer(self, question, filters)
+        if change is not None:
+            answer = change
+        elif intent.kind == "set" and not intent.value:
             answer = self._set(question, intent, filters)
         elif intent.value and (filters.providers or intent.kind == "set"):
             answer = self._value(question, intent, filters)
@@ -149,7 +156,11 @@ class Assistant:
             kq_fact = None
         wanted_rating = next((w for w in _RATING_WORDS if w in question.lower()), None) if intent.kind == "set" else None
         for report in sorted(reports, key=lambda r: r.provider):
-            fact = (report.fact(kq_fact) if kq_fact else None) or report.fact(fact_name)
+            fact = report.fact(kq_fact) if kq_fact else None
+            # The report-wide value answers a key-question question only when the report is about
+            # that key question: Iridium's Well-led rating is not its "safe rating".
+            if fact is None and (kq_fact is None or (report.key_question or "").lower() == intent.key_question):
+                fact = report.fact(fact_name)
             if fact is None:
                 missing.append(report)
                 continue
@@ -194,6 +205,11 @@ class Assistant:
         if not topic.groups:
             return Answer(question, "I could not tell what the question asks about each provider.", True, kind="set")
         reports = sorted(self.catalog.select(filters), key=lambda r: r.provider)
+        if not self.retriever.settings.scan_all_providers:
+            # Only the providers among the top-k passages (the usual RAG shortcut), kept so the
+            # evaluation can measure what scanning every provider buys.
+            top = {h.chunk.provider for h in self.retriever.search(question, filters)}
+            reports = [r for r in reports if r.provider in top]
         scores = self.data.bm25.scores(topic.query_terms())
         cites = _Citations(self.data.reports)
         verdicts: list[tuple[Report, str, list[findings.Evidence]]] = []
@@ -253,22 +269,20 @@ class Assistant:
         if not hits:
             return Answer(question, self._nothing(filters), True, kind="none")
         terms = self._question_terms(question, filters)
+        wants_number = bool(_COUNT_QUESTION.search(question))
         scored = []
         for rank, hit in enumerate(hits, start=1):
             report = self.data.reports[hit.chunk.report_id]
             header = set(stem_all(words(" ".join(hit.chunk.section))))
             for s, e in sentence_spans(report.text, hit.chunk.start, hit.chunk.end):
-                cov = self._coverage(terms, set(tokenize(report.text[s:e])) | header)
-                scored.append((cov + 0.15 / rank, cov, rank, hit, report, s, e))
+                sentence = report.text[s:e]
+                cov = self._coverage(terms, set(tokenize(sentence)) | header)
+                bonus = 0.15 / rank + (0.1 if wants_number and _NUMBER.search(sentence) else 0.0)
+                scored.append((cov + bonus, cov, rank, hit, report, s, e))
         scored.sort(key=lambda x: -x[0])
-        best_cov = max((x[1] for x in scored), default=0.0)
-        dense = max((h.scores.get("dense", 0.0) for h in hits), default=0.0)
-        has_dense = any("dense" in h.scores for h in hits)
-        supported = (best_cov >= MIN_COVERAGE and (not has_dense or dense >= MIN_DENSE_WITH_COVERAGE)) or (
-            has_dense and dense >= MIN_DENSE_ALONE
-        )
-        if not supported:
+        if not scored or not self._supported(scored[0][1], scored[0][3]):
             return Answer(question, "No passage in the reports answers this question.", True, kind="none")
+        best_cov = scored[0][1]
         cites = _Citations(self.data.reports)
         chosen = []
         for total, cov, rank, hit, report, s, e in scored:
@@ -284,6 +298,14 @@ class Assistant:
             n = cites.cite(report, s, e, hit.score, hit.chunk.section)
             lines.append(f"- **{_report_label(report)}**, {hit.chunk.section[-1]}: “{_quote(report.text[s:e])}” [{n}]")
         return Answer(question, "\n".join(lines), False, tuple(cites.items), kind="passage")
+
+    @staticmethod
+    def _supported(coverage: float, hit: Hit) -> bool:
+        """Whether the best sentence (and its chunk) really answer the question."""
+        if "dense" not in hit.scores:  # BM25-only mode: lexical coverage is all there is
+            return coverage >= MIN_COVERAGE
+        dense = hit.scores["dense"]
+        return (coverage >= MIN_COVERAGE and dense >= MIN_DENSE_WITH_COVERAGE) or dense >= MIN_DENSE_ALONE
 
     def _question_terms(self, question: str, filters: Filters) -> dict[str, float]:
         """Question stems weighted by idf, without the words naming the providers in scope."""

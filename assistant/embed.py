@@ -1,4 +1,10 @@
-"""Sentence embeddings. torch and sentence-transformers load lazily, on first use."""
+"""Sentence embeddings. torch and sentence-transformers load lazily, on first use.
+
+Two backends compute the same vectors: ``torch`` (sentence-transformers, fp32) and
+``onnx`` (the same model exported locally and quantised to int8, see ``embed_onnx``;
+several times faster on a CPU). Choose with ``backend=`` or ``$ASSISTANT_BACKEND``;
+by default a GPU, when present, runs the torch backend on it.
+"""
 
 from __future__ import annotations
 
@@ -44,14 +50,59 @@ def default_device() -> str:
     return "cpu"
 
 
-class Embedder:
-    """Wraps a sentence-transformers model; vectors come back L2-normalised float32."""
+@lru_cache(maxsize=2)
+def _load_model(model_dir: str, device: str):
+    """Load a model once per process: reloading the index (/reindex, tests) must not reload the model."""
+    from sentence_transformers import SentenceTransformer
 
-    def __init__(self, model_dir: str | None = None, device: str | None = None, batch_size: int = 32):
+    try:
+        return SentenceTransformer(model_dir, device=device, local_files_only=True)
+    except Exception as exc:  # a broken model folder surfaces as many exception types
+        raise ModelMissing(f"cannot load embedding model at {model_dir}: {str(exc)[:200]}") from exc
+
+
+BACKENDS = ("torch", "onnx")
+# The backend when neither the caller nor $ASSISTANT_BACKEND picks one and no GPU is present.
+CPU_DEFAULT_BACKEND = "torch"
+
+
+def choose_backend(value: str | None = None) -> str:
+    """The backend: ``value``, else $ASSISTANT_BACKEND, else torch on a GPU, else CPU_DEFAULT_BACKEND."""
+    chosen = (value or os.environ.get("ASSISTANT_BACKEND") or "").strip().lower()
+    if not chosen:
+        if CPU_DEFAULT_BACKEND == "torch" or default_device() != "cpu":
+            return "torch"
+        from . import embed_onnx
+
+        return CPU_DEFAULT_BACKEND if embed_onnx.available() else "torch"
+    if chosen not in BACKENDS:
+        raise ValueError(f"unknown embedding backend '{chosen}' (choose from {', '.join(BACKENDS)})")
+    return chosen
+
+
+@lru_cache(maxsize=2)
+def _load_onnx(model_dir: str, device: str):
+    """Export (once, cached on disk) and open the int8 ONNX model; once per process."""
+    from .embed_onnx import OnnxModel, OnnxUnavailable
+
+    try:
+        return OnnxModel(model_dir, device)
+    except OnnxUnavailable as exc:
+        raise ModelMissing(str(exc)) from exc
+    except Exception as exc:  # a failed export surfaces as many exception types
+        raise ModelMissing(f"cannot export embedding model at {model_dir} to ONNX: {str(exc)[:200]}") from exc
+
+
+class Embedder:
+    """Wraps the embedding model; vectors come back L2-normalised float32."""
+
+    def __init__(self, model_dir: str | None = None, device: str | None = None, batch_size: int = 32,
+                 backend: str | None = None):
         self.model_dir = config.model_path(model_dir)
         self.name = config.model_name(self.model_dir)
         self.device = device
         self.batch_size = batch_size
+        self.backend = choose_backend(backend)
         self._model = None
 
     def load(self) -> "Embedder":
@@ -63,40 +114,48 @@ class Embedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for the network
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # "Loading weights" bars would garble the TUI and JSON output
         hf_logging.set_verbosity_error()
 
         device = self.device or default_device()
-        try:
-            self._model = SentenceTransformer(self.model_dir, device=device, local_files_only=True)
-        except Exception as exc:  # a broken model folder surfaces as many exception types
-            raise ModelMissing(f"cannot load embedding model at {self.model_dir}: {exc}") from exc
+        if self.backend == "onnx":
+            self._model = _load_onnx(self.model_dir, device)
+        else:
+            self._model = _load_model(self.model_dir, device)
         self.device = device
         return self
 
     @property
     def dimension(self) -> int:
         self.load()
+        if self.backend == "onnx":
+            return self._model.dimension
         getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         return int(getter())
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Embed ``texts``; ``progress`` is called with the number done after each batch."""
         self.load()
-        out = []
+        if not len(texts):
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        # Longest first, so each batch pads to similar lengths (as sentence-transformers does
+        # within one call); rows go back to the caller's order at the end.
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for i in range(0, len(texts), self.batch_size):
-            batch = list(texts[i : i + self.batch_size])
-            out.append(
-                self._model.encode(batch, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True)
-            )
+            rows = order[i : i + self.batch_size]
+            batch = [texts[r] for r in rows]
+            if self.backend == "onnx":
+                out[rows] = self._model.encode(batch)
+            else:
+                out[rows] = self._model.encode(batch, batch_size=self.batch_size, normalize_embeddings=True,
+                                               convert_to_numpy=True)
             if progress:
                 progress(len(batch))
-        if not out:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        return np.ascontiguousarray(np.vstack(out), dtype=np.float32)
+        return out
 
     def encode_query(self, text: str) -> np.ndarray:
+        """One query's vector."""
         return self.encode([text])[0]

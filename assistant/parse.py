@@ -89,11 +89,12 @@ def _rating_from(text: str) -> str | None:
 
 
 def _iso_date(date_text: str) -> str | None:
+    """ISO date of the last day of "20 and 21 November 2023" (month in full or short)."""
     m = _LAST_DAY.search(date_text)
     for fmt in ("%d %B %Y", "%d %b %Y"):
         try:
-            return datetime.strptime(" ".join(m.groups()), fmt).date().isoformat() if m else None
-        except ValueError:
+            return datetime.strptime(" ".join(m.groups()), fmt).date().isoformat()
+        except (ValueError, AttributeError):
             continue
     return None
 

@@ -17,7 +17,7 @@ STOP_WORDS = frozenset(
     just me more most my myself no nor not of off on once only or other our ours ourselves out over
     own same she should so some such than that the their theirs them themselves then there these
     they this those through to too under until up very was we were what when where which while who
-    whom why will with would you your yours yourself yourselves us also""".split()
+    whom why will with would you your yours yourself yourselves us also many much s t""".split()
 )
 # "up" matters inside "speak up"; keep it so "freedom to speak up" stays distinctive.
 STOP_WORDS = STOP_WORDS - {"up"}
