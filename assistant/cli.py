@@ -165,23 +165,50 @@ def ask(question, corpus, index, model, providers, services, ratings, sections, 
 
 @main.command()
 @common
+@filter_options
+@click.option("--mode", type=click.Choice(["hybrid", "bm25", "dense"]), default=None, help="Retrieval method.")
+@click.option("--k", type=click.IntRange(1, 100), default=None, help="Passages to draw on (default 5).")
+@click.option("--script", "script_file", type=click.File("r", encoding="utf-8"), default=None,
+              help="Answer one user turn per line of FILE ('-' for stdin) instead of opening the window.")
+@click.option("--json", "as_json", is_flag=True, help="With --script: one `ask --json` answer per line.")
 @friendly
-def chat(corpus, index, model):
-    """Open the chat."""
+def chat(corpus, index, model, providers, services, ratings, sections, since, until, all_reports, mode, k,
+         script_file, as_json):
+    """Open the chat window (or, with --script, run a conversation from a file)."""
+    filters = make_filters(providers, services, ratings, sections, since, until, all_reports)
+    if script_file is None:
+        if as_json:
+            raise click.UsageError("--json needs --script FILE")
+        from .tui.app import ChatApp
+
+        ChatApp(corpus_dir=corpus, index_dir=index, model_dir=model, filters=filters, mode=mode, k=k).run()
+        return
+    from .conversation import Conversation
     from .engine import load_assistant
     from .render import answer_to_text
+    from .script import Note, answer_json, run
 
-    assistant = load_assistant(config.index_dir(index), model)
-    click.echo("Ask a question about the reports (empty line or Ctrl-D to leave).")
-    while True:
-        try:
-            question = input("> ").strip()
-        except EOFError:
-            break
-        if not question:
-            break
-        click.echo(answer_to_text(assistant.ask(question)) + "\n")
+    conversation = Conversation(load_assistant(config.index_dir(index), model), filters, mode, k)
+    for item in run(script_file, conversation):
+        if isinstance(item, Note):
+            click.echo(f"line {item.line}: {item.text}", err=True)
+        elif as_json:
+            click.echo(json.dumps(answer_json(item), ensure_ascii=False))
+        else:
+            click.echo(f"> {item.question}\n{answer_to_text(item)}\n")
 
+
+from .evaluate.cli import eval_group  # noqa: E402  (registers `assistant eval`; imports cli's helpers)
+
+main.add_command(eval_group)
+
+from .cli_index import index_add, index_update  # noqa: E402  (needs common/friendly above)
+
+index.add_command(index_update)
+index.add_command(index_add)
+
+from .bench.cli import bench  # noqa: E402
+main.add_command(bench)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

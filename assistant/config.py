@@ -77,6 +77,6 @@ class RetrievalSettings:
     depth: int = 50  # candidates from each method before fusion
     fusion: str = "rrf"  # rrf | convex
     rrf_k: int = 60
-    weights: dict[str, float] = field(default_factory=lambda: {"bm25": 1.0, "dense": 1.0})
+    weights: dict[str, float] = field(default_factory=lambda: {"bm25": 2.0, "dense": 1.0})  # eval/RESULTS.md
     k: int = 5  # passages an answer draws on
     scan_all_providers: bool = True  # set questions look at every provider, not only the top-k

@@ -1,7 +1,8 @@
 """The hybrid index: chunks, their vectors in FAISS and their terms for BM25, with a manifest.
 
 ``build_index`` goes corpus -> reports -> chunks -> vectors and publishes a new
-version (see ``store``); ``load_index`` reads the live version back and refuses
+version (see ``store``; the work is shared with ``update``, of which a build is the
+case with nothing to reuse); ``load_index`` reads the live version back and refuses
 one built with another model or format.
 """
 
@@ -14,18 +15,18 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
-
 from . import store
 from .bm25 import BM25, TermCounts
-from .chunk import chunk_reports, chunk_text
+from .chunk import chunk_text
 from .config import ChunkSettings
 from .models import Chunk, Fact, Report, Section
 from .store import IndexCorrupt, IndexMismatch, IndexMissing
 
 FORMAT_VERSION = 1
-# Above this many chunks the exact flat index gives way to IVF (see ``make_faiss``).
-APPROXIMATE_ABOVE = 200_000
+# Above this many chunks the exact flat index gives way to IVF (see ``make_faiss`` and ``ann``):
+# a flat scan with the default latest-reports filter takes ~25 ms a query at 100k chunks on
+# 2 cores, half the 50 ms retrieval budget; IVF takes a few ms (bench/RESULTS.md).
+APPROXIMATE_ABOVE = 50_000
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -84,12 +85,19 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     )
 
 
+def parse_source(path: Path, corpus_dir: Path) -> tuple[list[Report], list[str]]:
+    """Parse one corpus file into (reports, reader notes). Raises readers.UnreadableDocument."""
+    from .parse import parse_file
+
+    reports = parse_file(path, corpus_dir)
+    return reports, sorted({w for r in reports for w in r.warnings})
+
+
 def scan_corpus(corpus_dir: Path, only: set[str] | None = None) -> CorpusScan:
     """Parse the corpus. Unreadable files are skipped with a reason; they never stop the scan.
 
     With ``only``, parse just those sources (the rest are hashed but not parsed).
     """
-    from .parse import parse_file
     from .readers import UnreadableDocument
 
     scan = CorpusScan({}, {}, {}, {})
@@ -99,21 +107,30 @@ def scan_corpus(corpus_dir: Path, only: set[str] | None = None) -> CorpusScan:
         if only is not None and source not in only:
             continue
         try:
-            reports = parse_file(path, corpus_dir)
+            scan.reports[source], notes = parse_source(path, corpus_dir)
         except UnreadableDocument as exc:
             scan.skipped[source] = str(exc)
             continue
-        scan.reports[source] = reports
-        notes = sorted({w for r in reports for w in r.warnings})
         if notes:
             scan.notes[source] = notes
     return scan
 
 
-def make_faiss(dimension: int, n_vectors: int):
-    """An id-mapped inner-product index: exact below APPROXIMATE_ABOVE vectors."""
+def make_faiss(dimension: int, n_vectors: int, threshold: int | None = None):
+    """An id-mapped inner-product index: exact (flat) up to ``threshold`` (APPROXIMATE_ABOVE) vectors,
+    IVF above it.
+
+    The IVF (a plain ``IndexIVFFlat`` holding the ids itself, see ``ann``) comes back untrained:
+    call ``train(vectors)`` before ``add_with_ids``, then ``ann.tune_nprobe(index, vectors, ids)``
+    to set nprobe for recall@10 >= 0.95 against flat. Both kinds support ``add_with_ids``,
+    ``reconstruct``/``reconstruct_batch`` by id, and removal by id through ``ann.remove_ids``.
+    """
     import faiss
 
+    if n_vectors > (APPROXIMATE_ABOVE if threshold is None else threshold):
+        from .ann import make_ivf
+
+        return make_ivf(dimension, n_vectors)
     return faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
 
 
@@ -121,6 +138,18 @@ def tokens_for(chunks: list[Chunk]) -> list[list[str]]:
     from .tokens import tokenize
 
     return [tokenize(chunk_text(c)) for c in chunks]
+
+
+def faiss_kind(faiss_index) -> str:
+    """What the manifest records about the FAISS index: "flat", "ivf" or the class name."""
+    import faiss
+
+    inner = faiss.downcast_index(faiss_index.index) if hasattr(faiss_index, "index") else faiss_index
+    if isinstance(inner, faiss.IndexFlat):
+        return "flat"
+    if isinstance(inner, faiss.IndexIVF):
+        return "ivf"
+    return type(inner).__name__
 
 
 def write_version(
@@ -144,6 +173,7 @@ def write_version(
     faiss.write_index(faiss_index, str(work / "vectors.faiss"))
     # The manifest goes last: a version folder without one is never complete.
     (work / "manifest.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    store.crash_point("after-write")
     return store.publish(index_dir, work)
 
 
@@ -177,36 +207,15 @@ def build_index(
     settings: ChunkSettings = ChunkSettings(),
     progress: Progress | None = None,
 ) -> tuple[Path, CorpusScan]:
-    """Build a fresh index of the whole corpus and publish it. Returns (version folder, scan)."""
-    from .embed import token_counter
+    """Build a fresh index of the whole corpus and publish it. Returns (version folder, scan).
 
-    progress = progress or (lambda stage, done, total: None)
-    with store.writer_lock(index_dir):
-        store.clean(index_dir)
-        scan = scan_corpus(corpus_dir)
-        reports = {r.report_id: r for rs in scan.reports.values() for r in rs}
-        chunks = chunk_reports(reports.values(), token_counter(embedder.model_dir), settings)
-        counts = TermCounts.from_tokens(tokens_for(chunks))
-        done = 0
+    A build is an update from an empty index (see ``update``): the same code embeds,
+    counts terms and publishes, it just reuses nothing from the live version.
+    """
+    from .update import refresh
 
-        def step(n: int) -> None:
-            nonlocal done
-            done += n
-            progress("embed", done, len(chunks))
-
-        progress("embed", 0, len(chunks))
-        vectors = embedder.encode([chunk_text(c) for c in chunks], progress=step)
-        index = make_faiss(embedder.dimension, len(chunks))
-        if len(chunks):
-            index.add_with_ids(vectors, np.asarray([c.chunk_id for c in chunks], dtype=np.int64))
-        manifest = new_manifest(embedder.name, embedder.dimension, settings, "flat")
-        manifest["next_chunk_id"] = len(chunks)
-        for source, rs in scan.reports.items():
-            manifest["files"][source] = file_entry(scan.hashes[source], rs, chunks, scan.notes.get(source, []))
-        manifest["skipped"] = scan.skipped
-        version = write_version(index_dir, manifest, reports, chunks, counts, index)
-        store.clean(index_dir)
-        return version, scan
+    summary, scan = refresh(corpus_dir, index_dir, embedder, progress, settings=settings, rebuild=True)
+    return index_dir / summary.version, scan
 
 
 def _report_from_json(row: dict) -> Report:

@@ -65,11 +65,26 @@ class Retriever:
         for row, c in enumerate(self.data.chunks):
             rows_by_report.setdefault(c.report_id, []).append(row)
         self._report_rows = {k: np.asarray(v, dtype=np.int64) for k, v in rows_by_report.items()}
+        self._chunk_ids = np.fromiter((c.chunk_id for c in self.data.chunks), dtype=np.int64,
+                                      count=len(self.data.chunks))
+        # The index never changes under a Retriever, so a filter's mask (and FAISS selector) is
+        # computed once: at 100k chunks building them took ~55 ms a query (bench/RESULTS.md).
+        self._masks: dict[Filters, np.ndarray] = {}
+        self._selectors: dict[bytes, object] = {}
 
     # -- filtering ---------------------------------------------------------------------------
 
     def allowed_rows(self, filters: Filters) -> np.ndarray:
-        """A boolean mask over chunk rows for ``filters``."""
+        """A boolean mask over chunk rows for ``filters`` (read-only: it is shared between queries)."""
+        cached = self._masks.get(filters)
+        if cached is None:
+            if len(self._masks) >= 64:
+                self._masks.clear()
+            cached = self._masks[filters] = self._mask(filters)
+            cached.flags.writeable = False
+        return cached
+
+    def _mask(self, filters: Filters) -> np.ndarray:
         mask = np.zeros(len(self.data.chunks), dtype=bool)
         for report in self.catalog.select(filters):
             rows = self._report_rows.get(report.report_id)
@@ -90,16 +105,39 @@ class Retriever:
     def dense(self, query: str, mask: np.ndarray, depth: int, vector: np.ndarray | None = None) -> list[tuple[int, float]]:
         import faiss
 
+        from .ann import search_params
+
         if not mask.any():
             return []
         q = (self.embedder.encode_query(query) if vector is None else vector).reshape(1, -1).astype(np.float32)
         params = None
         if not mask.all():
-            ids = np.asarray([self.data.chunks[r].chunk_id for r in np.flatnonzero(mask)], dtype=np.int64)
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
+            params = search_params(self.data.faiss, self._selector(mask))  # IVF needs its nprobe here
         k = min(depth, int(mask.sum()))
         scores, ids = self.data.faiss.search(q, k, params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def _selector(self, mask: np.ndarray):
+        """A FAISS selector of the chunk ids under ``mask``, cached by the mask's bytes.
+
+        A bitmap over the id space, not an id hash set: building IDSelectorBatch for 80k ids
+        costs ~8 ms at 100k chunks and ~120 ms at 1M; a bitmap is one np.packbits.
+        """
+        import faiss
+
+        key = np.packbits(mask).tobytes()
+        selector = self._selectors.get(key)
+        if selector is None:
+            if len(self._selectors) >= 64:
+                self._selectors.clear()
+            ids = self._chunk_ids[mask]
+            space = np.zeros(int(self._chunk_ids.max()) + 1 if self._chunk_ids.size else 1, dtype=bool)
+            space[ids] = True
+            bits = np.packbits(space, bitorder="little")  # FAISS reads bit (id & 7) of byte id >> 3
+            selector = faiss.IDSelectorBitmap(space.size, faiss.swig_ptr(bits))
+            selector.bits_array = bits  # keep the buffer alive as long as the selector
+            self._selectors[key] = selector
+        return selector
 
     # -- fused ---------------------------------------------------------------------------
 

@@ -20,12 +20,29 @@ import contextlib
 import os
 import re
 import shutil
+import signal
 import uuid
 from pathlib import Path
 
 CURRENT = "CURRENT"
 _VERSION = re.compile(r"^v(\d{6})$")
 KEEP_VERSIONS = 2  # the live one and the one before it
+
+# Names of the moments a writer can die at, in order. ``crash_point`` takes one of these.
+CRASH_POINTS = ("after-lock", "after-embed", "after-write", "before-publish", "before-pointer", "after-publish")
+CRASH_ENV = "ASSISTANT_TEST_CRASH_AT"
+
+
+def crash_point(name: str) -> None:
+    """Die here, by SIGKILL, when $ASSISTANT_TEST_CRASH_AT names this point.
+
+    Exists for the crash-safety tests: they run an update in a subprocess and
+    kill it at each named moment to prove the previous version stays loadable.
+    SIGKILL is used (not an exception) so no cleanup code gets a chance to run,
+    exactly as with `kill -9`. Unset, it costs one dictionary lookup.
+    """
+    if os.environ.get(CRASH_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class IndexProblem(RuntimeError):
@@ -90,9 +107,13 @@ def new_workspace(index_dir: Path) -> Path:
 def publish(index_dir: Path, workspace: Path) -> Path:
     """Make ``workspace`` the live version, atomically. Returns the version folder."""
     fsync_tree(workspace)
+    crash_point("before-publish")
     numbers = [int(m.group(1)) for p in index_dir.iterdir() if (m := _VERSION.match(p.name))]
     version = index_dir / f"v{max(numbers, default=0) + 1:06d}"
     os.rename(workspace, version)
+    _fsync_dir(index_dir)
+    # Killed here, the new folder exists but CURRENT still names the old one; clean() removes it.
+    crash_point("before-pointer")
     pointer_tmp = index_dir / f"{CURRENT}.tmp"
     with open(pointer_tmp, "w", encoding="utf-8") as fh:
         fh.write(version.name + "\n")
@@ -103,16 +124,30 @@ def publish(index_dir: Path, workspace: Path) -> Path:
     return version
 
 
-def clean(index_dir: Path) -> list[str]:
-    """Remove leftovers of dead writers and versions older than the last KEEP_VERSIONS.
+def live_version(index_dir: Path) -> Path | None:
+    """Like ``current_version``, but None (instead of an error) when CURRENT is unreadable."""
+    try:
+        return current_version(index_dir)
+    except IndexCorrupt:
+        return None
 
-    Call only while holding the writer lock.
+
+def clean(index_dir: Path) -> list[str]:
+    """Remove leftovers of dead writers: temporary folders, versions newer than the live one
+    (published but never switched to), and versions older than the last KEEP_VERSIONS.
+
+    The live version and the one before it stay, so a chat that loaded the previous
+    version keeps working. Call only while holding the writer lock.
     """
     removed = []
     if not index_dir.is_dir():
         return removed
-    live = current_version(index_dir) if (index_dir / CURRENT).exists() else None
-    versions = sorted(p for p in index_dir.iterdir() if _VERSION.match(p.name))
+    live = live_version(index_dir)
+    versions = sorted(p for p in index_dir.iterdir() if _VERSION.match(p.name) and p.is_dir())
+    if live:
+        # A version above the live one was renamed into place by a writer that died before
+        # switching CURRENT: no reader has ever followed it.
+        versions = [p for p in versions if p.name <= live.name]
     keep = set(versions[-KEEP_VERSIONS:])
     if live:
         keep.add(live)

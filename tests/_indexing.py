@@ -1,0 +1,55 @@
+"""Helpers for the tests that build and change their own small indexes (never the shared session one)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from conftest import SEED_CORPUS
+
+IRIDIUM = "iridium-medical-practice-2025-01-13.txt"
+HERTS = "hertfordshire-iuc-huc-hq-2023-11-21.txt"
+HEARTBEAT = "heartbeat-alliance-2024-04-25.txt"
+KIDDERMINSTER = "kidderminster-hospital-2024-07-24.txt"
+IRIDIUM_QUESTION = "What was Iridium's well-led score?"
+IRIDIUM_SENTENCE = "This service scored 50 (out of 100) for this area."
+
+
+def small_index(root: Path, embedder, *names: str) -> tuple[Path, Path]:
+    """A corpus of these seed files under ``root`` and an index of it. Returns (corpus, index)."""
+    from assistant.update import update_index
+
+    corpus, index = root / "corpus", root / "index"
+    corpus.mkdir(parents=True)
+    for name in names:
+        shutil.copy(SEED_CORPUS / name, corpus / name)
+    update_index(corpus, index, embedder)
+    return corpus, index
+
+
+def chunk_count(path: Path) -> int:
+    """How many chunks a file makes, counted without any index."""
+    from assistant.chunk import chunk_reports
+    from assistant.embed import token_counter
+    from assistant.parse import parse_file
+
+    return len(chunk_reports(parse_file(path, path.parent), token_counter()))
+
+
+def assistant_for(index: Path, embedder):
+    """An Assistant on the live version of ``index``, reusing the loaded model."""
+    from assistant.answer import Assistant
+    from assistant.index import load_index
+    from assistant.retrieve import Retriever
+
+    return Assistant(Retriever(load_index(index, embedder.name), embedder))
+
+
+def assert_iridium_scored_50(assistant) -> None:
+    """The seed question is answered with 50 and the exact sentence stating it."""
+    answer = assistant.ask(IRIDIUM_QUESTION)
+    assert not answer.no_answer
+    assert "scored 50 out of 100" in answer.text
+    assert answer.citations[0].text == IRIDIUM_SENTENCE
+    report = assistant.data.reports[answer.citations[0].report]
+    assert report.text[answer.citations[0].start : answer.citations[0].end] == IRIDIUM_SENTENCE
