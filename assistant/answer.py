@@ -99,6 +99,34 @@ def _report_label(report: Report) -> str:
     return report.provider
 
 
+# "scored below 60", "at least 75", "scored 75": a numeric condition in a value set question.
+_NUMERIC_CONDITION = re.compile(
+    r"\b(?P<op>below|under|less than|lower than|above|over|more than|higher than|at least|at most)?\s*(?P<n>\d{1,3})\b",
+    re.I,
+)
+_OPS = {
+    None: lambda v, n: v == n, "below": lambda v, n: v < n, "under": lambda v, n: v < n,
+    "less than": lambda v, n: v < n, "lower than": lambda v, n: v < n, "above": lambda v, n: v > n,
+    "over": lambda v, n: v > n, "more than": lambda v, n: v > n, "higher than": lambda v, n: v > n,
+    "at least": lambda v, n: v >= n, "at most": lambda v, n: v <= n,
+}
+
+
+def _has_condition(question: str, wanted_rating: str | None) -> bool:
+    return bool(wanted_rating or _NUMERIC_CONDITION.search(question))
+
+
+def _meets_condition(question: str, value: str, wanted_rating: str | None) -> bool:
+    """Whether a stated value satisfies the question's condition ("rated good", "scored below 60")."""
+    if wanted_rating:
+        return value.lower() == wanted_rating
+    m = _NUMERIC_CONDITION.search(question)
+    if not m or not value.replace(",", "").isdigit():
+        return False
+    op = m.group("op").lower() if m.group("op") else None
+    return _OPS[op](int(value.replace(",", "")), int(m.group("n")))
+
+
 class Assistant:
     """Answers questions from one loaded index."""
 
@@ -169,16 +197,20 @@ class Assistant:
                 continue
             n = cites.cite(report, fact.start, fact.end, 1.0)
             lines.append(f"- **{_report_label(report)}**: {self._value_phrase(fact.name, fact.value, report)} [{n}]")
-            if wanted_rating and fact.value.lower() == wanted_rating:
+            if intent.kind == "set" and _meets_condition(question, fact.value, wanted_rating):
                 matching.append(ProviderFinding(report.provider, findings.MEETS, (n,)))
         label = _VALUE_LABEL.get(fact_name, fact_name)
         if not lines:
             who = ", ".join(r.provider for r in missing) or "any report in scope"
             return Answer(question, f"No report in scope states a {label} for {who}.", True, kind="value")
         text = "\n".join(lines)
+        if intent.kind == "set" and _has_condition(question, wanted_rating):
+            names = ", ".join(m.name for m in matching) or "none"
+            text = f"{len(matching)} of {len(reports)} providers in scope match: {names}.\n\nAll stated values:\n" + text
         if missing:
             text += f"\n\nNot stated in the report of: {', '.join(r.provider for r in missing)}."
-        return Answer(question, text, False, tuple(cites.items), tuple(matching), kind="value")
+        return Answer(question, text, False, tuple(cites.items), tuple(matching), kind="value",
+                      focus=tuple(m.name for m in matching))
 
     @staticmethod
     def _value_phrase(name: str, value: str, report: Report) -> str:
@@ -331,7 +363,8 @@ class Assistant:
 
     def _question_terms(self, question: str, filters: Filters) -> dict[str, float]:
         """Question stems weighted by idf, without the words naming the providers in scope."""
-        name_words = set(tokenize(" ".join(filters.providers), expand=False))
+        # Expanded like the question, so "IUC" in a name also drops "integrated urgent care".
+        name_words = set(tokenize(" ".join(filters.providers)))
         terms = {t for t in tokenize(question) if t not in name_words}
         index = self.data.bm25.term_index
         idf = self.data.bm25.idf

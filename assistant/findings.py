@@ -33,6 +33,8 @@ _PARTIAL = re.compile(
     r"\bmixed\b|\bvariable\b|\bpartial(?:ly)?\b|\bpartly\b",
     re.I,
 )
+# "without fear of retribution" reassures; it does not negate the clause.
+_REASSURANCE = re.compile(r"\bwithout (?:any )?(?:fear|retribution|repercussions?|reprisal|delay|hesitation)\b", re.I)
 # Clause boundaries inside a sentence: a contrast starts a new claim.
 _CLAUSE = re.compile(r";|\bhowever\b,?|\bbut\b|\balthough\b|\bwhilst\b|\bwhile\b|\byet\b", re.I)
 # Words in a set question that carry polarity or framing, not topic.
@@ -147,14 +149,14 @@ def read_sentence(text: str, start: int, end: int, topic: Topic) -> Evidence | N
         return None
     sentence = text[start:end]
     matched = _matched(topic.groups, set(stem_all(words(sentence))))
-    if matched < (n if n <= 2 else n - 1):
+    if matched < (n if n <= 3 else n - 1):
         return None
     clauses = [c for c in _CLAUSE.split(sentence) if c and c.strip()]
     best = max(clauses, key=lambda c: _matched(topic.groups, set(stem_all(words(c)))))
     if _PARTIAL.search(best):
         label = PARTLY
     else:
-        negatives = sum(1 for w in words(best) if w in _NEGATIVE)
+        negatives = sum(1 for w in words(_REASSURANCE.sub(" ", best)) if w in _NEGATIVE)
         label = LACKING if negatives % 2 == 1 else MEETS
     return Evidence(start, end, label, matched / n)
 

@@ -14,7 +14,8 @@ _SET = re.compile(
     r"(?:\s+(?:that|which|who|where|with|in\s+the\s+corpus))?",
     re.I,
 )
-_SET_WHO = re.compile(r"^\s*who\s+(?=\w)", re.I)
+# "Who lacked …" asks about every provider; "Who is the executive lead …" does not.
+_SET_WHO = re.compile(r"^\s*who\s+(?=(?:lacked|lacks|had|has|have|did|didn't|failed|showed|were|was in)\b)", re.I)
 
 _KEY_QUESTIONS = {
     "safe": "safe",

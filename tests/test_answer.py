@@ -93,6 +93,10 @@ def test_value_across_providers_lists_each(assistant):
     answer = assistant.ask("Which providers scored 75?")
     assert "Heartbeat Alliance" in answer.text and "Kidderminster" in answer.text
     assert "scored 50" in answer.text  # Iridium's value is shown too, so the reader can compare
+    assert {p.name for p in answer.providers} == {"Heartbeat Alliance", "Kidderminster Hospital and Treatment Centre"}
+    below = assistant.ask("Which providers scored below 60?")
+    assert [p.name for p in below.providers] == ["Iridium Medical Practice"]
+    assert below.text.startswith("1 of 7 providers in scope match: Iridium Medical Practice.")
 
 
 def test_value_not_stated_is_no_answer(assistant):

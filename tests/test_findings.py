@@ -49,3 +49,8 @@ def test_verdict_aggregates_labels():
     assert verdict([e(MEETS)]) == MEETS
     assert verdict([e(LACKING), e(MEETS)]) == PARTLY
     assert verdict([e(PARTLY), e(MEETS)]) == PARTLY
+
+
+def test_without_fear_is_not_a_negation():
+    sentence = "Staff said they felt able to raise concerns without fear of retribution."
+    assert judge("could not raise concerns", sentence) == MEETS

@@ -31,3 +31,8 @@ def test_classify(question, kind, value, topic):
 def test_key_question_is_recognised():
     assert classify("What was the safe rating for Hertfordshire?").key_question == "safe"
     assert classify("What was Iridium's well led score?").key_question == "well-led"
+
+
+def test_who_questions_about_a_person_are_not_set_questions():
+    assert classify("Who is the executive lead for quality in Surrey Heartlands?").kind == "passage"
+    assert classify("Who lacked FTSU awareness?").kind == "set"
