@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first, pinned: the CPU wheel lies on local disk.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,onnx]'
 	touch $(STAMP)
+
+bench: setup
+	$(BIN)/assistant bench
 
 index: setup
 	@$(BIN)/assistant index status >/dev/null 2>&1 || $(BIN)/assistant index build
