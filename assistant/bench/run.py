@@ -169,7 +169,7 @@ def compare_bm25(tokens: list[list[str]], bm25, queries: list[list[str]]) -> dic
         ours.append(t2 - t1)
         diff = max(diff, float(np.max(np.abs(a - b))) if len(a) else 0.0)
     ratio = float(np.median(theirs) / max(np.median(ours), 1e-9))
-    return {"rank_bm25": percentiles(theirs), "ours": percentiles(ours), "speedup_x": round(ratio, 1),
+    return {"rank_bm25": percentiles(theirs), "ours": percentiles(ours), "speedup_x": round(ratio, 2),
             "max_abs_score_diff": diff, "rank_bm25_build_s": round(build, 2), "queries": len(queries)}
 
 
