@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
+from . import ann, store
 from .bm25 import TermCounts
 from .chunk import chunk_reports, chunk_text
 from .config import ChunkSettings
@@ -110,8 +110,12 @@ def _plan(corpus_dir: Path, old_files: dict[str, dict], progress: Progress) -> _
     plan = _Plan(removed=sorted(s for s in old_files if s not in on_disk))
     todo: list[tuple[str, Path, str]] = []
     for source, path in on_disk.items():
-        # Over-size files are not hashed (hashing gigabytes each week is waste); the reader refuses them.
-        sha = "" if path.stat().st_size > MAX_BYTES else file_hash(path)
+        # Over-size files are not hashed (hashing gigabytes each week is waste); the reader refuses them,
+        # as it does a file that cannot be opened.
+        try:
+            sha = "" if path.stat().st_size > MAX_BYTES else file_hash(path)
+        except OSError:
+            sha = ""
         entry = old_files.get(source)
         if entry is not None and sha and entry["sha256"] == sha:
             plan.keep[source] = entry
@@ -124,13 +128,16 @@ def _plan(corpus_dir: Path, old_files: dict[str, dict], progress: Progress) -> _
     progress("parse", 0, len(todo))
     for done, (source, path, sha) in enumerate(todo, start=1):
         reason = None
-        if sha in owner_of_hash:
+        if sha and sha in owner_of_hash:
             reason = f"exact duplicate of {owner_of_hash[sha]}"
         else:
             try:
                 reports, notes = parse_source(path, corpus_dir)
             except UnreadableDocument as exc:
                 reason = str(exc)
+            except Exception as exc:  # a parser bug on one odd file must not stop the batch either
+                first = str(exc).splitlines()[0][:120] if str(exc) else ""
+                reason = f"could not be parsed ({type(exc).__name__}{': ' + first if first else ''})"
             else:
                 taken = [r.report_id for r in reports if owner_of_report.get(r.report_id, source) != source]
                 if taken:
@@ -145,7 +152,8 @@ def _plan(corpus_dir: Path, old_files: dict[str, dict], progress: Progress) -> _
         for rid in [rid for rid, s in owner_of_report.items() if s == source]:
             del owner_of_report[rid]
         owner_of_report.update({r.report_id: source for r in reports})
-        owner_of_hash[sha] = source
+        if sha:
+            owner_of_hash[sha] = source
         plan.parsed[source] = (sha, reports, notes)
         (plan.changed if source in old_files else plan.added).append(source)
     return plan
@@ -232,7 +240,9 @@ def refresh(
         if len(chunks):
             if not faiss_index.is_trained:  # an approximate index learns its clusters first
                 faiss_index.train(vectors)
-            faiss_index.add_with_ids(vectors, np.asarray([c.chunk_id for c in chunks], dtype=np.int64))
+            ids = np.asarray([c.chunk_id for c in chunks], dtype=np.int64)
+            faiss_index.add_with_ids(vectors, ids)
+            ann.tune_nprobe(faiss_index, vectors, ids)  # no-op for the exact flat index
 
         # Unchanged chunks keep their term counts; only new chunks are tokenised.
         counts = base.counts.select(np.asarray(kept_rows, dtype=np.int64)) if base else TermCounts.from_tokens([])
@@ -294,11 +304,12 @@ def add_files(
     different file of the same name is already there: nothing in the corpus is
     ever overwritten.
     """
-    from .readers import UnreadableDocument, read_document
+    from .readers import MAX_BYTES, UnreadableDocument, read_document
 
     corpus_dir = Path(corpus_dir)
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    known = {file_hash(p): p.relative_to(corpus_dir).as_posix() for p in corpus_files(corpus_dir)}
+    known = {file_hash(p): p.relative_to(corpus_dir).as_posix()
+             for p in corpus_files(corpus_dir) if p.stat().st_size <= MAX_BYTES}
     refused: dict[str, str] = {}
     for path in map(Path, paths):
         given = str(path)

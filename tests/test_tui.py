@@ -22,7 +22,9 @@ def make_app(assistant, corpus_dir, index_dir, tmp_path):
 
     def make(loader=None, **kwargs):
         kwargs.setdefault("history_dir", tmp_path / "history")
-        return ChatApp(loader or (lambda: assistant), corpus_dir=corpus_dir, index_dir=index_dir, **kwargs)
+        kwargs.setdefault("corpus_dir", corpus_dir)
+        kwargs.setdefault("index_dir", index_dir)
+        return ChatApp(loader or (lambda: assistant), **kwargs)
 
     return make
 
@@ -116,8 +118,9 @@ def test_opening_a_citation_highlights_the_cited_sentence(make_app):
         await pilot.pause()
         assert app.screen.highlighted_text() == (
             "Staff were aware of who the freedom to speak up guardian (FTSU) was at the practice and within the PCN.")
-        await pilot.press("escape")
-        # By command.
+        # Esc closes the section, a second Esc goes back to the prompt. Then by command.
+        await pilot.press("escape", "escape")
+        assert app.focused is app.prompt
         app.prompt.value = "/source 3"
         await pilot.press("enter")
         await pilot.pause()

@@ -22,6 +22,7 @@ from conftest import SEED_CORPUS
 from assistant.bm25 import BM25, TermCounts
 from assistant.index import load_index, tokens_for
 from assistant.models import Filters
+from assistant.tokens import tokenize
 from assistant.update import add_files, update_index
 
 
@@ -124,10 +125,8 @@ def test_bm25_after_updates_equals_counting_from_scratch(two, embedder):
     update_index(corpus, index, embedder)
     data = load_index(index, embedder.name)
     fresh = BM25(TermCounts.from_tokens(tokens_for(data.chunks)))
-    for query in (["freedom", "speak", "guardian"], ["governance", "leader", "staff"]):
-        from assistant.tokens import tokenize
-
-        terms = tokenize(" ".join(query))
+    for query in ("freedom to speak up guardian", "governance leaders staff"):
+        terms = tokenize(query)
         assert np.allclose(data.bm25.scores(terms), fresh.scores(terms))
         assert data.bm25.scores(terms).max() > 0
 
@@ -201,3 +200,21 @@ def test_change_question_with_one_report_cites_its_own_comparison(two, embedder)
     texts = [c.text for c in answer.citations]
     assert "At our last assessment, we rated this key question as good." in texts
     assert IRIDIUM_SENTENCE in texts
+
+
+def test_updates_above_the_approximate_threshold_use_ivf(tmp_path, embedder, monkeypatch):
+    """With the IVF threshold lowered below the corpus size, build and update still answer exactly."""
+    import assistant.index as index_module
+    from assistant.update import update_index
+
+    monkeypatch.setattr(index_module, "APPROXIMATE_ABOVE", 5)
+    corpus, index = small_index(tmp_path, embedder, IRIDIUM, HERTS)
+    shutil.copy(SEED_CORPUS / HEARTBEAT, corpus / HEARTBEAT)
+    summary = update_index(corpus, index, embedder)
+    assert summary.added == [HEARTBEAT]
+    assistant = assistant_for(index, embedder)
+    assert assistant.data.manifest["faiss"] == "ivf"
+    answer = assistant.ask(IRIDIUM_QUESTION)
+    assert answer.citations[0].text == IRIDIUM_SENTENCE
+    hits = assistant.retriever.search("Freedom to Speak Up Guardian awareness", mode="dense", k=3)
+    assert hits and hits[0].chunk.provider == "Heartbeat Alliance"
