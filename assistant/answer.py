@@ -29,7 +29,7 @@ from .tokens import stem_all, tokenize, words
 # question's (idf-weighted) terms and the chunk is semantically close, or when
 # the chunk is very close in meaning even with few shared words (a paraphrase).
 MIN_COVERAGE = 0.5
-MIN_DENSE_WITH_COVERAGE = 0.30
+MIN_DENSE_WITH_COVERAGE = 0.20
 MIN_DENSE_ALONE = 0.75  # tuned on the eval dev split: a question naming a provider is ~0.7 close to any of its chunks
 MAX_PASSAGE_SENTENCES = 3
 CANDIDATE_CHUNKS_PER_PROVIDER = 4

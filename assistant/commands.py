@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .models import Filters
-from .retrieve import MODES
 from .text import parse_iso_date
 
 RATINGS = ("Outstanding", "Good", "Requires improvement", "Inadequate")
@@ -130,6 +129,8 @@ def parse(line: str) -> Command:
     if name == "/filter":
         return _parse_filter(rest)
     if name == "/mode":
+        from .retrieve import MODES  # here, not at the top: the chat window must paint before numpy/scipy load
+
         if rest.lower() not in MODES:
             raise CommandError(f"/mode takes one of: {', '.join(MODES)}")
         return Mode(rest.lower())
@@ -183,7 +184,10 @@ def _parse_filter(rest: str) -> Filter:
         if not value or value.lower() == "none":
             unset.append(field)
         elif field in ("since", "until"):
-            values[field] = parse_iso_date(value)
+            try:
+                values[field] = parse_iso_date(value)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
         elif field == "all_reports":
             if value.lower() not in ("all", "latest"):
                 raise CommandError("reports= takes 'all' or 'latest'")

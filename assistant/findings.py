@@ -91,7 +91,8 @@ def topic_from(text: str) -> Topic:
                 covered |= alt
     for w in raw:
         stem = stem_all([w])[0]
-        if w in STOP_WORDS or (w in _FRAME and w not in _TOPICAL_NEGATIVE) or stem in covered:
+        polarity_only = (w in _FRAME or w in _NEGATIVE) and w not in _TOPICAL_NEGATIVE
+        if w in STOP_WORDS or polarity_only or stem in covered:
             continue
         alts = {frozenset([stem])}
         if w in gloss:

@@ -44,7 +44,9 @@ def run(lines: Iterable[str], conversation: Conversation) -> Iterator[Answer | N
                 yield conversation.ask(command.question)
             elif isinstance(command, commands.Export):
                 path = export.write(command.path, conversation.turns, conversation.filters, conversation.mode)
-                yield Note(number, f"exported {len(conversation.turns)} turns to {path}")
+                n = len(conversation.turns)
+                plural = "s" if n != 1 else ""
+                yield Note(number, f"exported {n} question{plural} with their cited passages to {path}")
             elif isinstance(command, (commands.Filter, commands.Mode, commands.New)):
                 yield Note(number, commands.apply(command, conversation, catalog))
             else:

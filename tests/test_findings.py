@@ -54,3 +54,10 @@ def test_verdict_aggregates_labels():
 def test_without_fear_is_not_a_negation():
     sentence = "Staff said they felt able to raise concerns without fear of retribution."
     assert judge("could not raise concerns", sentence) == MEETS
+
+
+def test_polarity_words_are_not_topic_words():
+    topic = topic_from("had ineffective complaints processes")
+    assert topic.negative and len(topic.groups) == 2
+    sentence = "Processes for recording and managing incidents and complaints were not effective."
+    assert judge("had ineffective complaints processes", sentence) == LACKING

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Label, ListView, Markdown, ProgressBar, Static
@@ -22,7 +22,9 @@ from textual.widgets import Footer, Header, Label, ListView, Markdown, ProgressB
 from .. import commands, config, export, history
 from ..conversation import Conversation
 from ..models import Answer, Citation, Filters
+from ..reindex import reindex_and_load
 from ..sources import cite_number, citation, locate
+from .palette import palette_commands
 from .widgets import HistoryScreen, Note, PromptInput, SectionScreen, SourceItem, SourcesList, TurnView
 
 Loader = Callable[[], object]  # () -> answer.Assistant
@@ -66,7 +68,8 @@ class ChatApp(App):
 
             loader = functools.partial(load_assistant, self.index_dir, model_dir)
         self.loader = loader
-        self.reindexer = reindexer or self._default_reindexer(model_dir)
+        self.reindexer = reindexer or functools.partial(reindex_and_load, self.corpus_dir, self.index_dir,
+                                                        model_dir)
         self.history_dir = history_dir
         self.recall = history.InputRecall(history_dir)
         self.assistant = None
@@ -79,14 +82,6 @@ class ChatApp(App):
         self.reindexing = False
         self.queue: deque[tuple[str, TurnView | None]] = deque()
         self.sources_of: TurnView | None = None
-
-    def _default_reindexer(self, model_dir: str | None) -> Reindexer:
-        def reindexer(current, progress):
-            from ..reindex import reindex_and_load
-
-            return reindex_and_load(self.corpus_dir, self.index_dir, model_dir, current, progress)
-
-        return reindexer
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -103,7 +98,7 @@ class ChatApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = str(self.index_dir)
+        self.sub_title = str(self.index_dir.resolve())
         self.note("Loading the index and the model… you can type questions now; they are answered once it is ready.")
         self._refresh_status()
         self.query_one(PromptInput).focus()
@@ -193,7 +188,8 @@ class ChatApp(App):
             elif isinstance(command, commands.Export):
                 path = export.write(command.path, self.conversation.turns, self.conversation.filters,
                                     self.conversation.mode)
-                self.note(f"exported {len(self.conversation.turns)} questions with their cited passages to {path}")
+                n = len(self.conversation.turns)
+                self.note(f"exported {n} question{'s' if n != 1 else ''} with their cited passages to {path}")
             elif isinstance(command, commands.OpenSource):
                 self._open_numbered(command.n)
             elif isinstance(command, commands.Help):
@@ -243,14 +239,14 @@ class ChatApp(App):
     # -- answering ----------------------------------------------------------------------------------
 
     def _ask(self, question: str, view: TurnView | None) -> None:
-        if self.assistant is None:
-            raise ValueError(f"no index is loaded ({self.load_error}); build it with `assistant index build` "
-                             "or /reindex")
         if view is None:
             view = TurnView(question)
             self.pane.mount(view)
-        else:
-            view.set_state("thinking…")
+        if self.assistant is None:
+            view.show_error(f"no index is loaded ({self.load_error}); build it with `assistant index build` "
+                            "or /reindex")
+            return
+        view.set_state("thinking…")
         self.pane.scroll_end(animate=False)
         self._lock(True)
         self._answer(question, view)
@@ -387,7 +383,10 @@ class ChatApp(App):
 
     def action_focus_sources(self) -> None:
         self.query_one("#sources-pane").display = True
-        self.query_one(SourcesList).focus()
+        sources = self.query_one(SourcesList)
+        if sources.index is None and sources.children:
+            sources.index = 0
+        sources.focus()
 
     def action_focus_prompt(self) -> None:
         if not self.prompt.disabled:
@@ -419,33 +418,18 @@ class ChatApp(App):
         view = None
         for turn in record.turns:
             view = TurnView(turn.question)
+            view.answer = turn.answer
             self.pane.mount(view)
-            view.call_after_refresh(view.show_answer, turn.answer)
         self.note(f"Reopened the conversation of {record.created.replace('T', ' ')}; follow-ups continue it.")
         self.call_after_refresh(self._show_sources, view)
         self._refresh_status()
 
-    def _prefill(self, text: str) -> None:
+    def prefill(self, text: str) -> None:
+        """Put ``text`` at the prompt for the user to complete."""
         self.prompt.value = text
         self.prompt.cursor_position = len(text)
         self.prompt.focus()
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Help", "Commands and keys (/help)", self.action_help)
-        yield SystemCommand("Toggle sources", "Show or hide the sources pane", self.action_toggle_sources)
-        yield SystemCommand("Open a source", "Pick a citation of the last answer to read in its report",
-                            self.action_focus_sources)
-        yield SystemCommand("New conversation", "Start afresh: nothing inherited (/new)", self.action_new)
-        yield SystemCommand("Filter…", "Narrow by provider, service, rating, section, date (/filter)",
-                            lambda: self._prefill("/filter provider="))
-        yield SystemCommand("Clear filters", "Remove every filter (/filter clear)",
-                            lambda: self.submit("/filter clear"))
-        for mode in ("hybrid", "bm25", "dense"):
-            yield SystemCommand(f"Mode: {mode}", f"Retrieve passages with {mode} (/mode {mode})",
-                                functools.partial(self.submit, f"/mode {mode}"))
-        yield SystemCommand("Export…", "Write questions, answers and cited passages to Markdown (/export)",
-                            lambda: self._prefill("/export conversation.md"))
-        yield SystemCommand("Re-index", "Bring the index up to date with the corpus (/reindex)",
-                            lambda: self.submit("/reindex"))
-        yield SystemCommand("Past conversations", "Reopen a saved conversation (/history)", self.action_history)
+        yield from palette_commands(self)

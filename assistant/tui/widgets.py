@@ -23,41 +23,49 @@ class Note(Static):
 
 
 class TurnView(Vertical):
-    """One question and, once it comes, its answer."""
+    """One question and, once it comes, its answer (or why there is none)."""
 
     def __init__(self, question: str, state: str = "thinking…") -> None:
         super().__init__(classes="turn")
         self.question = question
         self.answer: Answer | None = None
+        self.error: str | None = None
         self._state = state
 
     def compose(self) -> ComposeResult:
         yield Static(Text(f"› {self.question}"), classes="question")
-        yield Static(Text(self._state), classes="pending")
-
-    def set_state(self, state: str) -> None:
-        """Show where the question stands ("queued", "thinking…")."""
-        self.query_one(".pending", Static).update(Text(state))
-
-    def show_answer(self, answer: Answer) -> None:
-        """Replace the pending line with the answer, what was searched, and a findings table."""
-        self.answer = answer
-        self.query(".pending").remove()
+        if self.error is not None:
+            yield Note(Text(self.error), classes="error")
+            return
+        answer = self.answer
+        if answer is None:
+            yield Static(Text(self._state), classes="pending")
+            return
         if answer.resolved_query:
-            self.mount(Static(Text(f"searching: {answer.resolved_query}"), classes="resolved"))
+            yield Static(Text(f"searching: {answer.resolved_query}"), classes="resolved")
         known = {c.n for c in answer.citations}
         classes = "answer no-answer" if answer.no_answer else "answer"
-        self.mount(Markdown(link_markers(answer.text, known), classes=classes, open_links=False))
+        yield Markdown(link_markers(answer.text, known), classes=classes, open_links=False)
         if answer.kind == "set" and answer.providers:
             table = DataTable(classes="findings", cursor_type="none", zebra_stripes=True)
             table.add_columns("provider", "finding", "sources")
             for p in answer.providers:
                 table.add_row(p.name, p.finding, " ".join(f"[{n}]" for n in p.citations))
-            self.mount(table)
+            yield table
+
+    def set_state(self, state: str) -> None:
+        """Show where the question stands ("queued", "thinking…")."""
+        self._state = state
+        self.refresh(recompose=True)
+
+    def show_answer(self, answer: Answer) -> None:
+        """Show the answer, what was searched, and for a set question the provider × finding table."""
+        self.answer = answer
+        self.refresh(recompose=True)
 
     def show_error(self, message: str) -> None:
-        self.query(".pending").remove()
-        self.mount(Note(Text(message), classes="error"))
+        self.error = message
+        self.refresh(recompose=True)
 
 
 class SourceItem(ListItem):
