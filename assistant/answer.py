@@ -368,7 +368,11 @@ class Assistant:
         terms = {t for t in tokenize(question) if t not in name_words}
         index = self.data.bm25.term_index
         idf = self.data.bm25.idf
-        return {t: float(max(idf[index[t]], 0.1)) if t in index else 1.0 for t in terms}
+        # A word the corpus never uses is rarer than any word it does: give it the idf of a
+        # term in no document, so "parking fines" outweighs a lucky match on "CQC policy".
+        n = self.data.bm25.n_docs
+        unseen = float(np.log((n + 0.5) / 0.5))
+        return {t: float(max(idf[index[t]], 0.1)) if t in index else unseen for t in terms}
 
     @staticmethod
     def _coverage(terms: dict[str, float], stems: set[str]) -> float:
