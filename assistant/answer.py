@@ -20,7 +20,7 @@ import numpy as np
 from . import findings
 from .catalog import Catalog
 from .intent import Intent, classify
-from .models import Answer, Chunk, Citation, Filters, Hit, ProviderFinding, Report
+from .models import Answer, Citation, Filters, Hit, ProviderFinding, Report
 from .retrieve import Retriever
 from .text import sentence_spans, strip_markup
 from .tokens import stem_all, tokenize, words

@@ -51,9 +51,6 @@ class Catalog:
         """Display names of every provider, sorted."""
         return sorted(rs[0].provider for rs in self.by_provider.values())
 
-    def latest(self, provider: str) -> Report:
-        return self.by_provider[provider_key(provider)][0]
-
     def history(self, provider: str) -> list[Report]:
         """A provider's reports, newest first."""
         return list(self.by_provider.get(provider_key(provider), []))
@@ -91,7 +88,7 @@ class Catalog:
         return sorted(self.by_provider[k][0].provider for k, s in scores.items() if s >= 0.5 * best)
 
     def select(self, filters: Filters) -> list[Report]:
-        """The reports that pass ``filters``: by default each provider's latest only."""
+        """The reports that pass ``filters``, grouped by provider, newest first: by default each provider's latest only."""
         chosen = []
         wanted = {provider_key(p) for name in filters.providers for p in (self.resolve(name) or [name])}
         for key, rs in self.by_provider.items():

@@ -43,7 +43,7 @@ def change_answer(assistant: Assistant, question: str, filters: Filters) -> Answ
         return None
     reports = assistant.catalog.select(replace(filters, all_reports=True))
     by_provider: dict[str, list[Report]] = {}
-    for r in sorted(reports, key=lambda r: r.date or "", reverse=True):
+    for r in reports:  # Catalog.select keeps each provider's reports newest first
         by_provider.setdefault(r.provider, []).append(r)
     cites = _Citations(assistant.data.reports)
     blocks = []

@@ -7,7 +7,7 @@ everywhere.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from .models import Answer, Filters
 
@@ -45,10 +45,3 @@ class Conversation:
     def reset(self) -> None:
         """Start afresh: no turns, no inherited providers (filters and mode stay)."""
         self.turns.clear()
-
-    def set_filters(self, filters: Filters) -> None:
-        self.filters = filters
-
-    def with_filters(self, **changes) -> Filters:
-        self.filters = replace(self.filters, **changes)
-        return self.filters

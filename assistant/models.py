@@ -7,7 +7,7 @@ the exact characters it quotes.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -184,8 +184,3 @@ class Answer:
             "citations": [c.to_json() for c in self.citations],
             "providers": [p.to_json() for p in self.providers],
         }
-
-
-def to_dict(obj) -> dict:
-    """A dataclass as plain JSON-able data."""
-    return asdict(obj)

@@ -6,7 +6,7 @@ when we assess this area") repeats word for word across providers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,7 +103,6 @@ class Retriever:
         return [(self.data.chunks[r].chunk_id, float(s)) for r, s in zip(rows, scores)]
 
     def dense(self, query: str, mask: np.ndarray, depth: int, vector: np.ndarray | None = None) -> list[tuple[int, float]]:
-        import faiss
 
         from .ann import search_params
 
@@ -180,7 +179,3 @@ class Retriever:
             )
             for cid, score in fused[:k]
         ]
-
-    def rows_of_reports(self, report_ids: Iterable[str]) -> np.ndarray:
-        parts = [self._report_rows[r] for r in report_ids if r in self._report_rows]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)

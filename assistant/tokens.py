@@ -68,14 +68,3 @@ def tokenize(text: str, expand: bool = True) -> list[str]:
             if expansion:
                 out.extend(t for t in words(expansion) if t not in STOP_WORDS)
     return stem_all(out)
-
-
-def expansions_in(text: str) -> list[tuple[str, str]]:
-    """The glossary abbreviations that ``text`` uses, with their expansions."""
-    gloss = glossary()
-    seen = []
-    for w in words(text):
-        key = w if w in gloss else (w[:-1] if w.endswith("s") and w[:-1] in gloss else None)
-        if key and (key, gloss[key]) not in seen:
-            seen.append((key, gloss[key]))
-    return seen
