@@ -3,11 +3,55 @@
 Every offset (``start``/``end``) is a character offset into ``Report.text``, the
 decoded text of the source document, so a citation can always be traced back to
 the exact characters it quotes.
+
+Facts a parser extracts are named by one scheme, so every answer kind reads them the same way
+(``<kq>`` is one of ``KEY_QUESTIONS``, or ``overall`` for ratings)::
+
+    location, provider, alias, address, postcode   names: the report title (the location), the
+                                                   registered provider ("Provided and run by"), ...
+    service_type                                   "GP practice", "Care home", "NHS hospital", ...
+    service                                        the service a service-level report covers
+                                                   ("Urgent and emergency services")
+    rating:<kq>                                    "Good" (CQC's casing: "Requires improvement")
+    previous_rating:<kq>                           the rating before this assessment or inspection
+    score:<kq>                                     "28" (out of 100)
+    statement:<kq>:<quality statement>             "1" (a quality statement's score, 1 to 4)
+    date:report | date:assessment | date:inspection | date:onsite | date:updated | date:previous
+                                                   an ISO date or range: "2024-08-08/2024-08-09"
+    breach                                         "Regulation 12: Safe care and treatment"
+    population, established                        (NHS case studies)
+
+The value of a date fact is ``DateRange.parse``-able. ``Report.date`` is the last day of the
+report's main date (for sorting and the since/until filters).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+
+KEY_QUESTIONS = ("safe", "effective", "caring", "responsive", "well-led")
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """A stated date or range of days, ISO ``start``..``end`` inclusive (equal for one day)."""
+
+    start: str
+    end: str
+
+    @classmethod
+    def parse(cls, value: str) -> "DateRange":
+        """From a date fact's value: "2024-08-08" or "2024-08-08/2024-08-09"."""
+        start, _, end = value.partition("/")
+        return cls(start, end or start)
+
+    def __str__(self) -> str:
+        return self.start if self.start == self.end else f"{self.start}/{self.end}"
+
+    def covers(self, day: str) -> bool:
+        """Whether the ISO date ``day`` falls within the range."""
+        return self.start <= day <= self.end
 
 
 @dataclass(frozen=True)
@@ -44,8 +88,12 @@ class Report:
     layout: str  # "assessment" | "inspection" | "case-study" | "unknown"
     text: str
     sections: tuple[Section, ...]
-    aliases: tuple[str, ...] = ()  # other names the provider goes by ("WYAAT")
+    aliases: tuple[str, ...] = ()  # other names the provider goes by ("WYAAT", "Also known as …")
+    registered_provider: str | None = None  # "Provided and run by": the company or trust, when it differs
+    address: str | None = None
+    postcode: str | None = None
     service_type: str | None = None
+    service: str | None = None  # the service a service-level report covers ("Urgent and emergency services")
     date: str | None = None  # ISO yyyy-mm-dd of the assessment or inspection
     date_text: str | None = None  # the date as the report writes it
     key_question: str | None = None  # "Well-led" for a single-key-question assessment
@@ -59,6 +107,10 @@ class Report:
     def fact(self, name: str) -> Fact | None:
         """The first fact called ``name``, or None."""
         return next((f for f in self.facts if f.name == name), None)
+
+    def facts_named(self, prefix: str) -> list[Fact]:
+        """Every fact whose name starts with ``prefix`` ("score:" gives each key question's score)."""
+        return [f for f in self.facts if f.name.startswith(prefix)]
 
     def section_text(self, section: Section) -> str:
         return self.text[section.start : section.end]
@@ -171,9 +223,12 @@ class Answer:
     no_answer: bool
     citations: tuple[Citation, ...] = ()
     providers: tuple[ProviderFinding, ...] = ()
-    kind: str = "passage"  # "passage" | "set" | "value" | "none"
+    kind: str = "passage"  # "passage" | "set" | "value" | "none" (answer kinds may add their own)
     resolved_query: str = ""  # what was searched, after follow-up resolution
     focus: tuple[str, ...] = ()  # the providers the answer is about; a follow-up inherits them
+    # Why there is no answer, for the user: "no_passage" (nothing supports one), "filters" (no report
+    # passes the filters), "empty_index", "not_stated" (no report in scope states the value asked).
+    reason: str = ""
 
     def to_json(self) -> dict:
         """The stable ``ask --json`` contract."""

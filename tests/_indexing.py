@@ -17,7 +17,7 @@ IRIDIUM_SENTENCE = "This service scored 50 (out of 100) for this area."
 
 def small_index(root: Path, embedder, *names: str) -> tuple[Path, Path]:
     """A corpus of these seed files under ``root`` and an index of it. Returns (corpus, index)."""
-    from assistant.update import update_index
+    from assistant.indexing.update import update_index
 
     corpus, index = root / "corpus", root / "index"
     corpus.mkdir(parents=True)
@@ -29,20 +29,18 @@ def small_index(root: Path, embedder, *names: str) -> tuple[Path, Path]:
 
 def chunk_count(path: Path) -> int:
     """How many chunks a file makes, counted without any index."""
-    from assistant.chunk import chunk_reports
-    from assistant.embed import token_counter
-    from assistant.parse import parse_file
+    from assistant.ingest.chunk import chunk_reports
+    from assistant.search.embed import token_counter
+    from assistant.ingest.parse import parse_file
 
     return len(chunk_reports(parse_file(path, path.parent), token_counter()))
 
 
 def assistant_for(index: Path, embedder):
     """An Assistant on the live version of ``index``, reusing the loaded model."""
-    from assistant.answer import Assistant
-    from assistant.index import load_index
-    from assistant.retrieve import Retriever
+    from assistant.session import load_assistant
 
-    return Assistant(Retriever(load_index(index, embedder.name), embedder))
+    return load_assistant(index, embedder=embedder)
 
 
 def assert_iridium_scored_50(assistant) -> None:

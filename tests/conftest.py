@@ -23,7 +23,7 @@ def _isolated_data_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def embedder():
-    from assistant.embed import Embedder
+    from assistant.search.embed import Embedder
 
     return Embedder().load()
 
@@ -40,7 +40,7 @@ def corpus_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory, corpus_dir, embedder) -> Path:
     """The seed corpus, indexed once for the whole session. Treat it as read-only."""
-    from assistant.index import build_index
+    from assistant.indexing.index import build_index
 
     target = tmp_path_factory.mktemp("index")
     build_index(corpus_dir, target, embedder)
@@ -49,20 +49,20 @@ def index_dir(tmp_path_factory, corpus_dir, embedder) -> Path:
 
 @pytest.fixture(scope="session")
 def data(index_dir, embedder):
-    from assistant.index import load_index
+    from assistant.indexing.index import load_index
 
     return load_index(index_dir, embedder.name)
 
 
 @pytest.fixture(scope="session")
 def retriever(data, embedder):
-    from assistant.retrieve import Retriever
+    from assistant.search.retrieve import Retriever
 
     return Retriever(data, embedder)
 
 
 @pytest.fixture(scope="session")
 def assistant(retriever):
-    from assistant.answer import Assistant
+    from assistant.answer.assistant import Assistant
 
     return Assistant(retriever)

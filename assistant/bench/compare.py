@@ -37,11 +37,11 @@ def backends(n_chunks: int, seed: int, log=print) -> dict:
     Two sets: ``n_chunks`` generated chunks (short, ~60 words) and the seed corpus's real
     CQC chunks (longer). Then evidence hit@5 on the eval set with an index built by each.
     """
-    from .. import embed_onnx
-    from ..chunk import chunk_reports, chunk_text
-    from ..embed import Embedder, token_counter
-    from ..parse import parse_document
-    from . import generate
+    from assistant.search import embed_onnx
+    from assistant.ingest.chunk import chunk_reports, chunk_text
+    from assistant.search.embed import Embedder, token_counter
+    from assistant.ingest.parse import parse_document
+    from assistant.bench import generate
 
     if not embed_onnx.available():
         return {"onnx": "not measured: onnxruntime is not installed (pip install 'cqc-assistant[onnx]')"}
@@ -50,7 +50,7 @@ def backends(n_chunks: int, seed: int, log=print) -> dict:
         [r for d in generate.documents(n_chunks, seed) for r in parse_document(d.text, d.source)], counter)]
     seed_texts = []
     if SEED_CORPUS.is_dir():
-        from ..index import scan_corpus
+        from assistant.indexing.index import scan_corpus
 
         scan = scan_corpus(SEED_CORPUS)
         seed_texts = [chunk_text(c) for c in chunk_reports([r for rs in scan.reports.values() for r in rs], counter)]
@@ -78,11 +78,10 @@ def evidence_hit(log=print, modes: tuple[str, ...] = ("dense", "hybrid")) -> dic
     """Evidence hit@5 on eval/questions.jsonl with a seed-corpus index built and queried by each backend."""
     if not (EVAL_FILE.is_file() and SEED_CORPUS.is_dir()):
         return {"skipped": f"needs {EVAL_FILE} and {SEED_CORPUS}/ (run from the repository root)"}
-    from ..answer import Assistant
-    from ..embed import Embedder
-    from ..evaluate import dataset, report, runner
-    from ..index import build_index, load_index
-    from ..retrieve import Retriever
+    from assistant.search.embed import Embedder
+    from assistant.evaluate import dataset, report, runner
+    from assistant.indexing.index import build_index, load_index
+    from assistant.session import build_assistant
 
     questions = dataset.load(EVAL_FILE)
     out: dict = {"questions": len(questions)}
@@ -91,7 +90,7 @@ def evidence_hit(log=print, modes: tuple[str, ...] = ("dense", "hybrid")) -> dic
         embedder = Embedder(backend=backend).load()
         with tempfile.TemporaryDirectory() as tmp:
             build_index(SEED_CORPUS, Path(tmp), embedder)
-            assistant = Assistant(Retriever(load_index(Path(tmp), embedder.name), embedder))
+            assistant = build_assistant(load_index(Path(tmp), embedder.name), embedder)
             summary = report.summarise(runner.run(assistant, questions, modes, k=5))
         out[backend] = {m: {key: _round(summary[m].get(key)) for key in ("answer_hit@k", "retrieval_hit@k")}
                         for m in modes}

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import generate
-from .timing import STAGES, StageTimer, folder_mb, peak_rss_mb, percentiles, stopwatch
+from assistant.bench import generate
+from assistant.bench.timing import STAGES, StageTimer, folder_mb, peak_rss_mb, percentiles, stopwatch
 
 RETRIEVAL_ONLY_ABOVE = 200_000
 NOISE = 0.5  # norm of the noise added to a sampled real vector (before normalising): cosine ~0.89
@@ -86,7 +86,7 @@ def synthetic_vectors(chunks, sample_rows: np.ndarray, sample_vectors: np.ndarra
 
 def embed_chunks(chunks, embedder, opts: Options) -> tuple[np.ndarray, dict]:
     """Vectors for ``chunks`` and what was done: embedded for real up to ``embed_limit``, else sampled."""
-    from ..chunk import chunk_text
+    from assistant.ingest.chunk import chunk_text
 
     n = len(chunks)
     if n <= opts.embed_limit:
@@ -109,8 +109,8 @@ def embed_chunks(chunks, embedder, opts: Options) -> tuple[np.ndarray, dict]:
 
 def faiss_pair(vectors: np.ndarray, ids: np.ndarray) -> tuple[object, object, dict]:
     """(the index make_faiss chooses, the other kind for comparison, build timings)."""
-    from .. import ann
-    from ..index import make_faiss
+    from assistant.indexing import ann
+    from assistant.indexing.index import make_faiss
 
     t: dict = {}
     with stopwatch(t, "faiss_s"):
@@ -136,7 +136,7 @@ def faiss_pair(vectors: np.ndarray, ids: np.ndarray) -> tuple[object, object, di
 
 def compare_faiss(flat, approx, queries: np.ndarray, depth: int = 50) -> dict:
     """Recall@10 of the approximate index against flat on real query vectors, and both latencies."""
-    from ..ann import recall_at
+    from assistant.indexing.ann import recall_at
 
     def timed(index):
         ts = []
@@ -175,9 +175,9 @@ def compare_bm25(tokens: list[list[str]], bm25, queries: list[list[str]]) -> dic
 
 def write_index(index_dir: Path, corpus: Path, docs, reports, chunks, counts, faiss_index, embedder) -> None:
     """Publish the benchmark's index with a manifest that matches the corpus files, so update_index can build on it."""
-    from .. import store
-    from ..config import ChunkSettings
-    from ..index import faiss_kind, file_entry, file_hash, new_manifest, write_version
+    from assistant.indexing import versions as store
+    from assistant.config import ChunkSettings
+    from assistant.indexing.index import faiss_kind, file_entry, file_hash, new_manifest, write_version
 
     manifest = new_manifest(embedder.name, faiss_index.d, ChunkSettings(), faiss_kind(faiss_index))
     manifest["next_chunk_id"] = len(chunks)
@@ -200,14 +200,13 @@ def reports_of(source: str, reports: dict) -> list[str]:
 
 def bench_size(n: int, embedder, opts: Options, work: Path) -> dict:
     """Everything measured at one size."""
-    from ..answer import Assistant
-    from ..bm25 import BM25, TermCounts
-    from ..chunk import chunk_reports
-    from ..embed import token_counter
-    from ..index import load_index, tokens_for
-    from ..parse import parse_document
-    from ..retrieve import Retriever
-    from ..tokens import tokenize
+    from assistant.search.bm25 import BM25, TermCounts
+    from assistant.ingest.chunk import chunk_reports
+    from assistant.search.embed import token_counter
+    from assistant.indexing.index import load_index, tokens_for
+    from assistant.ingest.parse import parse_document
+    from assistant.session import build_assistant
+    from assistant.search.tokens import tokenize
 
     corpus, index_dir = work / f"corpus-{n}", work / f"index-{n}"
     docs = generate.write_corpus(corpus, n, opts.seed)
@@ -241,7 +240,7 @@ def bench_size(n: int, embedder, opts: Options, work: Path) -> dict:
     gc.collect()
 
     data = load_index(index_dir, embedder.name)
-    assistant = Assistant(Retriever(data, embedder))
+    assistant = build_assistant(data, embedder)
     assistant.ask(QUESTIONS[0])  # warm caches (catalog, lazy imports) outside the timings
     samples = []
     with StageTimer(assistant.retriever) as timer:
@@ -271,7 +270,7 @@ def bench_size(n: int, embedder, opts: Options, work: Path) -> dict:
 
 def add_one_report(corpus: Path, index_dir: Path, embedder, next_i: int, seed: int) -> dict:
     """Write the next generated report into the corpus and time the real incremental update."""
-    from ..update import update_index
+    from assistant.indexing.update import update_index
 
     doc = generate.document(next_i, seed)
     (corpus / doc.source).write_text(doc.text, encoding="utf-8")
@@ -286,8 +285,8 @@ def run(opts: Options) -> dict:
     import os
     import platform
 
-    from ..embed import Embedder
-    from . import compare
+    from assistant.search.embed import Embedder
+    from assistant.bench import compare
 
     work = Path(opts.work) if opts.work else Path(tempfile.mkdtemp(prefix="assistant-bench-"))
     os.environ.setdefault("ASSISTANT_DATA_DIR", str(work / "data"))
@@ -304,7 +303,7 @@ def run(opts: Options) -> dict:
     for n in opts.sizes:
         opts.log(f"size {n:,} chunks ...")
         if n > RETRIEVAL_ONLY_ABOVE:
-            from .scale import retrieval_only
+            from assistant.bench.scale import retrieval_only
 
             result["sizes"][str(n)] = retrieval_only(n, embedder, opts)
         else:

@@ -15,7 +15,7 @@ import gc
 
 import numpy as np
 
-from .timing import peak_rss_mb, percentiles, stopwatch
+from assistant.bench.timing import peak_rss_mb, percentiles, stopwatch
 
 BASE_CHUNKS = 100_000
 
@@ -24,15 +24,15 @@ def retrieval_only(n: int, embedder, opts) -> dict:
     """Retrieval latency and the baseline comparisons at ``n`` chunks; see the module docstring."""
     from scipy import sparse
 
-    from ..bm25 import BM25, TermCounts
-    from ..chunk import chunk_reports
-    from ..embed import token_counter
-    from ..index import tokens_for
-    from ..parse import parse_document
-    from ..retrieve import fuse_rrf
-    from ..tokens import tokenize
-    from . import generate
-    from .run import QUESTIONS, compare_bm25, compare_faiss, embed_chunks, faiss_pair
+    from assistant.search.bm25 import BM25, TermCounts
+    from assistant.ingest.chunk import chunk_reports
+    from assistant.search.embed import token_counter
+    from assistant.indexing.index import tokens_for
+    from assistant.ingest.parse import parse_document
+    from assistant.search.retrieve import fuse_rrf
+    from assistant.search.tokens import tokenize
+    from assistant.bench import generate
+    from assistant.bench.run import QUESTIONS, compare_bm25, compare_faiss, embed_chunks, faiss_pair
 
     base_n = min(n, BASE_CHUNKS)
     reports = [r for d in generate.documents(base_n, opts.seed) for r in parse_document(d.text, d.source)]

@@ -69,7 +69,7 @@ class StageTimer:
     """
 
     def __init__(self, retriever):
-        from .. import retrieve
+        from assistant.search import retrieve
 
         self.retriever = retriever
         self.current: dict = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
-from ..text import normalise
+from assistant.text import normalise
 
 
 def contains(text: str, needle: str) -> bool:

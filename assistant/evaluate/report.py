@@ -6,8 +6,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import metrics
-from .runner import Outcome
+from assistant.evaluate import metrics
+from assistant.evaluate.runner import Outcome
 
 # (key in Outcome.scores, label in the report). Order is the report's row order.
 METRICS = (

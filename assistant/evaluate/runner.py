@@ -11,11 +11,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from ..conversation import Conversation
-from ..intent import classify
-from ..models import Answer, Filters
-from . import metrics
-from .dataset import Question
+from assistant.chat.conversation import Conversation
+from assistant.answer.intent import classify
+from assistant.models import Answer, Filters
+from assistant.evaluate import metrics
+from assistant.evaluate.dataset import Question
 
 RETRIEVAL_DEPTH = 10  # chunks fetched for the retrieval view; nDCG is @10
 
@@ -130,9 +130,8 @@ def run(assistant, questions: Sequence[Question], modes: Sequence[str], k: int =
 
 def with_settings(assistant, **changes):
     """A copy of ``assistant`` whose retriever uses changed RetrievalSettings (for tuning sweeps)."""
-    from ..answer import Assistant
-    from ..retrieve import Retriever
+    from assistant.session import build_assistant
 
     retriever = assistant.retriever
     settings = replace(retriever.settings, **changes)
-    return Assistant(Retriever(retriever.data, retriever.embedder, settings))
+    return build_assistant(retriever.data, retriever.embedder, settings)

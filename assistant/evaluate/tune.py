@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .. import answer as answer_module
-from ..config import ChunkSettings, RetrievalSettings
-from . import dataset, metrics, report, runner
+from assistant.answer import assistant as answer_module
+from assistant.config import ChunkSettings, RetrievalSettings
+from assistant.evaluate import dataset, metrics, report, runner
 
 TIE = 0.01  # differences this small on ~36 questions are noise
 COLUMNS = ("answer_hit@k", "answer_ndcg@10", "retrieval_hit@k", "retrieval_mrr", "retrieval_ndcg@10",
@@ -69,7 +69,7 @@ class Sweep:
     def data(self, chunks: ChunkSettings):
         """The index for ``chunks``, built once into the work folder."""
         if chunks not in self._data:
-            from ..index import build_index, load_index
+            from assistant.indexing.index import build_index, load_index
 
             target = self.workdir / f"index-{chunks.max_tokens}-{chunks.overlap_sentences}"
             build_index(self.corpus, target, self.embedder, settings=chunks)
@@ -78,10 +78,9 @@ class Sweep:
 
     def evaluate(self, stage: str, label: str, config: Config) -> float:
         """Run the dev questions (hybrid) under ``config``; record and return its objective."""
-        from ..answer import Assistant
-        from ..retrieve import Retriever
+        from assistant.session import build_assistant
 
-        assistant = Assistant(Retriever(self.data(config.chunks), self.embedder, config.retrieval))
+        assistant = build_assistant(self.data(config.chunks), self.embedder, config.retrieval)
         with thresholds(config.thresholds):
             outcomes = runner.run(assistant, self.questions, ("hybrid",), self.k)
         summary = report.summarise(outcomes)["hybrid"]
@@ -183,8 +182,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--out", default="eval/out/tuning.md")
     args = parser.parse_args(argv)
-    from .. import config
-    from ..embed import Embedder
+    from assistant import config
+    from assistant.search.embed import Embedder
 
     questions = dataset.load(args.questions, "dev")
     embedder = Embedder(args.model).load()

@@ -19,13 +19,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Header, Label, ListView, Markdown, ProgressBar, Static
 
-from .. import commands, config, export, history
-from ..conversation import Conversation
-from ..models import Answer, Citation, Filters
-from ..reindex import reindex_and_load
-from ..sources import cite_number, citation, locate
-from .palette import palette_commands
-from .widgets import HistoryScreen, Note, PromptInput, SectionScreen, SourceItem, SourcesList, TurnView
+from assistant.chat import commands, export, history
+from assistant import config
+from assistant.chat.conversation import Conversation
+from assistant.models import Answer, Citation, Filters
+from assistant.chat.reindex import reindex_and_load
+from assistant.chat.sources import cite_number, citation, locate
+from assistant.tui.palette import palette_commands
+from assistant.tui.widgets import HistoryScreen, Note, PromptInput, SectionScreen, SourceItem, SourcesList, TurnView
 
 Loader = Callable[[], object]  # () -> answer.Assistant
 Reindexer = Callable[[object, Callable[[str, int, int], None]], tuple[object, list[str]]]
@@ -33,11 +34,10 @@ Reindexer = Callable[[object, Callable[[str, int, int], None]], tuple[object, li
 
 def one_line(exc: BaseException) -> str:
     """An exception as one line for the user: the library's messages are written for this."""
-    from ..embed import ModelMissing
-    from ..store import IndexProblem
+    from assistant.errors import AssistantError
 
     text = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, (IndexProblem, ModelMissing, ValueError, OSError)):
+    if isinstance(exc, (AssistantError, ValueError, OSError)):
         return text
     return f"unexpected {type(exc).__name__}: {text}"
 
@@ -64,7 +64,7 @@ class ChatApp(App):
         self.corpus_dir = config.corpus_dir(corpus_dir)
         self.index_dir = config.index_dir(index_dir)
         if loader is None:
-            from ..engine import load_assistant
+            from assistant.session import load_assistant
 
             loader = functools.partial(load_assistant, self.index_dir, model_dir)
         self.loader = loader

@@ -10,7 +10,7 @@ from textual.app import SystemCommand
 
 def palette_commands(app) -> Iterator[SystemCommand]:
     """The palette entries for a ``ChatApp``."""
-    from ..retrieve import MODES  # not at import time: the window paints before numpy/scipy load
+    from assistant.search.retrieve import MODES  # not at import time: the window paints before numpy/scipy load
 
     yield SystemCommand("Help", "Commands and keys (/help)", app.action_help)
     yield SystemCommand("Toggle sources", "Show or hide the sources pane", app.action_toggle_sources)

@@ -11,9 +11,9 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, ListItem, ListView, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..history import InputRecall, Saved
-from ..models import Answer, Citation
-from ..sources import CitedSection, link_markers, snippet
+from assistant.chat.history import InputRecall, Saved
+from assistant.models import Answer, Citation
+from assistant.chat.sources import CitedSection, link_markers, snippet
 
 HIGHLIGHT = "bold black on yellow"
 

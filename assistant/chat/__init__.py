@@ -1,0 +1,1 @@
+"""The conversation layer shared by the chat window and scripted mode."""

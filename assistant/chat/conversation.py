@@ -1,0 +1,47 @@
+"""A conversation: follow-up questions inherit the providers of the turn before.
+
+The chat UI, `chat --script` and the evaluation runner all ask through this, so
+a follow-up such as "and what was their well-led score?" resolves the same way
+everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.models import Answer, Filters
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    answer: Answer
+
+
+@dataclass
+class Conversation:
+    """Asks an ``Assistant`` question after question, carrying context between turns."""
+
+    assistant: object  # answer.Assistant
+    filters: Filters = field(default_factory=Filters)
+    mode: str | None = None
+    k: int | None = None
+    turns: list[Turn] = field(default_factory=list)
+
+    def focus(self) -> tuple[str, ...]:
+        """The providers the conversation is currently about (those of the last answer that had any)."""
+        for turn in reversed(self.turns):
+            if turn.answer.focus:
+                return turn.answer.focus
+        return ()
+
+    def ask(self, question: str) -> Answer:
+        """Answer ``question``; a question naming no provider inherits the current focus."""
+        answer = self.assistant.ask(question, self.filters, mode=self.mode, k=self.k,
+                                    inherited_providers=self.focus())
+        self.turns.append(Turn(question, answer))
+        return answer
+
+    def reset(self) -> None:
+        """Start afresh: no turns, no inherited providers (filters and mode stay)."""
+        self.turns.clear()

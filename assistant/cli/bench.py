@@ -1,0 +1,54 @@
+"""`assistant bench`: run the benchmark and print its table and JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from assistant.cli.common import common, friendly
+
+
+def _sizes(value: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(float(s.strip().lower().replace("k", "e3").replace("m", "e6"))) for s in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"sizes are chunk counts separated by commas (1000,10k,1m), not {value!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise click.BadParameter("every size must be at least 1 chunk")
+    return sizes
+
+
+@click.command("bench")
+@common
+@click.option("--sizes", default="1000,10000", show_default=True,
+              help="Corpus sizes in chunks, comma separated (10k, 1m allowed). Above 200k: retrieval alone.")
+@click.option("--embed-limit", type=click.IntRange(0), default=1000, show_default=True,
+              help="Embed every chunk for real up to this size; above it, embed a sample and synthesise the rest.")
+@click.option("--repeats", type=click.IntRange(1), default=3, show_default=True, help="Times each query is timed.")
+@click.option("--backend", type=click.Choice(["torch", "onnx"]), default=None,
+              help="Embedding backend (default: $ASSISTANT_BACKEND, else the default backend).")
+@click.option("--json-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the JSON figures to this file.")
+@click.option("--work", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the generated corpora and indexes (default: a temporary folder, removed after).")
+@friendly
+def bench(corpus, index, model, sizes, embed_limit, repeats, backend, json_out, work):
+    """Benchmark build, update and query at scale on a generated corpus; print a table and JSON."""
+    from assistant.bench.report import markdown
+    from assistant.bench.run import Options, run
+
+    opts = Options(sizes=_sizes(sizes), embed_limit=embed_limit, repeats=repeats, backend=backend, work=work,
+                   log=lambda line: click.echo(line, err=True))
+    result = run(opts)
+    click.echo(markdown(result))
+    text = json.dumps(result, indent=1)
+    click.echo(text)
+    if json_out:
+        json_out.write_text(text + "\n", encoding="utf-8")
+
+
+def register(main: click.Group) -> None:
+    """Add `bench` to the command group."""
+    main.add_command(bench)

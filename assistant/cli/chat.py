@@ -1,0 +1,49 @@
+"""`assistant chat`: the chat window, or with --script a conversation read from a file."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from assistant import config
+from assistant.cli.common import common, filter_options, friendly, make_filters, retrieval_options
+
+
+@click.command()
+@common
+@filter_options
+@retrieval_options
+@click.option("--script", "script_file", type=click.File("r", encoding="utf-8"), default=None,
+              help="Answer one user turn per line of FILE ('-' for stdin) instead of opening the window.")
+@click.option("--json", "as_json", is_flag=True, help="With --script: one `ask --json` answer per line.")
+@friendly
+def chat(corpus, index, model, providers, services, ratings, sections, since, until, all_reports, mode, k,
+         script_file, as_json):
+    """Open the chat window (or, with --script, run a conversation from a file)."""
+    filters = make_filters(providers, services, ratings, sections, since, until, all_reports)
+    if script_file is None:
+        if as_json:
+            raise click.UsageError("--json needs --script FILE")
+        from assistant.tui.app import ChatApp
+
+        ChatApp(corpus_dir=corpus, index_dir=index, model_dir=model, filters=filters, mode=mode, k=k).run()
+        return
+    from assistant.chat.conversation import Conversation
+    from assistant.chat.script import Note, answer_json, run
+    from assistant.cli.render import answer_to_text
+    from assistant.session import load_assistant
+
+    conversation = Conversation(load_assistant(config.index_dir(index), model), filters, mode, k)
+    for item in run(script_file, conversation):
+        if isinstance(item, Note):
+            click.echo(f"line {item.line}: {item.text}", err=True)
+        elif as_json:
+            click.echo(json.dumps(answer_json(item), ensure_ascii=False))
+        else:
+            click.echo(f"> {item.question}\n{answer_to_text(item)}\n")
+
+
+def register(main: click.Group) -> None:
+    """Add `chat` to the command group."""
+    main.add_command(chat)

@@ -1,0 +1,1 @@
+"""The on-disk index: corpus scan, manifest, build, load, versions."""

@@ -1,0 +1,1 @@
+"""Read, parse and chunk reports."""

@@ -1,0 +1,1 @@
+"""Finding passages: tokens, BM25, vectors, embedding backends, retrieval."""

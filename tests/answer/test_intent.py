@@ -1,0 +1,38 @@
+"""Classifying questions: set, value or passage."""
+
+import pytest
+
+from assistant.answer.intent import classify
+
+
+@pytest.mark.parametrize(
+    "question, kind, value, topic",
+    [
+        ("Which providers lacked FTSU awareness?", "set", None, "lacked FTSU awareness"),
+        ("Which practices were in breach of regulations?", "set", None, "were in breach of regulations"),
+        ("List the services that had outstanding practice", "set", None, "had outstanding practice"),
+        ("What was Iridium's well-led score?", "value", "score", None),
+        ("When was Kidderminster assessed?", "value", "date", None),
+        ("What was Heartbeat Alliance previously rated?", "value", "previous_rating", None),
+        ("What is the population of Our Dorset?", "value", "population", None),
+        ("Why was Iridium rated requires improvement?", "passage", None, None),
+        ("How did Iridium handle complaints?", "passage", None, None),
+        ("When incidents happened, did the service learn from them?", "passage", None, None),
+    ],
+)
+def test_classify(question, kind, value, topic):
+    intent = classify(question)
+    assert intent.kind == kind
+    assert intent.value == value
+    if topic:
+        assert intent.topic == topic
+
+
+def test_key_question_is_recognised():
+    assert classify("What was the safe rating for Hertfordshire?").key_question == "safe"
+    assert classify("What was Iridium's well led score?").key_question == "well-led"
+
+
+def test_who_questions_about_a_person_are_not_set_questions():
+    assert classify("Who is the executive lead for quality in Surrey Heartlands?").kind == "passage"
+    assert classify("Who lacked FTSU awareness?").kind == "set"

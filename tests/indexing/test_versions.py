@@ -1,0 +1,114 @@
+"""The index folder: versions, the atomic pointer, cleaning leftovers, and the one-writer lock."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+
+from assistant.indexing import versions as store
+from assistant.cli import main
+from assistant.indexing.versions import IndexBusy, IndexCorrupt
+from assistant.indexing.update import update_index
+
+# Holds the writer lock until its stdin closes (or for argv[2] seconds).
+_HOLDER = """
+import sys, time
+from pathlib import Path
+from assistant.indexing.versions import writer_lock
+with writer_lock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    if len(sys.argv) > 2:
+        time.sleep(float(sys.argv[2]))
+    else:
+        sys.stdin.read()
+"""
+
+
+def _hold_lock(index: Path, seconds: float | None = None) -> subprocess.Popen:
+    args = [sys.executable, "-c", _HOLDER, str(index)] + ([str(seconds)] if seconds is not None else [])
+    holder = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def _version(index: Path, files: dict[str, str]) -> Path:
+    work = store.new_workspace(index)
+    for name, text in files.items():
+        (work / name).write_text(text)
+    return store.publish(index, work)
+
+
+def test_publish_switches_versions_atomically(tmp_path):
+    assert store.current_version(tmp_path) is None
+    first = _version(tmp_path, {"manifest.json": "1"})
+    second = _version(tmp_path, {"manifest.json": "2"})
+    assert (first.name, second.name) == ("v000001", "v000002")
+    assert store.current_version(tmp_path) == second
+    assert (tmp_path / "CURRENT").read_text() == "v000002\n"
+    assert not list(tmp_path.glob(".tmp-*")) and not (tmp_path / "CURRENT.tmp").exists()
+
+
+def test_clean_removes_leftovers_and_keeps_the_last_two(tmp_path):
+    for n in range(4):
+        _version(tmp_path, {"manifest.json": str(n)})
+    store.new_workspace(tmp_path)  # a writer died while writing
+    (tmp_path / "CURRENT.tmp").write_text("v000009")  # ... or while switching the pointer
+    (tmp_path / "v000005").mkdir()  # ... or after renaming its version into place
+    removed = store.clean(tmp_path)
+    assert sorted(removed)[-4:] == ["CURRENT.tmp", "v000001", "v000002", "v000005"]
+    assert sum(name.startswith(".tmp-") for name in removed) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["CURRENT", "v000003", "v000004"]
+    assert store.current_version(tmp_path).name == "v000004"
+
+
+def test_a_pointer_to_nothing_is_a_clear_error(tmp_path):
+    (tmp_path / "CURRENT").write_text("v000007\n")
+    with pytest.raises(IndexCorrupt, match="names 'v000007', which is not an index version"):
+        store.current_version(tmp_path)
+    (tmp_path / "CURRENT").write_text("../../etc\n")
+    with pytest.raises(IndexCorrupt, match="not an index version"):
+        store.current_version(tmp_path)
+
+
+def test_crash_point_only_fires_when_named(monkeypatch):
+    monkeypatch.setenv(store.CRASH_ENV, "after-publish")
+    store.crash_point("after-embed")  # another point: returns normally
+    monkeypatch.delenv(store.CRASH_ENV)
+    store.crash_point("after-publish")
+    assert set(store.CRASH_POINTS) >= {"after-embed", "after-write", "before-publish", "after-publish"}
+
+
+def test_second_writer_exits_with_a_clear_message(tmp_path, embedder):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    holder = _hold_lock(index)
+    try:
+        with pytest.raises(IndexBusy, match="another index build or update is running"):
+            update_index(corpus, index, embedder)
+        result = CliRunner().invoke(main, ["index", "update", "--corpus", str(corpus), "--index", str(index)])
+        assert result.exit_code == 1
+        assert "error: another index build or update is running" in result.stderr
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert store.current_version(index) is None  # neither refused writer wrote anything
+
+
+def test_second_writer_can_wait_for_the_first(tmp_path, embedder):
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    (corpus / "note.txt").write_text("Waiting room\n\nThe practice opened a second waiting room in March.\n")
+    holder = _hold_lock(index, seconds=1.5)
+    started = time.monotonic()
+    summary = update_index(corpus, index, embedder, wait=60)
+    assert time.monotonic() - started >= 1.0
+    assert holder.wait(timeout=30) == 0
+    assert summary.added == ["note.txt"] and summary.version == "v000001"
+    assert os.path.isdir(index / "v000001")

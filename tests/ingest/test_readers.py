@@ -1,0 +1,224 @@
+"""Readers: .txt/.md decoding, HTML and PDF extraction, and the one-line refusal reasons."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+
+from assistant.ingest.parse import parse_document, parse_file
+from assistant.ingest.readers import (
+    MAX_BYTES,
+    SUPPORTED_SUFFIXES,
+    Document,
+    UnreadableDocument,
+    UnsupportedFormat,
+    read_document,
+)
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+HEARTBEAT = CORPUS / "heartbeat-alliance-2024-04-25.txt"
+
+
+def make_pdf(pages: list[list[str]]) -> bytes:
+    """A minimal valid PDF: Type1 Helvetica, one BT/Tj text object per page, one line per T*."""
+    objects: list[bytes] = []
+
+    def add(body: bytes) -> int:
+        objects.append(body)
+        return len(objects)
+
+    catalog = add(b"")  # filled in below
+    pages_obj = add(b"")
+    font = add(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    kids = []
+    for lines in pages:
+        ops = b"".join(b"<" + line.encode("cp1252").hex().encode() + b"> Tj T* " for line in lines)
+        content = b"BT /F1 9 Tf 11 TL 36 760 Td " + ops + b"ET" if lines else b""
+        stream = add(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+        kids.append(add(b"<< /Type /Page /Parent %d 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 %d 0 R >> >>"
+                        b" /Contents %d 0 R >>" % (pages_obj, font, stream)))
+    objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_obj
+    objects[pages_obj - 1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % k for k in kids), len(kids))
+
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, catalog, xref)
+    return bytes(out)
+
+
+def make_html(text: str) -> str:
+    """An HTML page of a .txt seed: bullets as <li> in a <ul>, other lines as <p>, plus page chrome."""
+    body, in_list = [], False
+    for line in text.splitlines():
+        if line.startswith("- ") != in_list:
+            body.append("<ul>" if not in_list else "</ul>")
+            in_list = not in_list
+        if line.startswith("- "):
+            body.append(f"<li>{html.escape(line[2:])}</li>")
+        elif line.strip():
+            body.append(f"<p>\n  {html.escape(line)}\n</p>")
+    body.append("</ul>" if in_list else "")
+    return (
+        "<!DOCTYPE html><html><head><title>CQC</title><style>p {color: red}</style></head><body>"
+        "<header>Care Quality Commission</header><nav><a href='/'>Home</a></nav>"
+        "<script>var tracking = 1;</script>" + "\n".join(body) + "<footer>Cookies</footer></body></html>"
+    )
+
+
+def test_constants():
+    assert SUPPORTED_SUFFIXES == (".txt", ".md", ".html", ".htm", ".pdf")
+    assert MAX_BYTES == 20 * 1024 * 1024
+
+
+def test_reads_utf8_seed_verbatim():
+    doc = read_document(HEARTBEAT)
+    assert isinstance(doc, Document)
+    assert doc.text == HEARTBEAT.read_text(encoding="utf-8")
+    assert doc.notes == ()
+
+
+def test_strips_bom_and_normalises_line_endings(tmp_path):
+    path = tmp_path / "a.md"
+    path.write_bytes(b"\xef\xbb\xbfTitle\r\nLine two\rLine three\n")
+    doc = read_document(path)
+    assert doc.text == "Title\nLine two\nLine three\n"
+    assert doc.notes == ()
+
+
+def test_non_utf8_falls_back_to_cp1252_with_a_note(tmp_path):
+    path = tmp_path / "old.txt"
+    path.write_bytes("Staff said it was \u2018bank\u2019 work \u2013 caf\u00e9.".encode("cp1252"))
+    doc = read_document(path)
+    assert doc.text == "Staff said it was \u2018bank\u2019 work \u2013 caf\u00e9."
+    assert doc.notes == ("not UTF-8: decoded as cp1252",)
+
+
+def test_bytes_undefined_in_cp1252_fall_back_to_latin1(tmp_path):
+    path = tmp_path / "odd.txt"
+    path.write_bytes(b"Caf\xe9 \x81 here")
+    doc = read_document(path)
+    assert doc.text == "Caf\u00e9 \x81 here"
+    assert doc.notes == ("not UTF-8: decoded as latin-1",)
+
+
+@pytest.mark.parametrize("content", [b"", b"   \n\t\r\n"])
+def test_empty_file(tmp_path, content):
+    path = tmp_path / "empty.txt"
+    path.write_bytes(content)
+    with pytest.raises(UnreadableDocument, match="^empty file$"):
+        read_document(path)
+
+
+def test_binary_file(tmp_path):
+    path = tmp_path / "image.txt"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    with pytest.raises(UnreadableDocument, match="^binary file, not text$"):
+        read_document(path)
+
+
+def test_unsupported_format(tmp_path):
+    path = tmp_path / "report.docx"
+    path.write_bytes(b"PK\x03\x04")
+    with pytest.raises(UnsupportedFormat) as info:
+        read_document(path)
+    assert str(info.value) == "unsupported format .docx (supported: .txt .md .html .htm .pdf)"
+    assert isinstance(info.value, UnreadableDocument)
+
+
+def test_too_large(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"a" * int(31.2 * 1024 * 1024))
+    with pytest.raises(UnreadableDocument) as info:
+        read_document(path)
+    assert str(info.value) == "file is 31.2 MB, over the 20 MB limit"
+
+
+def test_max_bytes_is_overridable(tmp_path):
+    path = tmp_path / "small.txt"
+    path.write_text("x" * 2048)
+    with pytest.raises(UnreadableDocument, match="over the 1 KB limit"):
+        read_document(path, max_bytes=1024)
+    assert read_document(path, max_bytes=4096).text == "x" * 2048
+
+
+def test_html_drops_chrome_and_puts_blocks_on_lines(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(
+        "<html><head><script>alert(1)</script><style>.x{}</style></head><body>"
+        "<header>Site header</header><nav>Menu</nav>"
+        "<h1>Heartbeat   Alliance</h1><div><p>First <b>bold</b>\n para.</p><p>Second.</p></div>"
+        "<ul><li>One</li><li>Two</li></ul>"
+        "<table><tr><th>Barriers</th><th>Opportunities</th></tr><tr><td>A</td><td>B</td></tr></table>"
+        "<footer>Footer text</footer></body></html>",
+        encoding="utf-8",
+    )
+    doc = read_document(path)
+    assert doc.text == "Heartbeat Alliance\nFirst bold para.\nSecond.\n- One\n- Two\nBarriers\tOpportunities\nA\tB"
+    for chrome in ("alert", "Site header", "Menu", "Footer", ".x{}"):
+        assert chrome not in doc.text
+
+
+def test_html_version_of_seed_reads_like_the_txt(tmp_path):
+    path = tmp_path / "heartbeat.htm"
+    path.write_text(make_html(HEARTBEAT.read_text(encoding="utf-8")), encoding="utf-8")
+    assert read_document(path).text == HEARTBEAT.read_text(encoding="utf-8").strip()
+
+
+def test_pdf_pages_joined_by_blank_line(tmp_path):
+    path = tmp_path / "two.pdf"
+    path.write_bytes(make_pdf([["Page one line", "Second line"], ["Page two"]]))
+    doc = read_document(path)
+    lines = [ln.strip() for ln in doc.text.split("\n")]
+    assert lines == ["Page one line", "Second line", "", "Page two"]
+    assert "\r" not in doc.text
+
+
+def test_pdf_without_text_layer(tmp_path):
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(make_pdf([[], []]))
+    with pytest.raises(UnreadableDocument) as info:
+        read_document(path)
+    assert str(info.value) == "PDF has no text layer (scanned?)"
+
+
+def test_corrupt_pdf(tmp_path):
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.4\nthis is not really a pdf at all\n")
+    with pytest.raises(UnreadableDocument) as info:
+        read_document(path)
+    assert str(info.value).startswith("corrupt PDF: ")
+    assert "\n" not in str(info.value)
+
+
+def test_html_and_pdf_versions_parse_like_the_txt(tmp_path):
+    text = HEARTBEAT.read_text(encoding="utf-8")
+    [expected] = parse_document(text, HEARTBEAT.name)
+    lines = text.splitlines()
+    (tmp_path / "heartbeat.html").write_text(make_html(text), encoding="utf-8")
+    (tmp_path / "heartbeat.pdf").write_bytes(make_pdf([lines[:16], lines[16:]]))
+    for name in ("heartbeat.html", "heartbeat.pdf"):
+        [report] = parse_file(tmp_path / name, tmp_path)
+        assert report.source == name
+        assert report.report_id == "heartbeat"
+        assert report.layout == "assessment"
+        assert (report.provider, report.score, report.rating, report.date) == (
+            expected.provider, expected.score, expected.rating, expected.date)
+        assert [s.path for s in report.sections] == [s.path for s in expected.sections]
+        assert report.fact("score").value == "75"
+
+
+def test_reader_notes_become_report_warnings(tmp_path):
+    path = tmp_path / "legacy.txt"
+    path.write_bytes(HEARTBEAT.read_text(encoding="utf-8").encode("cp1252"))
+    [report] = parse_file(path, tmp_path)
+    assert report.warnings == ("not UTF-8: decoded as cp1252",)
+    assert report.score == 75

@@ -1,0 +1,82 @@
+"""Hybrid retrieval: deep candidates from BM25 and FAISS, fused by chunk id, with filters."""
+
+import pytest
+
+from assistant.config import RetrievalSettings
+from assistant.models import Filters
+from assistant.search.retrieve import Retriever, fuse_convex, fuse_rrf
+
+
+def test_rrf_sums_weighted_reciprocal_ranks():
+    fused = dict(fuse_rrf({"bm25": [1, 2, 3], "dense": [3, 1]}, {"bm25": 1.0, "dense": 2.0}, k=60))
+    assert fused[1] == pytest.approx(1 / 61 + 2 / 62)
+    assert fused[3] == pytest.approx(1 / 63 + 2 / 61)
+    assert fused[2] == pytest.approx(1 / 62)
+    order = [cid for cid, _ in fuse_rrf({"bm25": [1, 2, 3], "dense": [3, 1]}, {"bm25": 1.0, "dense": 2.0})]
+    assert order == [3, 1, 2]
+
+
+def test_convex_combines_min_max_normalised_scores():
+    fused = dict(fuse_convex({"bm25": [(1, 10.0), (2, 5.0), (3, 0.0)], "dense": [(3, 0.9), (1, 0.5)]},
+                             {"bm25": 1.0, "dense": 3.0}))
+    assert fused[1] == pytest.approx(0.25 * 1.0 + 0.75 * 0.0)
+    assert fused[3] == pytest.approx(0.25 * 0.0 + 0.75 * 1.0)
+    assert fused[2] == pytest.approx(0.25 * 0.5)
+
+
+def test_fusion_is_by_chunk_id_not_text(retriever):
+    # The score boilerplate is word-for-word the same in three reports; each is its own chunk.
+    hits = retriever.search("Find out what we look at when we assess this area and How we calculate these scores",
+                            k=10)
+    providers = {h.chunk.provider for h in hits if "How we calculate these scores" in h.chunk.text}
+    assert {"Heartbeat Alliance", "Iridium Medical Practice", "Kidderminster Hospital and Treatment Centre"} <= providers
+    assert len({h.chunk.chunk_id for h in hits}) == len(hits)
+
+
+def test_candidate_lists_are_deep_and_ranks_are_recorded(retriever, data):
+    hits = retriever.search("staff feedback", k=len(data.chunks), depth=50)
+    assert len(hits) >= 50  # 60 seed chunks: both methods go at least 50 deep
+    top = hits[0]
+    assert set(top.ranks) <= {"bm25", "dense"} and top.ranks
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_abbreviation_finds_the_expanded_phrase(retriever):
+    hits = retriever.search("FTSU guardian", mode="bm25", k=5)
+    assert any("Freedom to Speak Up Guardian" in h.chunk.text for h in hits)
+
+
+def test_modes_each_work(retriever):
+    for mode in ("hybrid", "bm25", "dense"):
+        hits = retriever.search("learning from serious incidents across acute trusts", mode=mode, k=3)
+        assert hits, mode
+        assert hits[0].chunk.provider == "West Yorkshire Association of Acute Trusts", mode
+    with pytest.raises(ValueError, match="unknown mode"):
+        retriever.search("x", mode="magic")
+
+
+def test_convex_fusion_is_selectable(data, embedder):
+    convex = Retriever(data, embedder, RetrievalSettings(fusion="convex", weights={"bm25": 1.0, "dense": 1.0}))
+    hits = convex.search("Which trust had a bi-annual freedom to speak up report?", k=3)
+    assert hits[0].chunk.provider == "Kidderminster Hospital and Treatment Centre"
+
+
+@pytest.mark.parametrize(
+    "filters, allowed",
+    [
+        (Filters(providers=("iridium",)), {"Iridium Medical Practice"}),
+        (Filters(service_types=("GP practice",)), {"Iridium Medical Practice"}),
+        (Filters(ratings=("Requires improvement",)), {"Iridium Medical Practice"}),
+        (Filters(since="2024-06-01"), {"Iridium Medical Practice", "Kidderminster Hospital and Treatment Centre"}),
+        (Filters(until="2023-12-31"), {"Hertfordshire IUC Service and HUC HQ"}),
+    ],
+)
+def test_filters_narrow_both_methods(retriever, filters, allowed):
+    for mode in ("bm25", "dense", "hybrid"):
+        hits = retriever.search("learning and improvement", filters, mode=mode, k=10)
+        assert hits and {h.chunk.provider for h in hits} <= allowed, mode
+
+
+def test_section_filter(retriever):
+    hits = retriever.search("staff concerns", Filters(sections=("freedom to speak up",)), k=10)
+    assert hits and all(h.chunk.section[-1] == "Freedom to speak up" for h in hits)
