@@ -62,6 +62,13 @@ def model_name(path: str) -> str:
 
 
 @dataclass(frozen=True)
+class IngestSettings:
+    """How corpus files are read: passed from the CLI (``--max-size``) through indexing to the readers."""
+
+    max_bytes: int = 20 * 1024 * 1024  # larger files are skipped with a reason
+
+
+@dataclass(frozen=True)
 class ChunkSettings:
     """How sections are cut into chunks. Part of the index manifest."""
 
