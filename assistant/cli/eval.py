@@ -54,6 +54,7 @@ def run(questions_file, corpus, index, model, real_corpus, mode, k, split, out_d
     asked, skipped = corpora.runnable(questions, folders)
     if not asked:
         raise ValueError(f"none of the {len(questions)} questions can be asked: {skipped[0].reason}")
+    peer_module = load_peer() if peer else None  # fail before the slow part, not after it
     embedder = Embedder(model).load()
     assistants = {}
     for name in dict.fromkeys(q.corpus for q in asked):
@@ -70,7 +71,7 @@ def run(questions_file, corpus, index, model, real_corpus, mode, k, split, out_d
     with Progress(TextColumn("asking"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()) as bar:
         task = bar.add_task("ask", total=len(asked) * len(modes))
         outcomes = runner.run(assistants, asked, modes, k, progress=lambda done, total: bar.update(task, completed=done))
-    sections = peer_sections(assistants, asked, k, split) if peer else []
+    sections = peer_sections(peer_module, assistants, asked, k, split) if peer_module else []
     paths = report.write(outcomes, out_dir, k, str(questions_file), split, skipped, sections)
     for (c, s) in report.groups(outcomes):
         for m in modes:
@@ -86,13 +87,21 @@ def run(questions_file, corpus, index, model, real_corpus, mode, k, split, out_d
     click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
 
 
-def peer_sections(assistants: dict, questions, k: int, split: str) -> list[str]:
-    """The peer comparison's side-by-side table, one per corpus: ``assistant.evaluate.peer`` provides
-    ``compare(assistant, questions, k)`` and ``markdown(result, title)``."""
+def load_peer():
+    """``assistant.evaluate.peer``, or a ValueError saying what is missing (the module, or txtai)."""
+    import importlib
+
     try:
-        from assistant.evaluate import peer
+        module = importlib.import_module("assistant.evaluate.peer")
+        importlib.import_module("txtai")
     except ImportError as exc:
-        raise ValueError(f"--peer needs assistant/evaluate/peer.py and its dependencies ({exc})") from None
+        raise ValueError(f"--peer needs assistant/evaluate/peer.py and txtai ({exc})") from None
+    return module
+
+
+def peer_sections(peer, assistants: dict, questions, k: int, split: str) -> list[str]:
+    """The peer comparison's side-by-side table, one per corpus: the ``peer`` module provides
+    ``compare(assistant, questions, k)`` and ``markdown(result, title)``."""
     out = []
     for name, assistant in assistants.items():
         asked = [q for q in questions if q.corpus == name]

@@ -62,7 +62,9 @@ def listed_providers(answer: Answer) -> tuple[str, ...]:
         return ()
     if answer.kind == "set":
         return answer.focus
-    if answer.providers:
+    if answer.kind == "value" or answer.providers:
+        # A value answer's providers are those meeting the question's condition: none may match
+        # ("0 of 7 providers match"), and then it lists none, whatever values it cites.
         return tuple(p.name for p in answer.providers)
     return tuple(dict.fromkeys(c.provider for c in answer.citations))
 

@@ -120,3 +120,25 @@ def test_cli_says_so_when_no_question_can_be_asked(tmp_path):
     assert result.exit_code == 1
     assert "none of the 1 questions can be asked: not in" in result.output
     assert "Traceback" not in result.output
+
+
+def test_cli_peer_says_what_is_missing_before_any_work(tmp_path, monkeypatch):
+    import importlib
+
+    from assistant.cli import main
+
+    real_import = importlib.import_module
+
+    def without_txtai(name, *args):
+        if name == "txtai":
+            raise ImportError("No module named 'txtai'")
+        return real_import(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", without_txtai)
+    path = tmp_path / "questions.jsonl"
+    path.write_text(json.dumps({"id": "s", "question": "What was Iridium's score?", "answerable": True}) + "\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", "run", str(path), "--peer", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "--peer needs assistant/evaluate/peer.py and txtai" in result.output
+    assert not (tmp_path / "out").exists()  # stopped before indexing anything

@@ -57,6 +57,11 @@ def test_listed_providers_of_a_value_answer_that_selects_providers():
                     (ProviderFinding("A", "meets", (1,)),), kind="value")
     assert runner.listed_providers(answer) == ("A",)
     assert runner.listed_providers(Answer("q", "none", True, kind="none")) == ()
+    nobody = Answer("Which providers were rated inadequate?", "0 of 2 providers in scope match: none.", False,
+                    (_citation(1, "A", "rated good"), _citation(2, "B", "rated good")), kind="value")
+    assert runner.listed_providers(nobody) == ()  # the values it cites are not a list of matches
+    passage = Answer("q", "...", False, (_citation(1, "A", "x"), _citation(2, "B", "y"), _citation(3, "A", "z")))
+    assert runner.listed_providers(passage) == ("A", "B")
 
 
 def test_ask_one_scores_a_value_question(assistant):
