@@ -10,6 +10,7 @@ from assistant import config
 from assistant.cli.common import common, friendly, progress_printer
 
 MODES = ("hybrid", "bm25", "dense")
+TRADEOFF_FILE = Path("eval/answerability.json")  # written by `python -m assistant.evaluate.answerability`
 
 
 @click.group("eval")
@@ -33,8 +34,11 @@ def eval_group():
               show_default=True, help="Folder for results.jsonl, metrics.json, report.md (and modes.png); "
                                       "each corpus's index is cached under it, in index-cache/.")
 @click.option("--peer", is_flag=True, help="Add the side-by-side table of assistant.evaluate.peer (needs txtai).")
+@click.option("--tradeoff", "tradeoff_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="A fitted abstention trade-off curve (JSON with a \"curve\" list) to add to the report "
+                   f"(default: {TRADEOFF_FILE} when it exists).")
 @friendly
-def run(questions_file, corpus, index, model, real_corpus, mode, k, split, out_dir, peer):
+def run(questions_file, corpus, index, model, real_corpus, mode, k, split, out_dir, peer, tradeoff_file):
     """Ask every question in FILE (JSONL) of its corpus and report evidence, provider, finding, follow-up,
     answer and abstention metrics per corpus, split and category.
 
@@ -55,23 +59,18 @@ def run(questions_file, corpus, index, model, real_corpus, mode, k, split, out_d
     if not asked:
         raise ValueError(f"none of the {len(questions)} questions can be asked: {skipped[0].reason}")
     peer_module = load_peer() if peer else None  # fail before the slow part, not after it
+    curve_file = tradeoff_file or (TRADEOFF_FILE if TRADEOFF_FILE.is_file() else None)
+    curve = read_json(curve_file) if curve_file else None
     embedder = Embedder(model).load()
-    assistants = {}
-    for name in dict.fromkeys(q.corpus for q in asked):
-        if name == corpora.SEEDS and index is not None:
-            target = index
-        else:
-            callback, finish = progress_printer()
-            try:
-                target = corpora.cached_index(name, folders[name], out_dir / "index-cache", embedder, callback)
-            finally:
-                finish()
-        assistants[name] = load_assistant(target, embedder=embedder)
+    assistants = {name: load_assistant(index_for(name, folders[name], index, out_dir, embedder), embedder=embedder)
+                  for name in dict.fromkeys(q.corpus for q in asked)}
     modes = MODES if mode == "all" else (mode,)
     with Progress(TextColumn("asking"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()) as bar:
         task = bar.add_task("ask", total=len(asked) * len(modes))
         outcomes = runner.run(assistants, asked, modes, k, progress=lambda done, total: bar.update(task, completed=done))
     sections = peer_sections(peer_module, assistants, asked, k, split) if peer_module else []
+    if curve is not None:
+        sections.append(report.curve_section(curve, str(curve_file)))
     paths = report.write(outcomes, out_dir, k, str(questions_file), split, skipped, sections)
     for (c, s) in report.groups(outcomes):
         for m in modes:
@@ -85,6 +84,33 @@ def run(questions_file, corpus, index, model, real_corpus, mode, k, split, out_d
     if skipped:
         click.echo(f"skipped {len(skipped)} questions whose report files are not in the corpus (see report.md)")
     click.echo("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+def index_for(name: str, folder: Path, index: Path | None, out_dir: Path, embedder) -> Path:
+    """The index to ask corpus ``name``'s questions of: ``--index`` for the seeds when given, else the
+    corpus's cached index under OUT/index-cache/ (built, with a progress bar, when it is missing or stale)."""
+    from assistant.evaluate import corpora
+
+    if name == corpora.SEEDS and index is not None:
+        return index
+    callback, finish = progress_printer()
+    try:
+        return corpora.cached_index(name, folder, out_dir / "index-cache", embedder, callback)
+    finally:
+        finish()
+
+
+def read_json(path: Path) -> dict:
+    """A JSON object from ``path``; ValueError naming the file when it is not one."""
+    import json
+
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path}: not a JSON file ({exc})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"{path}: expected a JSON object")
+    return value
 
 
 def load_peer():

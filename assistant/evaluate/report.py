@@ -176,6 +176,25 @@ def _tradeoff_section(outcomes: Sequence[Outcome], k: int, mode: str) -> list[st
     return lines + [""]
 
 
+def curve_section(record: dict, source: str) -> str:
+    """A stored abstention trade-off curve as a table: ``record["curve"]`` is a list of points (dicts of
+    figures, such as threshold, unanswerable declined, false abstentions), ``record["chosen"]`` the point
+    in use. ``assistant.evaluate.answerability`` writes such a record (eval/answerability.json)."""
+    points = [p for p in record.get("curve") or () if isinstance(p, dict)]
+    lines = ["## Abstention trade-off (fitted)", ""]
+    if not points:
+        return "\n".join(lines + [f"`{source}` holds no curve.", ""])
+    keys = list(dict.fromkeys(key for p in points for key in p))
+    lines += [f"From `{source}`; the point in use is marked.", "",
+              _row([key.replace("_", " ") for key in keys]), "|" + "---|" * len(keys)]
+    for p in points:
+        cells = [v if isinstance(v, str) else fmt(v) for v in (p.get(key) for key in keys)]
+        if p == record.get("chosen"):
+            cells[0] = f"**{cells[0]}** ← in use"
+        lines.append(_row(cells))
+    return "\n".join(lines + [""])
+
+
 def markdown(outcomes: Sequence[Outcome], k: int, title: str, questions_file: str, split: str,
              skipped: Sequence[Skipped] = (), sections: Sequence[str] = ()) -> str:
     """The whole report. ``sections``: extra Markdown (such as the peer comparison) placed before the failures."""

@@ -22,7 +22,7 @@ RETRIEVAL_DEPTH = 10  # chunks fetched for the retrieval view; nDCG is @10
 NO_EVIDENCE = "no evidence"  # the finding of a provider a set answer does not judge
 # Where an answer may carry a numeric confidence (higher = surer), for the abstention trade-off
 # curve; the first attribute an Answer has is used. None of them: no curve.
-CONFIDENCE_ATTRIBUTES = ("confidence", "support")
+CONFIDENCE_ATTRIBUTES = ("confidence", "answerability", "support")
 
 Progress = Callable[[int, int], None]  # (done, total)
 

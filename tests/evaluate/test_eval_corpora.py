@@ -142,3 +142,17 @@ def test_cli_peer_says_what_is_missing_before_any_work(tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "--peer needs assistant/evaluate/peer.py and txtai" in result.output
     assert not (tmp_path / "out").exists()  # stopped before indexing anything
+
+
+def test_cli_rejects_a_tradeoff_file_that_is_not_json_before_any_work(tmp_path):
+    from assistant.cli import main
+
+    path = tmp_path / "questions.jsonl"
+    path.write_text(json.dumps({"id": "s", "question": "What was Iridium's score?", "answerable": True}) + "\n",
+                    encoding="utf-8")
+    curve = tmp_path / "curve.json"
+    curve.write_text("[1, 2", encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", "run", str(path), "--tradeoff", str(curve), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert f"{curve}: not a JSON file" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()

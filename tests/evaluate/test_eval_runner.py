@@ -216,3 +216,15 @@ def test_tradeoff_curve_from_stated_confidence():
     assert (at_09["false_abstention"], at_09["abstention_accuracy"], at_09["answer_hit@k"]) == (0.5, 1.0, 0.5)
     assert summary.tradeoff([_outcome("a", "seeds", "test", "fact", {"answer_hit@k": 1.0})]) is None
     assert "| seeds | 0.400 | 0.500 | 0.000 | 0.500 |" in report.markdown(outcomes, 5, "t", "q", "all")
+
+
+def test_a_fitted_tradeoff_curve_becomes_a_table():
+    # The shape assistant.evaluate.answerability writes: points of figures, the one in use repeated as "chosen".
+    points = [{"threshold": 0.3, "declined_unanswerable": 0.5, "false_abstention": 0.0},
+              {"threshold": 0.45, "declined_unanswerable": 0.9, "false_abstention": 0.04},
+              {"threshold": 0.6, "declined_unanswerable": 1.0, "false_abstention": None}]
+    text = report.curve_section({"curve": points, "chosen": points[1]}, "eval/answerability.json")
+    assert "| threshold | declined unanswerable | false abstention |" in text
+    assert "| **0.450** ← in use | 0.900 | 0.040 |" in text
+    assert "| 0.600 | 1.000 | – |" in text
+    assert "holds no curve" in report.curve_section({}, "x.json")
