@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -190,3 +191,6 @@ def test_no_real_question_is_skipped_once_the_full_corpus_is_present():
     assert missing == []
     listed = set(expected_real())
     assert {s for q in REAL_QUESTIONS for s in q.sources} <= listed
+    # Every real report is asked about at least twice (a page added later needs its questions too).
+    asked = Counter(s for q in REAL_QUESTIONS for s in q.sources)
+    assert {p.name: asked[p.name] for p in REAL.glob("real_*") if asked[p.name] < 2} == {}
