@@ -53,11 +53,11 @@ def run(questions_file, corpus, index, model, real_corpus, mode, k, split, out_d
 
     questions = dataset.load(questions_file, split)  # validate before the slow model load
     if not questions:
-        raise ValueError(f"{questions_file} has no questions in split '{split}'")
+        raise dataset.EvalFileError(f"{questions_file} has no questions in split '{split}'")
     folders = {corpora.SEEDS: config.corpus_dir(corpus), corpora.REAL: real_corpus or corpora.REAL_FOLDER}
     asked, skipped = corpora.runnable(questions, folders)
     if not asked:
-        raise ValueError(f"none of the {len(questions)} questions can be asked: {skipped[0].reason}")
+        raise dataset.EvalFileError(f"none of the {len(questions)} questions can be asked: {skipped[0].reason}")
     peer_module = load_peer() if peer else None  # fail before the slow part, not after it
     curve_file = tradeoff_file or (TRADEOFF_FILE if TRADEOFF_FILE.is_file() else None)
     curve = read_json(curve_file) if curve_file else None

@@ -95,8 +95,11 @@ def cached_index(name: str, folder: Path, cache: Path, embedder, progress=None) 
     The build goes to a temporary folder that is renamed into place, so an interrupted build
     never leaves a half-written index that a later run would reuse.
     """
+    from assistant.errors import IndexMissing
     from assistant.indexing.index import build_index
 
+    if not report_files(folder):  # an empty index would make every question look unanswered
+        raise IndexMissing(f"corpus folder {folder} holds no report files")
     target = cache / f"{name}-{fingerprint(folder, embedder)}"
     if not target.is_dir():
         cache.mkdir(parents=True, exist_ok=True)

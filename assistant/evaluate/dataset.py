@@ -22,6 +22,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.errors import AssistantError
+
 SPLITS = ("dev", "test")
 # The corpora a question may be asked of; the runner maps each to a folder.
 CORPORA = ("seeds", "real")
@@ -36,8 +38,8 @@ _LISTS = ("context", "expected_providers", "expected_evidence", "expected_answer
 _KNOWN = frozenset(_REQUIRED + _LISTS + ("split", "category", "corpus", "expected_findings"))
 
 
-class EvalFileError(ValueError):
-    """A question file that cannot be used; the message names the file and line."""
+class EvalFileError(AssistantError, ValueError):
+    """A question file that cannot be used (or asked); the message names the file and line."""
 
 
 @dataclass(frozen=True)

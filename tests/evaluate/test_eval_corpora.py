@@ -156,3 +156,13 @@ def test_cli_rejects_a_tradeoff_file_that_is_not_json_before_any_work(tmp_path):
     assert result.exit_code == 1
     assert f"{curve}: not a JSON file" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_an_empty_corpus_folder_is_an_error_not_an_empty_index(tmp_path, embedder):
+    from assistant.errors import IndexMissing
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "SOURCES.md").write_text("notes only\n", encoding="utf-8")
+    with pytest.raises(IndexMissing, match="holds no report files"):
+        corpora.cached_index("real", tmp_path / "real", tmp_path / "cache", embedder)
+    assert not (tmp_path / "cache").exists()
