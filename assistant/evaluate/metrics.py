@@ -78,9 +78,33 @@ def provider_prf(predicted: Iterable[str], expected: Iterable[str]) -> tuple[flo
     return precision, recall, f1
 
 
-def answer_correct(answer_text: str, expected: Sequence[str]) -> bool:
-    """Whether the answer text contains every expected string (normalised)."""
-    return all(contains(answer_text, e) for e in expected)
+def answer_correct(answer_text: str, expected: Sequence[str], order: Sequence[str] = ()) -> bool:
+    """Whether the answer text contains every expected string and shows the ``order`` strings in that order
+    (each found after the one before it), all compared normalised."""
+    if not all(contains(answer_text, e) for e in expected):
+        return False
+    return in_order(answer_text, order)
+
+
+def in_order(text: str, strings: Sequence[str]) -> bool:
+    """Whether ``strings`` occur in ``text`` one after another (normalised): a ranking read left to right."""
+    text = normalise(text)
+    pos = 0
+    for s in strings:
+        found = text.find(normalise(s), pos)
+        if found < 0:
+            return False
+        pos = found + len(normalise(s))
+    return True
+
+
+def label_accuracy(got: dict[str, str], expected: Sequence[tuple[str, str]], default: str) -> float:
+    """Share of the expected (name, label) pairs whose label ``got`` matches; a name ``got`` lacks has
+    the ``default`` label. Names are compared normalised."""
+    if not expected:
+        raise ValueError("label accuracy needs at least one expected label")
+    seen = {normalise(name): label for name, label in got.items()}
+    return sum(seen.get(normalise(name), default) == label for name, label in expected) / len(expected)
 
 
 def percentile(values: Sequence[float], q: float) -> float:

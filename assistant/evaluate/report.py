@@ -1,4 +1,9 @@
-"""Turn outcomes into metrics.json, report.md and a bar chart: the modes side by side."""
+"""Turn outcomes into results.jsonl, metrics.json, report.md and a bar chart.
+
+The report leads with the issue's targets per corpus and split, then the modes side by side,
+then per corpus and split, per category, the abstention trade-off curve (when answers state a
+confidence), any extra sections (the peer comparison), and every failure.
+"""
 
 from __future__ import annotations
 
@@ -6,69 +11,31 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from assistant.evaluate import metrics
+from assistant.evaluate.corpora import Skipped
 from assistant.evaluate.runner import Outcome
-
-# (key in Outcome.scores, label in the report). Order is the report's row order.
-METRICS = (
-    ("answer_hit@k", "answer evidence hit@{k}"),
-    ("answer_mrr", "answer evidence MRR"),
-    ("answer_ndcg@10", "answer evidence nDCG@10"),
-    ("retrieval_hit@k", "retrieval evidence hit@{k}"),
-    ("retrieval_mrr", "retrieval evidence MRR"),
-    ("retrieval_ndcg@10", "retrieval evidence nDCG@10"),
-    ("provider_precision", "set questions: provider precision"),
-    ("provider_recall", "set questions: provider recall"),
-    ("provider_f1", "set questions: provider F1"),
-    ("answer_accuracy", "expected-answer accuracy"),
-    ("abstention_accuracy", "abstention accuracy (unanswerable)"),
-    ("false_abstention", "false abstention rate (answerable)"),
+from assistant.evaluate.summary import (  # noqa: F401  (summarise, METRICS: the module's public names)
+    METRICS, by_category, by_corpus, by_corpus_category, groups, modes_of, primary_mode, summarise, summary_of,
+    targets, tradeoff,
 )
+
 # (key, short label): the chart's x axis has room for two short lines per bar group.
 CHART_METRICS = (("answer_hit@k", "answer\nhit@{k}"), ("answer_ndcg@10", "answer\nnDCG@10"),
                  ("retrieval_hit@k", "retrieval\nhit@{k}"), ("retrieval_ndcg@10", "retrieval\nnDCG@10"),
                  ("provider_f1", "set\nprovider F1"), ("answer_accuracy", "expected\nanswer"),
                  ("abstention_accuracy", "abstention\n(unanswerable)"))
+# The per-category table's columns: (key, header).
+CATEGORY_COLUMNS = (("answer_hit@k", "answer hit@{k}"), ("retrieval_hit@k", "retrieval hit@{k}"),
+                    ("answer_mrr", "answer MRR"), ("false_abstention", "false abst."),
+                    ("abstention_accuracy", "declined (unans.)"), ("provider_f1", "provider F1"),
+                    ("finding_accuracy", "finding labels"), ("follow_up_accuracy", "follow-up"),
+                    ("answer_accuracy", "expected answer"), ("latency_p50_ms", "p50 ms"))
 # Categories whose answers do not depend on the retrieval mode: they read parsed
 # facts or scan every provider.
 MODE_INDEPENDENT = ("value", "set")
 
 
-def summarise(outcomes: Sequence[Outcome]) -> dict:
-    """Mean of each metric over the questions it applies to, per mode; latency p50/p95; counts."""
-    out = {}
-    for mode in dict.fromkeys(o.mode for o in outcomes):
-        rows = [o for o in outcomes if o.mode == mode]
-        summary = {"questions": len(rows)}
-        for key, _ in METRICS:
-            values = [o.scores[key] for o in rows if key in o.scores]
-            summary[key] = metrics.mean(values)
-            summary[f"n_{key}"] = len(values)
-        latencies = [o.latency_s * 1000 for o in rows]
-        summary["latency_p50_ms"] = metrics.percentile(latencies, 50)
-        summary["latency_p95_ms"] = metrics.percentile(latencies, 95)
-        out[mode] = summary
-    return out
-
-
-def by_category(outcomes: Sequence[Outcome]) -> dict:
-    """Per mode and category: question count and the mean of each metric that applies."""
-    table: dict = {}
-    for o in outcomes:
-        table.setdefault(o.mode, {}).setdefault(o.category, []).append(o)
-    return {
-        mode: {
-            cat: {"questions": len(rows),
-                  **{key: metrics.mean([o.scores[key] for o in rows if key in o.scores])
-                     for key, _ in METRICS if any(key in o.scores for o in rows)}}
-            for cat, rows in sorted(cats.items())
-        }
-        for mode, cats in table.items()
-    }
-
-
 def failures(outcomes: Sequence[Outcome], mode: str) -> list[tuple[str, str, str]]:
-    """(id, category, what went wrong) for every question the given mode got wrong in some way."""
+    """(id, "corpus/category", what went wrong) for every question the given mode got wrong in some way."""
     rows = []
     for o in outcomes:
         if o.mode != mode:
@@ -79,44 +46,104 @@ def failures(outcomes: Sequence[Outcome], mode: str) -> list[tuple[str, str, str
             problems.append("no expected evidence cited" + (" (abstained)" if o.answer["no_answer"] else ""))
         if s.get("provider_f1", 1.0) < 1.0:
             problems.append(f"providers F1 {s['provider_f1']:.2f} (listed: {', '.join(o.listed) or 'none'})")
+        if s.get("finding_accuracy", 1.0) < 1.0:
+            problems.append(f"finding labels {s['finding_accuracy']:.2f} right")
         if s.get("answer_accuracy") == 0.0:
-            problems.append("expected answer text missing")
+            problems.append("expected answer text missing or out of order")
+        if s.get("follow_up_accuracy") == 0.0:
+            problems.append("follow-up wrong")
         if s.get("abstention_accuracy") == 0.0:
             problems.append("answered an unanswerable question")
         if problems:
-            rows.append((o.id, o.category, "; ".join(problems)))
+            rows.append((o.id, f"{o.corpus}/{o.category}", "; ".join(problems)))
     return rows
 
 
 def fmt(value, ms: bool = False) -> str:
     """A metric for a table: 3 decimals, whole milliseconds, or a dash when it does not apply."""
-    if value is None:
+    if value is None or value != value:  # None, or NaN (a percentile of nothing)
         return "–"
     return f"{value:.0f}" if ms else f"{value:.3f}"
 
 
-def markdown(outcomes: Sequence[Outcome], k: int, title: str, questions_file: str, split: str) -> str:
-    """The report: headline metrics with the modes side by side, a per-category breakdown, and failures."""
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _targets_table(outcomes: Sequence[Outcome], k: int, mode: str) -> list[str]:
+    pairs = groups(outcomes)
+    rows = [o for o in outcomes if o.mode == mode]
+    sums = {(c, s): summary_of([o for o in rows if (o.corpus, o.split) == (c, s)]) for c, s in pairs}
+    lines = [f"## Targets ({mode})", "",
+             "The issue's targets hold on the **test** split, for seeds and real separately; dev is shown for "
+             "reference. ✓ met, ✗ missed, – no question measures it.", "",
+             _row(["target", *(f"{c} {s} ({sums[(c, s)]['questions']})" for c, s in pairs)]),
+             "|---|" + "---|" * len(pairs)]
+    checks = {pair: targets(sums[pair]) for pair in pairs}
+    for i, (label, _, _) in enumerate(checks[pairs[0]] if pairs else ()):
+        cells = []
+        for pair in pairs:
+            _, value, met = checks[pair][i]
+            cells.append("–" if met is None else f"{fmt(value)} {'✓' if met else '✗'}")
+        lines.append(_row([label.format(k=k), *cells]))
+    return lines + [""]
+
+
+def _modes_table(outcomes: Sequence[Outcome], k: int) -> list[str]:
     summary = summarise(outcomes)
     modes = list(summary)
-    n = summary[modes[0]]["questions"] if modes else 0
-    lines = [f"# {title}", "",
-             f"`{questions_file}`, split **{split}**: {n} questions, k = {k}, modes: {', '.join(modes)}.", "",
-             "| metric | n | " + " | ".join(modes) + " |", "|---|---|" + "---|" * len(modes)]
+    n = summary[modes[0]]["questions"]
+    lines = ["## Modes side by side", "", f"All {n} questions asked, both corpora.", "",
+             _row(["metric", "n", *modes]), "|---|---|" + "---|" * len(modes)]
     for key, label in METRICS:
-        count = summary[modes[0]][f"n_{key}"] if modes else 0
-        lines.append(f"| {label.format(k=k)} | {count} | " + " | ".join(fmt(summary[m][key]) for m in modes) + " |")
+        lines.append(_row([label.format(k=k), str(summary[modes[0]][f"n_{key}"]), *(fmt(summary[m][key]) for m in modes)]))
     for key, label in (("latency_p50_ms", "latency p50 (ms)"), ("latency_p95_ms", "latency p95 (ms)")):
-        lines.append(f"| {label} | {n} | " + " | ".join(fmt(summary[m][key], ms=True) for m in modes) + " |")
+        lines.append(_row([label, str(n), *(fmt(summary[m][key], ms=True) for m in modes)]))
     lines += ["", "*Answer evidence* scores the sentences the answer cites (retrieval and sentence selection "
-              "together); *retrieval evidence* scores the top chunks of `Retriever.search` alone. Value and set "
-              "questions read parsed facts or scan every provider, so they do not depend on the retrieval mode: "
-              "the mode comparison is meaningful on the passage categories (fact, thematic, paraphrase, "
-              "abbreviation, follow-up) and on the retrieval rows.", ""]
+              "together); *retrieval evidence* scores the top chunks of `Retriever.search` alone; either counts "
+              "only text from an expected provider's report. Value and set questions read parsed facts or scan "
+              "every provider, so they do not depend on the retrieval mode: the mode comparison is meaningful on "
+              "the passage categories and on the retrieval rows.", ""]
+    return lines
+
+
+def _corpus_table(outcomes: Sequence[Outcome], k: int, mode: str) -> list[str]:
+    pairs = groups(outcomes)
+    rows = [o for o in outcomes if o.mode == mode]
+    sums = {(c, s): summary_of([o for o in rows if (o.corpus, o.split) == (c, s)]) for c, s in pairs}
+    lines = [f"## By corpus and split ({mode})", "",
+             _row(["metric", *(f"{c} {s}" for c, s in pairs)]), "|---|" + "---|" * len(pairs),
+             _row(["questions", *(str(sums[p]["questions"]) for p in pairs)])]
+    for key, label in METRICS:
+        lines.append(_row([label.format(k=k), *(f"{fmt(sums[p][key])} ({sums[p][f'n_{key}']})" for p in pairs)]))
+    lines.append(_row(["latency p50 / p95 (ms)", *(f"{fmt(sums[p]['latency_p50_ms'], True)} / "
+                                                   f"{fmt(sums[p]['latency_p95_ms'], True)}" for p in pairs)]))
+    return lines + ["", "Cells: mean (questions it applies to).", ""]
+
+
+def _category_tables(outcomes: Sequence[Outcome], k: int, mode: str) -> list[str]:
+    lines = []
+    rows = [o for o in outcomes if o.mode == mode]
+    for corpus, split in groups(outcomes):
+        here = [o for o in rows if (o.corpus, o.split) == (corpus, split)]
+        lines += [f"## By category: {corpus}, {split} split ({mode})", "",
+                  _row(["category", "n", *(h.format(k=k) for _, h in CATEGORY_COLUMNS)]),
+                  "|---|---|" + "---|" * len(CATEGORY_COLUMNS)]
+        for cat in sorted({o.category for o in here}):
+            s = summary_of([o for o in here if o.category == cat])
+            cells = [fmt(s[key], ms=key.endswith("_ms")) if key.endswith("_ms") or s.get(f"n_{key}") else "–"
+                     for key, _ in CATEGORY_COLUMNS]
+            lines.append(_row([cat, str(s["questions"]), *cells]))
+        lines.append("")
+    return lines
+
+
+def _modes_by_category(outcomes: Sequence[Outcome], k: int) -> list[str]:
+    modes = modes_of(outcomes)
     cats = by_category(outcomes)
-    lines += ["## By category", "", f"Answer evidence hit@{k} / retrieval evidence hit@{k} "
-              "(set: provider F1; unanswerable: abstention accuracy).", "",
-              "| category | n | " + " | ".join(modes) + " |", "|---|---|" + "---|" * len(modes)]
+    lines = ["## By category, modes side by side", "", f"Answer evidence hit@{k} / retrieval evidence hit@{k} "
+             "(set: provider F1; unanswerable: abstention accuracy).", "",
+             _row(["category", "n", *modes]), "|---|---|" + "---|" * len(modes)]
     for cat in sorted({c for m in cats.values() for c in m}):
         cells = []
         for m in modes:
@@ -129,13 +156,74 @@ def markdown(outcomes: Sequence[Outcome], k: int, title: str, questions_file: st
                 cells.append(f"abst. {fmt(c['abstention_accuracy'])}")
             else:
                 cells.append("–")
-        count = cats[modes[0]].get(cat, {}).get("questions", 0)
-        lines.append(f"| {cat} | {count} | " + " | ".join(cells) + " |")
-    lines.append("")
+        lines.append(_row([cat, str(cats[modes[0]].get(cat, {}).get("questions", 0)), *cells]))
+    return lines + [""]
+
+
+def _tradeoff_section(outcomes: Sequence[Outcome], k: int, mode: str) -> list[str]:
+    lines = [f"## Abstention trade-off ({mode})", ""]
+    rows = [o for o in outcomes if o.mode == mode]
+    curves = {c: tradeoff([o for o in rows if o.corpus == c]) for c in dict.fromkeys(o.corpus for o in rows)}
+    if not any(curves.values()):
+        return lines + ["The answers state no confidence, so there is no trade-off curve to draw.", ""]
+    lines += ["Declining every answer whose confidence is below the threshold (first row: as answered).", "",
+              _row(["corpus", "threshold", "false abstentions", "unanswerable declined", f"answer hit@{k}"]),
+              "|---|---|---|---|---|"]
+    for corpus, curve in curves.items():
+        for p in curve or ():
+            lines.append(_row([corpus, "as answered" if p["threshold"] is None else f"{p['threshold']:.3f}",
+                               fmt(p["false_abstention"]), fmt(p["abstention_accuracy"]), fmt(p["answer_hit@k"])]))
+    return lines + [""]
+
+
+def curve_section(record: dict, source: str) -> str:
+    """A stored abstention trade-off curve as a table: ``record["curve"]`` is a list of points (dicts of
+    figures, such as threshold, unanswerable declined, false abstentions), ``record["chosen"]`` the point
+    in use. ``assistant.evaluate.answerability`` writes such a record (eval/answerability.json)."""
+    points = [p for p in record.get("curve") or () if isinstance(p, dict)]
+    lines = ["## Abstention trade-off (fitted)", ""]
+    if not points:
+        return "\n".join(lines + [f"`{source}` holds no curve.", ""])
+    keys = list(dict.fromkeys(key for p in points for key in p))
+    lines += [f"From `{source}`; the point in use is marked.", "",
+              _row([key.replace("_", " ") for key in keys]), "|" + "---|" * len(keys)]
+    for p in points:
+        cells = [v if isinstance(v, str) else fmt(v) for v in (p.get(key) for key in keys)]
+        if p == record.get("chosen"):
+            cells[0] = f"**{cells[0]}** ← in use"
+        lines.append(_row(cells))
+    return "\n".join(lines + [""])
+
+
+def markdown(outcomes: Sequence[Outcome], k: int, title: str, questions_file: str, split: str,
+             skipped: Sequence[Skipped] = (), sections: Sequence[str] = ()) -> str:
+    """The whole report. ``sections``: extra Markdown (such as the peer comparison) placed before the failures."""
+    modes = modes_of(outcomes)
+    main = primary_mode(outcomes)
+    n = len([o for o in outcomes if o.mode == main])
+    counts = ", ".join(f"{c} {sum(1 for o in outcomes if o.mode == main and o.corpus == c)}"
+                       for c in dict.fromkeys(o.corpus for o in outcomes))
+    lines = [f"# {title}", "",
+             f"`{questions_file}`, split **{split}**: {n} questions asked ({counts or 'none'}), k = {k}, "
+             f"modes: {', '.join(modes) or 'none'}.", ""]
+    if skipped:
+        lines += [f"{len(skipped)} questions skipped (their report files are not in the corpus):", ""]
+        lines += [f"- `{s.id}` ({s.corpus}): {s.reason}" for s in skipped] + [""]
+    if not outcomes:
+        return "\n".join(lines + ["No question was asked.", ""])
+    lines += _targets_table(outcomes, k, main)
+    lines += _modes_table(outcomes, k)
+    lines += _corpus_table(outcomes, k, main)
+    lines += _category_tables(outcomes, k, main)
+    if len(modes) > 1:
+        lines += _modes_by_category(outcomes, k)
+    lines += _tradeoff_section(outcomes, k, main)
+    for section in sections:
+        lines += [section.rstrip(), ""]
     for m in modes:
         wrong = failures(outcomes, m)
         lines += [f"## Failures: {m} ({len(wrong)})", ""]
-        lines += [f"- `{qid}` ({cat}): {what}" for qid, cat, what in wrong] or ["None."]
+        lines += [f"- `{qid}` ({where}): {what}" for qid, where, what in wrong] or ["None."]
         lines.append("")
     return "\n".join(lines)
 
@@ -169,18 +257,29 @@ def bar_chart(outcomes: Sequence[Outcome], k: int, path: Path) -> Path:
     return path
 
 
-def write(outcomes: Sequence[Outcome], out_dir: Path, k: int, questions_file: str, split: str) -> dict[str, Path]:
+def write(outcomes: Sequence[Outcome], out_dir: Path, k: int, questions_file: str, split: str,
+          skipped: Sequence[Skipped] = (), sections: Sequence[str] = ()) -> dict[str, Path]:
     """Write results.jsonl, metrics.json, report.md and (with more than one mode) modes.png into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"results": out_dir / "results.jsonl", "metrics": out_dir / "metrics.json", "report": out_dir / "report.md"}
     with open(paths["results"], "w", encoding="utf-8") as fh:
         for o in outcomes:
             fh.write(json.dumps(o.to_json(), ensure_ascii=False) + "\n")
+    main = primary_mode(outcomes)
+    curves = {c: tradeoff([o for o in outcomes if o.mode == main and o.corpus == c])
+              for c in dict.fromkeys(o.corpus for o in outcomes)}
     payload = {"questions_file": questions_file, "split": split, "k": k,
-               "modes": summarise(outcomes), "by_category": by_category(outcomes)}
+               "skipped": [s.to_json() for s in skipped],
+               "modes": summarise(outcomes), "by_category": by_category(outcomes),
+               "by_corpus": by_corpus(outcomes), "by_corpus_category": by_corpus_category(outcomes),
+               "targets": {f"{c}/{s}": [{"target": label.format(k=k), "value": v, "met": met}
+                                        for label, v, met in targets(summary_of(
+                                            [o for o in outcomes if (o.mode, o.corpus, o.split) == (main, c, s)]))]
+                           for c, s in groups(outcomes)},
+               "abstention_tradeoff": {c: curve for c, curve in curves.items() if curve}}
     paths["metrics"].write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    paths["report"].write_text(markdown(outcomes, k, "Evaluation report", questions_file, split) + "\n",
-                               encoding="utf-8")
-    if len({o.mode for o in outcomes}) > 1:
+    paths["report"].write_text(markdown(outcomes, k, "Evaluation report", questions_file, split, skipped, sections)
+                               + "\n", encoding="utf-8")
+    if len(modes_of(outcomes)) > 1:
         paths["chart"] = bar_chart(outcomes, k, out_dir / "modes.png")
     return paths

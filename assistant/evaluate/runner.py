@@ -1,4 +1,4 @@
-"""Ask every question of an evaluation set, in each retrieval mode, and score each answer.
+"""Ask every question of an evaluation set, in each retrieval mode, of its corpus, and score each answer.
 
 A question's ``context`` turns are asked first, in the same conversation, so a
 follow-up resolves exactly as it would in the chat. Only the final turn is timed
@@ -8,7 +8,7 @@ and scored.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.chat.conversation import Conversation
@@ -16,8 +16,13 @@ from assistant.answer.intent import classify
 from assistant.models import Answer, Filters
 from assistant.evaluate import metrics
 from assistant.evaluate.dataset import Question
+from assistant.text import normalise
 
 RETRIEVAL_DEPTH = 10  # chunks fetched for the retrieval view; nDCG is @10
+NO_EVIDENCE = "no evidence"  # the finding of a provider a set answer does not judge
+# Where an answer may carry a numeric confidence (higher = surer), for the abstention trade-off
+# curve; the first attribute an Answer has is used. None of them: no curve.
+CONFIDENCE_ATTRIBUTES = ("confidence", "answerability", "support")
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -32,17 +37,21 @@ class Outcome:
     category: str
     latency_s: float
     answer: dict  # Answer.to_json(), the stable contract
-    kind: str  # passage | set | value | none
+    kind: str  # passage | set | value | none | …
     listed: tuple[str, ...]  # the providers the answer puts forward (see ``listed_providers``)
     retrieved: tuple[dict, ...]  # the chunks Retriever.search returned: where they are, not their text
     scores: dict  # metric name -> value; a metric that does not apply to this question is absent
+    corpus: str = "seeds"
+    confidence: float | None = None  # the answer's own confidence, when it states one
+    answerable: bool = True
 
     def to_json(self) -> dict:
         """One line of results.jsonl."""
         return {
-            "id": self.id, "mode": self.mode, "split": self.split, "category": self.category,
+            "id": self.id, "mode": self.mode, "corpus": self.corpus, "split": self.split, "category": self.category,
             "latency_s": round(self.latency_s, 4), "kind": self.kind, "listed": list(self.listed),
-            "scores": self.scores, "retrieved": list(self.retrieved), "answer": self.answer,
+            "confidence": self.confidence, "scores": self.scores, "retrieved": list(self.retrieved),
+            "answer": self.answer,
         }
 
 
@@ -53,33 +62,81 @@ def listed_providers(answer: Answer) -> tuple[str, ...]:
         return ()
     if answer.kind == "set":
         return answer.focus
-    if answer.providers:
+    if answer.kind == "value" or answer.providers:
+        # A value answer's providers are those meeting the question's condition: none may match
+        # ("0 of 7 providers match"), and then it lists none, whatever values it cites.
         return tuple(p.name for p in answer.providers)
     return tuple(dict.fromkeys(c.provider for c in answer.citations))
 
 
-def score(question: Question, answer: Answer, listed: Sequence[str], chunk_texts: Sequence[str], k: int) -> dict:
-    """The per-question scores. Evidence metrics only for answerable questions with expected evidence;
-    provider metrics only for set questions; abstention for every question (right or wrong to abstain)."""
+def about(answer: Answer) -> tuple[str, ...]:
+    """The providers an answer is about: its focus, else the providers it cites."""
+    return answer.focus or tuple(dict.fromkeys(c.provider for c in answer.citations))
+
+
+def confidence_of(answer: Answer) -> float | None:
+    """The answer's stated confidence (see CONFIDENCE_ATTRIBUTES), or None."""
+    for name in CONFIDENCE_ATTRIBUTES:
+        value = getattr(answer, name, None)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    return None
+
+
+def attributed(items: Sequence[tuple[str, str]], providers: Sequence[str]) -> list[str]:
+    """The texts of (provider, text) items, with those of providers the question does not expect blanked:
+    "scored 75" quoted from the wrong report is not the evidence asked for. No expected providers: all count."""
+    if not providers:
+        return [text for _, text in items]
+    wanted = {normalise(p) for p in providers}
+    return [text if normalise(provider) in wanted else "" for provider, text in items]
+
+
+def score(question: Question, answer: Answer, listed: Sequence[str], retrieved: Sequence[tuple[str, str]],
+          k: int) -> dict:
+    """The per-question scores (see the README's metrics). ``retrieved``: (provider, text) of the chunks
+    retrieval found, best first. A metric that does not apply to the question is absent."""
     out: dict[str, float] = {}
     if question.answerable and question.expected_evidence:
         n = len(set(question.expected_evidence))
-        cited = [] if answer.no_answer else [c.text for c in answer.citations]
-        for prefix, items in (("answer", cited), ("retrieval", chunk_texts)):
-            g = metrics.gains(items, question.expected_evidence)
+        cited = [] if answer.no_answer else [(c.provider, c.text) for c in answer.citations]
+        for prefix, items in (("answer", cited), ("retrieval", retrieved)):
+            g = metrics.gains(attributed(items, question.expected_providers), question.expected_evidence)
             out[f"{prefix}_hit@k"] = metrics.hit_at_k(g, k)
             out[f"{prefix}_mrr"] = metrics.reciprocal_rank(g)
             out[f"{prefix}_ndcg@10"] = metrics.ndcg_at_k(g, n, 10)
     if question.category == "set":
         p, r, f = metrics.provider_prf(listed, question.expected_providers)
         out.update(provider_precision=p, provider_recall=r, provider_f1=f)
-    if question.expected_answer:
-        out["answer_accuracy"] = float(not answer.no_answer and metrics.answer_correct(answer.text, question.expected_answer))
+    if question.expected_findings:
+        got = {} if answer.no_answer else {p.name: p.finding for p in answer.providers}
+        out["finding_accuracy"] = metrics.label_accuracy(got, question.expected_findings, NO_EVIDENCE)
+    if question.expected_answer or question.expected_order:
+        out["answer_accuracy"] = float(not answer.no_answer and metrics.answer_correct(
+            answer.text, question.expected_answer, question.expected_order))
     if question.answerable:
         out["false_abstention"] = float(answer.no_answer)
     else:
         out["abstention_accuracy"] = float(answer.no_answer)
+    if question.category == "follow-up":
+        out["follow_up_accuracy"] = float(follow_up_correct(question, answer, out))
     return out
+
+
+def follow_up_correct(question: Question, answer: Answer, scores: dict) -> bool:
+    """A follow-up is right when it declines an unanswerable question, or answers about the right provider
+    (every provider it is about is expected) and either cites expected evidence within the first k
+    citations or, for a value follow-up, contains the expected answer."""
+    if not question.answerable:
+        return answer.no_answer
+    if answer.no_answer:
+        return False
+    expected = {normalise(p) for p in question.expected_providers}
+    providers = {normalise(p) for p in about(answer)}
+    right_provider = not expected or (bool(providers) and providers <= expected)
+    cites = scores.get("answer_hit@k") == 1.0
+    value = bool(question.expected_answer) and scores.get("answer_accuracy") == 1.0
+    return right_provider and (cites or value)
 
 
 def retrieval_filters(assistant, question: str, inherited: Sequence[str]) -> Filters:
@@ -93,10 +150,9 @@ def retrieval_filters(assistant, question: str, inherited: Sequence[str]) -> Fil
 def ask_one(assistant, question: Question, mode: str, k: int) -> Outcome:
     """Ask one question (its context turns first) in ``mode`` and score it."""
     conversation = Conversation(assistant, mode=mode, k=k)
-    inherited: tuple[str, ...] = ()
     for turn in question.context:
-        earlier = conversation.ask(turn)
-        inherited = earlier.focus or inherited  # the conversation's focus is the last non-empty one
+        conversation.ask(turn)
+    inherited = conversation.focus()  # what the final turn inherits, as the conversation decides it
     started = time.perf_counter()
     answer = conversation.ask(question.question)
     latency = time.perf_counter() - started
@@ -108,21 +164,29 @@ def ask_one(assistant, question: Question, mode: str, k: int) -> Outcome:
          "start": h.chunk.start, "end": h.chunk.end, "score": round(float(h.score), 4)}
         for h in hits
     )
-    scores = score(question, answer, listed, [h.chunk.text for h in hits], k)
+    scores = score(question, answer, listed, [(h.chunk.provider, h.chunk.text) for h in hits], k)
     return Outcome(question.id, mode, question.split, question.category, latency, answer.to_json(), answer.kind,
-                   listed, retrieved, scores)
+                   listed, retrieved, scores, question.corpus, confidence_of(answer), question.answerable)
 
 
-def run(assistant, questions: Sequence[Question], modes: Sequence[str], k: int = 5,
+def run(assistants, questions: Sequence[Question], modes: Sequence[str], k: int = 5,
         progress: Progress | None = None) -> list[Outcome]:
-    """Every question in every mode, in file order per mode. ``progress(done, total)`` after each."""
-    total = len(questions) * len(modes)
+    """Every question in every mode, in file order per mode, each asked of its corpus's assistant.
+
+    ``assistants`` maps a corpus name to the Assistant over its index; a bare Assistant stands for the
+    seeds corpus. Questions of a corpus with no assistant are left out (``corpora.runnable`` says why
+    before a run). ``progress(done, total)`` after each question.
+    """
+    targets = dict(assistants) if isinstance(assistants, Mapping) else {"seeds": assistants}
+    asked = [q for q in questions if q.corpus in targets]
+    total = len(asked) * len(modes)
     # The first encode pays for lazy initialisation; keep it out of the first question's latency.
-    assistant.retriever.search("warm up", mode="hybrid", k=1)
+    for assistant in targets.values():
+        assistant.retriever.search("warm up", mode="hybrid", k=1)
     outcomes = []
     for mode in modes:
-        for question in questions:
-            outcomes.append(ask_one(assistant, question, mode, k))
+        for question in asked:
+            outcomes.append(ask_one(targets[question.corpus], question, mode, k))
             if progress:
                 progress(len(outcomes), total)
     return outcomes

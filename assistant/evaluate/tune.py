@@ -185,7 +185,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     from assistant import config
     from assistant.search.embed import Embedder
 
-    questions = dataset.load(args.questions, "dev")
+    # The sweep re-indexes one corpus (--corpus, the seeds by default), so it asks only the seed questions.
+    questions = [q for q in dataset.load(args.questions, "dev") if q.corpus == "seeds"]
     embedder = Embedder(args.model).load()
     with tempfile.TemporaryDirectory(prefix="assistant-tune-") as tmp:
         sw = Sweep(config.corpus_dir(args.corpus), embedder, questions, args.k, Path(tmp))

@@ -106,3 +106,21 @@ def test_percentile_matches_numpy():
 def test_mean_of_nothing_is_none():
     assert metrics.mean([]) is None
     assert metrics.mean([1.0, 0.0]) == 0.5
+
+
+def test_in_order_reads_a_ranking_left_to_right():
+    text = "1. **Heartbeat Alliance**: 75\n2. Kidderminster: 75\n3. Iridium Medical Practice: 50"
+    assert metrics.in_order(text, ["heartbeat alliance", "Iridium"])
+    assert not metrics.in_order(text, ["Iridium", "Heartbeat Alliance"])
+    assert not metrics.in_order(text, ["Heartbeat Alliance", "Dorset"])
+    assert metrics.in_order(text, [])
+    assert metrics.answer_correct(text, ["75"], ["Kidderminster", "Iridium"])
+    assert not metrics.answer_correct(text, ["75"], ["Iridium", "Kidderminster"])
+
+
+def test_label_accuracy_with_a_default_for_unjudged_names():
+    got = {"Heartbeat Alliance": "partly", "Iridium Medical Practice": "lacking"}
+    expected = [("heartbeat alliance", "partly"), ("Iridium Medical Practice", "meets"), ("Our Dorset", "no evidence")]
+    assert metrics.label_accuracy(got, expected, "no evidence") == pytest.approx(2 / 3)
+    with pytest.raises(ValueError):
+        metrics.label_accuracy(got, [], "no evidence")
