@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.config import IngestSettings
 from assistant.errors import UnreadableDocument, UnsupportedFormat
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
@@ -25,13 +26,13 @@ class Document:
     notes: tuple[str, ...] = ()  # e.g. "not UTF-8: decoded as cp1252"
 
 
-def read_document(path: Path, max_bytes: int = MAX_BYTES) -> Document:
+def read_document(path: Path, settings: IngestSettings = IngestSettings()) -> Document:
     """Read ``path`` as text, choosing the reader by its suffix.
 
     Raises UnsupportedFormat for an unknown suffix and UnreadableDocument for a
     file that is empty, binary, too large, corrupt, or (PDF) has no text layer.
     """
-    path = Path(path)
+    path, max_bytes = Path(path), settings.max_bytes
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         shown = suffix or "(no extension)"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.config import IngestSettings
 from assistant.ingest.parse import parse_document, parse_file
 from assistant.ingest.readers import (
     MAX_BYTES,
@@ -146,8 +147,8 @@ def test_max_bytes_is_overridable(tmp_path):
     path = tmp_path / "small.txt"
     path.write_text("x" * 2048)
     with pytest.raises(UnreadableDocument, match="over the 1 KB limit"):
-        read_document(path, max_bytes=1024)
-    assert read_document(path, max_bytes=4096).text == "x" * 2048
+        read_document(path, IngestSettings(max_bytes=1024))
+    assert read_document(path, IngestSettings(max_bytes=4096)).text == "x" * 2048
 
 
 def test_html_drops_chrome_and_puts_blocks_on_lines(tmp_path):
@@ -213,7 +214,7 @@ def test_html_and_pdf_versions_parse_like_the_txt(tmp_path):
         assert (report.provider, report.score, report.rating, report.date) == (
             expected.provider, expected.score, expected.rating, expected.date)
         assert [s.path for s in report.sections] == [s.path for s in expected.sections]
-        assert report.fact("score").value == "75"
+        assert report.fact("score:well-led").value == "75"
 
 
 def test_reader_notes_become_report_warnings(tmp_path):
