@@ -41,7 +41,11 @@ KEY_QUESTIONS = ("safe", "effective", "caring", "responsive", "well-led")
 
 @dataclass(frozen=True)
 class DateRange:
-    """A stated date or range of days, ISO ``start``..``end`` inclusive (equal for one day)."""
+    """A stated date or range of days, ISO ``start``..``end`` inclusive (equal for one day).
+
+    A date stated only to the month ("previously inspected in March 2014") keeps that precision:
+    "2014-03".
+    """
 
     start: str
     end: str
@@ -57,12 +61,15 @@ class DateRange:
 
     def covers(self, day: str) -> bool:
         """Whether the ISO date ``day`` falls within the range."""
-        return self.start <= day <= self.end
+        return self.start <= day[: len(self.start)] and day[: len(self.end)] <= self.end
 
     def describe(self) -> str:
-        """In words: "8 August 2024", "8 to 9 August 2024", "30 November to 1 December 2023"."""
+        """In words: "8 August 2024", "8 to 9 August 2024", "30 November to 1 December 2023", "March 2014"."""
         from datetime import date
 
+        if len(self.start) == 7 or len(self.end) == 7:  # stated to the month
+            months = [f"{date.fromisoformat(d[:7] + '-01'):%B %Y}" for d in dict.fromkeys((self.start, self.end))]
+            return " to ".join(months)
         a, b = date.fromisoformat(self.start), date.fromisoformat(self.end)
         last = f"{b.day} {b:%B} {b.year}"
         if a == b:

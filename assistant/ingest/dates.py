@@ -4,7 +4,8 @@ CQC states a day, a range or a list of days, naming the month and year once at t
 they are shared: "16 January 2024", "8 and 9 August 2024", "23 July to 24 July 2024",
 "30 November and 1 December 2023", "14 June 2023 to 5 July 2023", "1, 2 and 5 May 2023",
 "11th and 12th March 2015". A stated list is kept as the range from its first to its last day.
-A day must be stated: "May 2022" alone is not read as a date.
+A day must be stated for ``find_dates``; ``find_months`` reads "in March 2014" as "2014-03", for the
+places where a report dates something only to the month.
 """
 
 from __future__ import annotations
@@ -84,3 +85,15 @@ def whole_date(line: str) -> FoundDate | None:
         return None
     value = parse_date_text(m.group(0))
     return FoundDate(0, len(m.group(0)), m.group(0), value) if value else None
+
+
+_MONTH_YEAR = re.compile(rf"(?<![\d\w])(?<!\d )(?<!\dst )(?<!\dnd )(?<!\drd )(?<!\dth )(?P<m>{_MONTH})\s+(?P<y>{_YEAR})", re.I)
+
+
+def find_months(text: str, start: int = 0, end: int | None = None) -> list[FoundDate]:
+    """Every month stated with its year and no day ("in March 2014"): ranges of precision "2014-03"."""
+    found = []
+    for m in _MONTH_YEAR.finditer(text, start, len(text) if end is None else end):
+        month = f"{int(m['y']):04d}-{_MONTHS[m['m'].lower().rstrip('.')]:02d}"
+        found.append(FoundDate(m.start(), m.end(), m.group(0), DateRange(month, month)))
+    return found

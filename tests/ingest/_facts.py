@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.ingest.dates import find_dates
+from assistant.ingest.dates import find_dates, find_months
 from assistant.ingest.parse import prose
 from assistant.models import KEY_QUESTIONS, DateRange, Report
 from assistant.text import normalise
@@ -35,7 +35,7 @@ def quote_problems(report: Report) -> list[str]:
 def _states(name: str, value: str, span: str, text: str, start: int, end: int) -> bool:
     if name.startswith("date:"):
         want = DateRange.parse(value)
-        found = find_dates(text, start, end)
+        found = find_dates(text, start, end) if len(want.start) > 7 else find_months(text, start, end)
         return any(d.range == want for d in found) or (
             bool(found) and found[0].range.start == want.start and found[-1].range.end == want.end)
     if name.startswith("score:"):

@@ -24,10 +24,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from assistant.config import IngestSettings
+from assistant.ingest.dates import find_dates
 from assistant.ingest.parse import assessment, case_study, inspection, prose
-from assistant.ingest.parse.build import Facts, Parsed, paragraphs, prettify, report_from
-from assistant.ingest.parse.header import Header, read_header
-from assistant.ingest.parse.lines import Line, lines_of, line_fact, section, title_like
+from assistant.ingest.parse.build import MAIN_DATES as _MAIN_DATES, Facts, Parsed, paragraphs, prettify, report_from
+from assistant.ingest.parse.header import UPDATED, Header, is_title, read_header
+from assistant.ingest.parse.lines import Line, line_fact, lines_of, section
 from assistant.ingest.readers import read_document
 from assistant.models import Fact, Report
 
@@ -46,13 +47,16 @@ def parse_document(text: str, source: str) -> list[Report]:
         return case_study.read(text, lines, source)
     header = read_header(lines)
     facts = Facts(header.facts)
+    body_start = lines[header.end].start if header.end < len(lines) else len(text)
+    if facts.add(prose.service_in(text, body_start, len(text))):
+        facts.rename("rating:overall", "rating:location")  # a service's report: the header rates the location
     if assessment.looks_like(lines, header):
         parsed = assessment.read(text, lines, header, facts)
     elif inspection.looks_like(lines, header):
         parsed = inspection.read(text, lines, header, facts)
     else:
         parsed = _read_unknown(text, lines, header, facts, source)
-    body_start = lines[header.end].start if header.end < len(lines) else len(text)
+    _dates(text, lines[header.end :], parsed)
     _prose_facts(text, body_start, parsed)
     if parsed.layout == "unknown":
         parsed.warnings.append(_unknown_warning(parsed))
@@ -73,12 +77,34 @@ def parse_file(path: Path, corpus_dir: Path, settings: IngestSettings = IngestSe
     return [replace(r, warnings=r.warnings + document.notes) for r in parse_document(document.text, source)]
 
 
+def _dates(text: str, body: list[Line], parsed: Parsed) -> None:
+    """Dates stated on their own line ("Updated 7 May 2022") or in a sentence ("We carried out this
+    assessment on 28 and 29 January 2025"); the first of each kind is kept."""
+    facts = parsed.facts
+    for ln in body:
+        if UPDATED.match(ln.text) and (found := find_dates(ln.raw)):
+            facts.add(line_fact("date:updated", str(found[0].range), ln))
+    start = body[0].start if body else len(text)
+    for kind, value, _words, s, e in prose.dated_in(text, start, len(text)):
+        if kind == "inspection" and parsed.layout == "assessment":
+            kind = "onsite"  # in an assessment, the "inspection" is the visit to the site
+        stated = facts.get(f"date:{kind}")
+        if stated and stated.value == value and _date_line(text[stated.start : stated.end]):
+            facts.replace(Fact(stated.name, value, s, e))  # cite the sentence, not a bare date line
+        else:
+            facts.add(Fact(f"date:{kind}", value, s, e))
+
+
+def _date_line(words: str) -> bool:
+    """A line that gives a date and little else ("17 May 2023", "Inspection carried out on 5 October 2016")."""
+    return len(words) <= 60 and "." not in words.rstrip(".") and bool(find_dates(words))
+
+
 def _prose_facts(text: str, start: int, parsed: Parsed) -> None:
-    """Facts any layout may state in its prose: dates, breaches, the location and the kind of service."""
+    """Facts any layout may state in its prose: breaches, the location and the kind of service."""
     facts, end = parsed.facts, len(text)
-    for kind, value, _words, s, e in prose.dated_in(text, start, end):
-        facts.add(Fact(f"date:{kind}", value, s, e))
-    for value, s, e in prose.breaches_in(text, start, end):
+    main = next((f for n in _MAIN_DATES if (f := facts.get(n))), None)
+    for value, s, e in prose.breaches_in(text, start, end, main.value[:7] if main else None):
         facts.add(Fact("breach", value, s, e))
     if facts.get("location") is None and parsed.layout == "inspection":
         facts.add(prose.inspected_location(text, start, end))
@@ -89,7 +115,7 @@ def _prose_facts(text: str, start: int, parsed: Parsed) -> None:
 def _read_unknown(text: str, lines: list[Line], header: Header, facts: Facts, source: str) -> Parsed:
     """A layout not recognised: each paragraph after the header a section under the title."""
     start = header.end
-    if header.location is None and lines and title_like(lines[0], max_words=16) and len(lines[0].text) <= 100:
+    if header.location is None and lines and is_title(lines[0]):
         facts.add(line_fact("location", lines[0].text, lines[0]))  # no header, but a title line
         start = max(start, 1)
     title = facts.value("location") or prettify(source)

@@ -14,7 +14,7 @@ from assistant.models import KEY_QUESTIONS, DateRange, Fact, Report, Section
 # Names a report may state more than once; every other name keeps the first value stated.
 MULTI_VALUED = ("breach", "alias")
 # The date a report is filed under, most telling first.
-_MAIN_DATES = ("date:report", "date:inspection", "date:assessment", "date:onsite", "date:updated")
+MAIN_DATES = ("date:report", "date:inspection", "date:assessment", "date:onsite", "date:updated")
 
 
 class Facts:
@@ -47,6 +47,10 @@ class Facts:
     def rename(self, old: str, new: str) -> None:
         """Give the fact called ``old`` the name ``new`` (a value found to mean something else)."""
         self._items = [Fact(new, f.value, f.start, f.end) if f.name == old else f for f in self._items]
+
+    def replace(self, fact: Fact) -> None:
+        """Put ``fact`` in the place of the fact of the same name (the same value, better cited)."""
+        self._items = [fact if f.name == fact.name else f for f in self._items]
 
     def named(self, prefix: str) -> list[Fact]:
         return [f for f in self._items if f.name.startswith(prefix)]
@@ -99,19 +103,17 @@ def report_from(parsed: Parsed, text: str, source: str, report_id: str | None = 
     """Assemble a Report: typed fields from the facts, every fact kept with its offsets."""
     facts, header = parsed.facts, parsed.header
     location = facts.value("location") or prettify(source)
-    kqs = list(parsed.key_questions)
-    for f in facts.all():
-        kind, _, kq = f.name.partition(":")
-        if kind in ("rating", "score", "previous_rating") and kq in KEY_QUESTIONS and kq not in kqs:
-            kqs.append(kq)
-    kqs.sort(key=KEY_QUESTIONS.index)
+    # The key questions the report rates or scores (a heading alone, "Safe:" over a summary, is not one).
+    kqs = sorted({f.name.split(":")[1] for f in facts.all() if f.name.split(":")[0] in ("rating", "score")
+                  and f.name.split(":")[1] in KEY_QUESTIONS}, key=KEY_QUESTIONS.index)
     single = kqs[0] if len(kqs) == 1 else None
-    main = next((facts.get(n) for n in _MAIN_DATES if facts.get(n)), None)
+    main = next((facts.get(n) for n in MAIN_DATES if facts.get(n)), None)
     main_text = date_text(text, main)
     if parsed.layout == "assessment" and header.report_date_text:
         title = f"{location}: Report from {header.report_date_text} assessment"
     elif parsed.layout == "inspection":
-        title = f"{location}: Inspection on {main_text}" if main_text else f"{location}: Inspection"
+        inspected = date_text(text, facts.get("date:inspection"))
+        title = f"{location}: Inspection on {inspected}" if inspected else f"{location}: Inspection"
     else:
         title = location
     score = facts.value(f"score:{single}") if single else None

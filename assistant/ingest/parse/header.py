@@ -31,17 +31,19 @@ from assistant.text import normalise
 POSTCODE = re.compile(r"\b(?P<pc>(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[A-Z]{2})\b")
 _AFTER_POSTCODE = re.compile(r"^[\s,]*(?:(?:Tel(?:ephone)?|Phone)[:.]?\s*)?[\d()+\s-]{0,24}$", re.I)
 _ALSO_KNOWN = re.compile(r"\s*\bAlso known as\b:?\s*", re.I)
-_OVERALL = re.compile(rf"^Overall(?: rating)?(?: for this (?:service|location|provider|trust|practice))?\s*:?\s*"
+OVERALL = re.compile(rf"^Overall(?: rating)?(?: for this (?:service|location|provider|trust|practice))?\s*:?\s*"
                       rf"(?P<v>{RATING_WORDS}|not rated|no rating)\b(?:\s*read more.*)?$", re.I)
-_TRAILING_RATING = re.compile(rf"\s+(?:Overall:?\s*)?(?P<v>{RATING_WORDS})$", re.I)
+# A badge printed after the name: a rating, or the outcome CQC shows for services it does not rate.
+_TRAILING_BADGE = re.compile(rf"\s+(?:Overall:?\s*)?(?:(?P<v>{RATING_WORDS})|No action required|Action required|"
+                             rf"Requirements? notice|Enforcement action|Not rated)$", re.I)
 _PROVIDED = re.compile(r"^(?:Provided and run by|Registered provider)\s*:?\s*(?P<v>.*)$", re.I)
 _REPORT_FROM = re.compile(rf"^Report from (?P<v>{DATE_TEXT}) assessment$", re.I)
-_UPDATED = re.compile(rf"^(?:Updated|Last updated|Page last updated):?\s+(?P<v>{DATE_TEXT})$", re.I)
+UPDATED = re.compile(rf"^(?:Updated|Last updated|Page last updated):?\s+(?P<v>{DATE_TEXT})$", re.I)
 _DATE_LABEL = re.compile(r"^Date(?:s)? of (?P<kind>inspection visit|inspection|assessment|publication)s?\s*:?\s*", re.I)
 _ARCHIVED = re.compile(r"^Archived:\s*", re.I)
 # Lines of page furniture the header may hold: kept out of names and sections.
 _FURNITURE = re.compile(r"^(?:inspection report|all (?:inspections|reports)|(?:tel|telephone|phone|website|email)\b.*|"
-                        r"www\.\S+|care quality commission|latest (?:inspection|report).*)$", re.I)
+                        r"www\.\S+|care quality commission|important:.*|this is an organisation that runs .*)$", re.I)
 _DATE_KIND = {"inspection visit": "inspection", "inspection": "inspection", "assessment": "assessment",
               "publication": "report"}
 
@@ -82,7 +84,7 @@ def read_header(lines: list[Line]) -> Header:
         if cover > i:
             _provider(h, lines[cover - 1], lines[cover - 1])
         i = _title(h, lines, cover)
-    elif i < len(lines) and _is_title(lines[i]):
+    elif i < len(lines) and is_title(lines[i]):
         i = _title(h, lines, i)
     if crumbs:
         h.breadcrumbs = [ln.text for ln in crumbs]
@@ -103,7 +105,7 @@ def _is_name(text: str) -> bool:
     return 0 < len(text) <= 80 and any(c.isalpha() for c in text) and not rating_of(text)
 
 
-def _is_title(line: Line) -> bool:
+def is_title(line: Line) -> bool:
     """A line that can be a location's name: not a rating, date, address, label or sentence."""
     text = line.text
     return (title_like(line, max_words=16) and not rating_of(text) and not whole_date(text)
@@ -112,7 +114,7 @@ def _is_title(line: Line) -> bool:
 
 
 def _is_label(text: str) -> bool:
-    return bool(_OVERALL.match(text) or _PROVIDED.match(text) or _REPORT_FROM.match(text) or _UPDATED.match(text)
+    return bool(OVERALL.match(text) or _PROVIDED.match(text) or _REPORT_FROM.match(text) or UPDATED.match(text)
                 or _DATE_LABEL.match(text) or _FURNITURE.match(text) or _ALSO_KNOWN.match(text))
 
 
@@ -120,7 +122,7 @@ def _cover_title(lines: list[Line], i: int) -> int | None:
     """Index of the location line on a report PDF's cover (the line before "Inspection report")."""
     for j in range(i + 1, min(i + 4, len(lines))):
         if normalise(lines[j].text) == "inspection report":
-            return j - 1 if _is_title(lines[j - 1]) else None
+            return j - 1 if is_title(lines[j - 1]) else None
     return None
 
 
@@ -132,9 +134,10 @@ def _title(h: Header, lines: list[Line], i: int) -> int:
         h.warnings.append("an archived location page: the location is no longer registered")
     parts = _ALSO_KNOWN.split(name, maxsplit=1)  # "Access Dignity Care Limited Also known as Access Dignity"
     name, alias = parts[0].strip(), parts[1] if len(parts) > 1 else ""
-    trailing = _TRAILING_RATING.search(name)
+    trailing = _TRAILING_BADGE.search(name)
     if trailing and trailing.start() > 0:  # "Epsom General Hospital Requires improvement": a badge, not the name
-        h.facts.append(line_fact("rating:overall", rating_of(trailing["v"]), line))
+        if trailing["v"]:
+            h.facts.append(line_fact("rating:overall", rating_of(trailing["v"]), line))
         name = name[: trailing.start()].strip()
     h.location, h.location_line = name, line
     h.facts.append(line_fact("location", name, line))
@@ -165,7 +168,7 @@ def _header_line(h: Header, lines: list[Line], i: int, address: list[Line]) -> i
     if m := _ALSO_KNOWN.match(text):
         _alias(h, text[m.end() :], line)
         return 1
-    if m := _OVERALL.match(text):
+    if m := OVERALL.match(text):
         if not any(f.name == "rating:overall" for f in h.facts):
             h.facts.append(line_fact("rating:overall", rating_of(m["v"]), line))
         return 1
@@ -183,7 +186,7 @@ def _header_line(h: Header, lines: list[Line], i: int, address: list[Line]) -> i
             h.report_date_text = m["v"]
             h.facts.append(line_fact("date:report", str(found[0].range), line))
         return 1
-    if m := _UPDATED.match(text):
+    if m := UPDATED.match(text):
         if found := find_dates(line.raw):
             h.facts.append(line_fact("date:updated", str(found[0].range), line))
         return 1

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 
-from assistant.ingest.dates import find_dates, whole_date
+from assistant.ingest.dates import DATE_TEXT, find_dates, whole_date
 from assistant.ingest.parse import prose
 from assistant.ingest.parse.build import Facts, Parsed
-from assistant.ingest.parse.header import Header, _OVERALL
+from assistant.ingest.parse.header import OVERALL as _OVERALL, UPDATED, Header
 from assistant.ingest.parse.lines import Line, line_fact, section, title_like
 from assistant.ingest.parse.vocab import KQ_NAMES, KQ_WORDS, RATING_WORDS, kq_heading, kq_id, rating_of
 from assistant.models import Fact
@@ -37,15 +37,18 @@ _OVERALL_SENTENCE = re.compile(rf"\bis rated as {RATING_WORDS} overall\b|^Overal
 _RATINGS_INTRO = re.compile(r"^(?:The key questions are rated as:?|Ratings|Our ratings for this (?:service|location))$",
                             re.I)
 _DURING = re.compile(r"^During an? \w[\w\s,-]{0,100}$", re.I)
+# The line dating a summary: "17 May 2023", "Inspection carried out on 5 October 2016".
+_DATE_LINE = re.compile(rf"^(?:(?:inspection|assessment)(?: carried out)? on |inspection date:? )?(?P<v>{DATE_TEXT})$", re.I)
+NAV = frozenset({"contents", "on this page"})
 # Lines ending in ":" that introduce a bullet list, and the section each list becomes.
 _LIST_NAMES = ((re.compile(r"key findings", re.I), "Key findings"),
                (re.compile(r"outstanding practice", re.I), "Outstanding practice"),
-               (re.compile(r"\bimprove|\bshould\b|\bmust\b", re.I), "Areas for improvement"))
+               (re.compile(r"\b(?:should|must)\b|\bareas? (?:for|where|of)\b.*\bimprov", re.I), "Areas for improvement"))
 _SIGN_OFF = re.compile(r"\bChief Inspector\b|\bInspector of\b", re.I)
 # Phrases only the older layout uses.
-_MARKERS = re.compile(r"^(?:Our key findings were|People'?s experience of using this service|Background to this inspection|"
-                      r"The five questions we ask|Summary of findings|Why we inspected|Rating at last inspection|"
-                      r"Inspection report$)", re.I)
+_MARKERS = re.compile(r"^(?:Our (?:key )?findings were|People['’]?s experience of using this service|Background to this "
+                      r"inspection|The five questions we ask|Summary of findings|Why we inspected|Rating at last inspection|"
+                      r"Inspection report$|Latest inspection summary$|Overall inspection$|We carried out (?:an?|this|the) [\w\s-]{0,40}?inspection\b)", re.I)
 
 
 def looks_like(lines: list[Line], header: Header) -> bool:
@@ -56,7 +59,7 @@ def looks_like(lines: list[Line], header: Header) -> bool:
         text = ln.text
         if KQ_RATING.match(text) or _OVERALL_SENTENCE.search(text) or _MARKERS.match(text):
             return True
-        if whole_date(text) and i + 1 < len(lines) and _DURING.match(lines[i + 1].text):
+        if _DATE_LINE.match(text) and i + 1 < len(lines) and _DURING.match(lines[i + 1].text):
             return True
         if _OVERALL.match(text) and i >= header.end:
             return True
@@ -65,18 +68,24 @@ def looks_like(lines: list[Line], header: Header) -> bool:
 
 def read(text: str, lines: list[Line], header: Header, facts: Facts) -> Parsed:
     """Sections and facts of an inspection page whose header ends at ``header.end``."""
-    i = header.end
-    if i < len(lines) and (date := whole_date(lines[i].text)):
-        facts.add(line_fact("date:inspection", str(date.range), lines[i]))
-        i += 1
-    if i < len(lines) and _DURING.match(lines[i].text):
-        i += 1
+    skip = set()  # the lines that date the summary: not section text
+    for n in range(header.end, min(header.end + 6, len(lines) - 1)):
+        if (m := _DATE_LINE.match(lines[n].text)) and _DURING.match(lines[n + 1].text):
+            if found := find_dates(m["v"]):
+                facts.add(line_fact("date:inspection", str(found[0].range), lines[n]))
+            skip |= {n, n + 1}
+            break
     groups: list[tuple[tuple[str, ...], list[Line]]] = []
     kqs: list[str] = []
-    for n in range(i, len(lines)):
+    in_nav = False
+    for n in range(header.end, len(lines)):
         ln = lines[n]
-        if ln.key in header.texts:
-            continue  # the page header repeated
+        if n in skip or ln.key in header.texts:
+            continue  # the dating lines, or the page header repeated
+        if ln.key in NAV or (in_nav and ln.bullet):
+            in_nav = True
+            continue
+        in_nav = False
         current = groups[-1][0] if groups else None
         path, heading = _path(lines, n, current)
         if path != current:
@@ -143,14 +152,13 @@ def _is_heading(lines: list[Line], n: int) -> bool:
     """A short stand-alone heading ("Why we carried out this inspection") with text after it."""
     ln = lines[n]
     return (title_like(ln, max_words=10) and not ln.text.endswith(":") and n + 1 < len(lines)
-            and not rating_of(ln.text) and not whole_date(ln.text)
-            and (len(lines[n + 1].text) > len(ln.text) or lines[n + 1].bullet))
+            and not rating_of(ln.text) and not whole_date(ln.text) and not UPDATED.match(ln.text))
 
 
 def _prose_facts(text: str, path: tuple[str, ...], body: list[Line], facts: Facts) -> None:
     """Ratings stated in prose: a key question's in its part, the overall one elsewhere."""
     kq = next((k for k, name in KQ_NAMES.items() if name == path[0]), None)
     start, end = body[0].start, body[-1].end
+    service_level = facts.get("service") is not None
     for r in prose.ratings_in(text, start, end):
-        target = r.target or kq or "overall"
-        facts.add(Fact(f"{'previous_rating' if r.previous else 'rating'}:{target}", r.value, r.start, r.end))
+        facts.add(prose.rating_fact(r, kq, service_level, False))

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from assistant.ingest.dates import DATE_TEXT, find_dates
+from assistant.ingest.dates import DATE_TEXT, find_dates, find_months
 from assistant.ingest.parse.vocab import KQ_WORDS, RATING_WORDS, REGULATION_NAMES, kq_id, rating_of
 from assistant.models import Fact
 from assistant.text import sentence_spans
@@ -36,9 +36,13 @@ _PREVIOUS = re.compile(r"\b(?:last|previous(?:ly)?|prior|before|earlier)\b", re.
 _NOW = re.compile(r"\b(?:now|this (?:inspection|assessment)|currently)\b", re.I)
 _MENTIONS_RATING = re.compile(rf"\brat(?:ed|ing)\b|\bfrom\s+{RATING_WORDS}\s+to\b|\b(?:is|was|remains)\s+(?:now\s+)?{RATING_WORDS}\b",
                               re.I)
-# What a rating is for, right after it: "good overall", "good for safe", "inadequate for providing a well-led service".
-_TARGET = re.compile(rf"^\s*(?:(?P<overall>overall)|for\s+(?:providing\s+an?\s+|being\s+|the\s+)?(?P<kq>{KQ_WORDS})\b)",
-                     re.I)
+# What a rating is for, right after it: "good overall", "good for safe", "inadequate for providing a well-led
+# service", "Good for maternity services" (a service: the overall rating of a service-level report).
+_TARGET = re.compile(rf"\s*(?:(?P<overall>overall)|for\s+(?:providing\s+an?\s+|being\s+|the\s+)?(?P<kq>{KQ_WORDS})\b|"
+                     rf"for\s+(?:the\s+|its\s+)?(?P<service>[a-z][a-z &,()'’-]{{2,60}}?)\s+services?\b)", re.I)
+# "We rated safe as Good and well-led as Good": the key question named between the cue and the rating.
+_KQ_AS = re.compile(rf"\b(?P<kq>{KQ_WORDS})\s+as\s+(?P<r>{RATING_WORDS})\b", re.I)
+SERVICE = "service"  # the target of a rating stated for a named service
 
 
 @dataclass(frozen=True)
@@ -52,10 +56,24 @@ class StatedRating:
     end: int
 
 
+# A sentence about the previous inspection, which the next sentence may go on describing:
+# "The service was last inspected in November 2017. The overall rating of the service was good, …".
+_ABOUT_PREVIOUS = re.compile(r"\b(?:last|previous(?:ly)?|prior)\s+(?:\w+\s+){0,2}(?:inspect\w*|assess\w*)|"
+                             r"\b(?:was|were)\s+(?:last|previously)\s+(?:inspected|assessed)", re.I)
+_PAST_ONLY = re.compile(r"\b(?:was|were|had been)\b", re.I)
+
+
 def ratings_in(text: str, start: int, end: int) -> Iterator[StatedRating]:
     """Every rating stated in the prose of ``text[start:end]``, with its sentence's offsets."""
+    after_previous = False  # the sentence before, on the same line, was about the previous inspection
+    line_end = -1
     for s, e in sentence_spans(text, start, end):
         sentence = text[s:e]
+        if s > line_end:  # a new line: context does not carry over a line break
+            newline = text.find("\n", s)
+            after_previous, line_end = False, len(text) if newline == -1 else newline
+        carried = after_previous and not _NOW.search(sentence) and _PAST_ONLY.search(sentence) is not None
+        after_previous = _ABOUT_PREVIOUS.search(sentence) is not None
         if not _MENTIONS_RATING.search(sentence):
             continue
         for m in _FROM_TO.finditer(sentence):
@@ -66,15 +84,50 @@ def ratings_in(text: str, start: int, end: int) -> Iterator[StatedRating]:
             # Only the words since the previous cue decide whether this one is the earlier rating:
             # "previously rated as inadequate in 2021 and it is now rated as good".
             clause = sentence[clause_start : m.start("r")]
-            previous = bool(_PREVIOUS.search(clause)) and not _NOW.search(clause)
-            yield StatedRating(previous, rating_of(m["r"]), _target(sentence, m.end()), s, e)
+            previous = carried or (bool(_PREVIOUS.search(clause)) and not _NOW.search(clause))
+            named = _KQ_AS.search(sentence, clause_start, m.end("r"))
+            target = kq_id(named["kq"]) if named and named.end("r") == m.end("r") else _target(sentence, m.end())
+            yield StatedRating(previous, rating_of(m["r"]), target, s, e)
             clause_start = m.end()
+            # "… and well-led as Good": further key questions rated in the same breath.
+            while (more := _KQ_AS.match(sentence, clause_start + _gap(sentence, clause_start))) is not None:
+                yield StatedRating(previous, rating_of(more["r"]), kq_id(more["kq"]), s, e)
+                clause_start = more.end()
+
+
+def rating_fact(r: StatedRating, kq: str | None, service_level: bool, service_part: bool) -> Fact | None:
+    """The fact a prose rating states, given where it was read: in a key question's part (``kq``),
+    in a report about one service (``service_level``), in that service's own part (``service_part``).
+
+    A rating that names nothing it is for is the key question's in a key question's part, else the
+    overall one; but on a service-level report, outside the service's part, it may be the location's
+    ("Our rating of this hospital stayed the same. We rated it as …") and is left out.
+    """
+    target = r.target
+    if target == SERVICE:
+        target = "overall" if service_level else None
+    if target is None:
+        if kq:
+            target = kq
+        elif service_level and not service_part:
+            return None
+        else:
+            target = "overall"
+    return Fact(f"{'previous_rating' if r.previous else 'rating'}:{target}", r.value, r.start, r.end)
+
+
+def _gap(sentence: str, at: int) -> int:
+    """Length of the ", and " between two items of a list at ``at``."""
+    m = re.match(r"\s*(?:,\s*)?(?:and\s+)?", sentence[at:])
+    return m.end() if m else 0
 
 
 def _target(sentence: str, at: int) -> str | None:
     m = _TARGET.match(sentence, at)
     if not m:
         return None
+    if m["service"]:
+        return SERVICE
     return "overall" if m["overall"] else kq_id(m["kq"])
 
 
@@ -109,6 +162,8 @@ _BREACH = re.compile(r"\b(?:in\s+)?breach(?:es|ed)?\b", re.I)
 # A breach that is not this report's: followed up from before, or no longer there.
 _NOT_CURRENT = re.compile(r"\bfollow(?:ed|ing)?[- ]up\s+on\b|\bno longer\b|\bnot in breach\b|\bno breach|"
                           r"\b(?:last|previous|prior)\s+(?:inspection|assessment)\b", re.I)
+# "safe care and treatment (Regulation 12), good governance (Regulation 17)": names with numbers in brackets.
+_NAMED_REGULATION = re.compile(r"(?P<name>[A-Za-z][a-z ,'’-]{2,70}?)\s*\((?i:regulation|reg\.?)\s*(?P<n>\d{1,2}[A-Z]?)\)")
 _REGULATION = re.compile(r"\b(?i:regulations?)\s+(?P<n>\d{1,2}[A-Z]?)\b(?:\s*\((?P<name>[^()]{3,80})\)|:\s*(?P<name2>[A-Z][a-z ,]{3,60}))?")
 _MORE_REGULATION = re.compile(r"\s*(?:,|and|,\s*and|&)\s*(?:regulation\s+)?(?P<n>\d{1,2}[A-Z]?)\b(?:\s*\((?P<name>[^()]{3,80})\))?",
                               re.I)
@@ -116,19 +171,23 @@ _IN_RELATION = re.compile(r"\b(?:in relation to|relating to|regarding|in respect
 _ACT = re.compile(r"\s+(?:of|under)\s+the\s+Health\b.*$", re.I)
 
 
-def breaches_in(text: str, start: int, end: int) -> Iterator[tuple[str, int, int]]:
+def breaches_in(text: str, start: int, end: int, report_month: str | None = None) -> Iterator[tuple[str, int, int]]:
     """(breach, sentence start, end) for each regulation this report finds breached.
 
     "Regulation 12: Safe care and treatment" when the number and name are stated, "Regulation 12"
-    when only the number is, "safe care and treatment" when only the name is.
+    when only the number is, "safe care and treatment" when only the name is. A breach followed up
+    from before, no longer there, or told with a date before ``report_month`` ("2025-03") is history.
     """
     for s, e in sentence_spans(text, start, end):
         sentence = text[s:e]
         b = _BREACH.search(sentence)
         if not b or _NOT_CURRENT.search(sentence):
             continue
+        if report_month and any(d.range.start[:7] < report_month for d in find_months(text, s, e) + find_dates(text, s, e)):
+            continue
         after = _ACT.sub("", sentence[b.end() :])
-        numbered = list(_numbered(after))
+        bracketed = [_regulation(m["n"], m["name"].strip(" ,")) for m in _NAMED_REGULATION.finditer(after[:400])]
+        numbered = bracketed or list(_numbered(after))
         if numbered:
             for value in numbered:
                 yield value, s, e
@@ -177,11 +236,12 @@ def _named(words: str) -> list[str]:
 # What a dated sentence says the date is, checked in this order on the words before the date.
 _DATE_KINDS = (
     ("previous", re.compile(r"\b(?:last|previous|prior|earlier)\s+(?:\w+\s+){0,2}(?:inspection|assessment|inspected|visit)"
-                            r"|\bpreviously\s+inspected", re.I)),
+                            r"|\bpreviously\s+inspected|\blast\s+inspected", re.I)),
     ("report", re.compile(r"\bdate of publication\b|\bpublished\b", re.I)),
     ("assessment", re.compile(r"\bdates? of (?:the )?assessment\b|\bassessment (?:took place|started|ran|period|dates?)\b"
-                              r"|\bassessed (?:the service )?between\b", re.I)),
-    ("onsite", re.compile(r"\bon[- ]?site\b|\bsite visits?\b|\bvisited\b|\bcarried out an? (?:un)?announced assessment\b",
+                              r"|\bassessed (?:the service )?between\b|\bcarried out (?:this|the|an?|our) assessment\b",
+                              re.I)),
+    ("onsite", re.compile(r"\bon[- ]?site\b|\bsite visits?\b|\bvisit(?:ed|s)?\b|\bcarried out an? (?:un)?announced assessment\b",
                           re.I)),
     ("inspection", re.compile(r"\binspect(?:ion|ed)\b|\bcarried out an?\s+(?:un)?announced\b", re.I)),
 )
@@ -194,6 +254,10 @@ def dated_in(text: str, start: int, end: int) -> Iterator[tuple[str, str, str, i
     for s, e in sentence_spans(text, start, end):
         found = find_dates(text, s, e)
         if not found:
+            # The previous inspection is often dated to the month only: "previously inspected in March 2014".
+            months = find_months(text, s, e)
+            if months and _DATE_KINDS[0][1].search(text, s, months[0].start):
+                yield "previous", str(months[0].range), months[0].text, s, e
             continue
         first = found[0]
         before = text[s : first.start]
@@ -212,14 +276,16 @@ def dated_in(text: str, start: int, end: int) -> Iterator[tuple[str, str, str, i
 
 # --- the kind of service, when no breadcrumb says -------------------------------------------------
 
-# Named in prose, most specific first; the same words CQC's breadcrumbs use.
+# Cues in prose, and the breadcrumb words CQC uses for each kind of service. The kind named in most
+# sentences wins (a dental practice mentions NHS 111 once, dentists many times); ties go to the
+# more specific, earlier entry.
 _SERVICE_CUES = (
     (re.compile(r"\bIUC\b|\b111 service|\bNHS 111\b|integrated urgent care", re.I), "Integrated urgent care (NHS 111) service"),
     (re.compile(r"\bout[- ]of[- ]hours\b", re.I), "Out of hours GP service"),
     (re.compile(r"\burgent treatment centre\b", re.I), "Urgent treatment centre"),
     (re.compile(r"\bambulance service\b", re.I), "Ambulance service"),
-    (re.compile(r"\bdental (?:practice|surgery|service)\b|\bdentist", re.I), "Dental practice"),
-    (re.compile(r"\b(?:GP|medical) practice\b|\bsurgery\b|\bhealth centre\b", re.I), "GP practice"),
+    (re.compile(r"\bdent(?:al|ist|ists|istry)\b", re.I), "Dentist"),
+    (re.compile(r"\b(?:GP|medical) practice\b|\bsurgery\b|\bhealth centre\b|\bgeneral practi", re.I), "GP practice"),
     (re.compile(r"\b(?:domiciliary care|home ?care (?:agency|service)|supported living)\b", re.I), "Homecare service"),
     (re.compile(r"\b(?:care|nursing|residential) home\b", re.I), "Care home"),
     (re.compile(r"\bmental health (?:hospital|service|unit)\b|\bpsychiatric\b", re.I), "Mental health service"),
@@ -228,12 +294,33 @@ _SERVICE_CUES = (
 
 
 def service_type_in(text: str, start: int, end: int, limit: int = 20000) -> Fact | None:
-    """The kind of service the text says it is about, from the most specific cue stated."""
-    spans = sentence_spans(text, start, min(end, start + limit))
-    for pattern, service in _SERVICE_CUES:
-        for s, e in spans:
+    """The kind of service the text is about, citing the first sentence that names it."""
+    counts: dict[str, list[int]] = {}
+    for s, e in sentence_spans(text, start, min(end, start + limit)):
+        for pattern, service in _SERVICE_CUES:
             if pattern.search(text, s, e):
-                return Fact("service_type", service, s, e)
+                counts.setdefault(service, []).extend((s, e))
+    if not counts:
+        return None
+    order = [service for _, service in _SERVICE_CUES]
+    best = max(counts, key=lambda k: (len(counts[k]), -order.index(k)))
+    return Fact("service_type", best, counts[best][0], counts[best][1])
+
+
+# The service a service-level report covers, named in prose: "During an assessment of Surgery",
+# "We inspected the maternity service at George Eliot NHS Hospital".
+_SERVICE_LINE = re.compile(r"^During an? (?:assessment|inspection) of (?P<v>[A-Z][\w ,&()'’-]{2,80})$")
+_SERVICE_SENTENCE = re.compile(r"\bWe (?:inspected|assessed) (?:the|our) (?P<v>[a-z][a-z &'’-]{2,60}?) (?:core )?services? "
+                               r"(?:at|of|provided by|run by)\b")
+
+
+def service_in(text: str, start: int, end: int, limit: int = 5000) -> Fact | None:
+    """The service a report is about when its prose names one, before any key question."""
+    for s, e in sentence_spans(text, start, min(end, start + limit)):
+        m = _SERVICE_LINE.match(text[s:e]) or _SERVICE_SENTENCE.search(text, s, e)
+        if m:
+            value = m["v"].strip()
+            return Fact("service", value[0].upper() + value[1:], s, e)
     return None
 
 

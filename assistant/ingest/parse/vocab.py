@@ -21,7 +21,7 @@ _RATING_OF = {normalise(r): r for r in RATINGS} | {"not rated": NOT_RATED, "no r
 KQ_NAMES = {"safe": "Safe", "effective": "Effective", "caring": "Caring", "responsive": "Responsive",
             "well-led": "Well-led"}
 KQ_WORDS = r"(?:safe|effective|caring|responsive|well[- ]led)"
-_KQ_HEADING = re.compile(rf"^(?:(?:are|is) (?:the |these |this )?services?(?: at this location)? )?(?P<kq>{KQ_WORDS})\??$",
+_KQ_HEADING = re.compile(rf"^(?:(?:are|is) (?:the |these |this )?services?(?: at this location)? )?(?P<kq>{KQ_WORDS})\??:?$",
                          re.I)
 
 # The single assessment framework's quality statements, under their key questions.
