@@ -98,6 +98,7 @@ def read_header(lines: list[Line]) -> Header:
         h.texts |= {x.key for x in lines[i : i + step]}
         i += step
     h.end = i
+    h.texts.discard("")  # long lines have no key; they never repeat a header
     return h
 
 

@@ -20,11 +20,7 @@ class Line:
     bullet: bool  # it started with a list bullet
     indent: int  # spaces before it
     blank_before: bool  # a blank line (or the document start) precedes it
-
-    @property
-    def key(self) -> str:
-        """The words normalised, for comparing lines."""
-        return normalise(self.text)
+    key: str  # the words normalised, for comparing short lines ("" for a line of 200 characters or more)
 
 
 def lines_of(text: str, start: int = 0, end: int | None = None) -> list[Line]:
@@ -35,7 +31,8 @@ def lines_of(text: str, start: int = 0, end: int | None = None) -> list[Line]:
         raw = text[s:e]
         line_start = text.rfind("\n", 0, s) + 1
         blank = not out or text.count("\n", prev_end, s) > 1
-        out.append(Line(s, e, raw, clean_line(raw), bullet_mark(raw), s - line_start, blank))
+        words = clean_line(raw)
+        out.append(Line(s, e, raw, words, bullet_mark(raw), s - line_start, blank, normalise(words) if len(words) < 200 else ""))
         prev_end = e
     return out
 
