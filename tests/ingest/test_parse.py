@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from assistant.ingest.parse import UNKNOWN_LAYOUT_WARNING, parse_document, parse_file
-from assistant.text import normalise
 from ingest._facts import quote_problems
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"

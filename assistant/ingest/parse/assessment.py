@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.ingest.dates import DATE_TEXT, find_dates, whole_date
+from assistant.ingest.dates import DATE_TEXT, whole_date
 from assistant.ingest.parse import prose
 from assistant.ingest.parse.build import Facts, Parsed
 from assistant.ingest.parse.header import UPDATED, Header

@@ -65,11 +65,6 @@ class Header:
     end: int = 0  # index of the first line after the header
     texts: set[str] = field(default_factory=set)  # normalised header lines, to skip where a page repeats them
 
-    @property
-    def found(self) -> bool:
-        """Whether the block held anything beyond a title."""
-        return bool(self.facts) and any(f.name != "location" for f in self.facts)
-
 
 def read_header(lines: list[Line]) -> Header:
     """Read the header block at the top of ``lines``."""

@@ -26,7 +26,6 @@ from assistant.ingest.parse.build import Facts, Parsed
 from assistant.ingest.parse.header import OVERALL as _OVERALL, UPDATED, Header
 from assistant.ingest.parse.lines import Line, line_fact, section, title_like
 from assistant.ingest.parse.vocab import KQ_NAMES, KQ_WORDS, RATING_WORDS, kq_heading, kq_id, rating_of
-from assistant.models import Fact
 
 SUMMARY = "Inspection summary"
 # "Are services safe? – Good", "Is the service safe? Good", "Safe - Requires improvement.", "Well-led: Good".

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from assistant.models import Fact, Section
@@ -57,10 +56,3 @@ def title_like(line: Line, max_words: int = 12) -> bool:
             and (text[0].isupper() or text[0].isdigit()) and text[-1] not in _END_PUNCTUATION
             and "\t" not in text and any(c.isalpha() for c in text))
 
-
-_WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
-
-
-def word_count(text: str) -> int:
-    """Words in ``text`` (for telling a sentence from a heading)."""
-    return len(_WORDS.findall(text))
