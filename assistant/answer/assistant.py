@@ -20,7 +20,7 @@ import numpy as np
 from assistant.answer import findings
 from assistant.search.catalog import Catalog
 from assistant.answer.intent import Intent, classify
-from assistant.models import Answer, Citation, DateRange, Filters, Hit, ProviderFinding, Report
+from assistant.models import KEY_QUESTIONS, Answer, Citation, DateRange, Filters, Hit, ProviderFinding, Report
 from assistant.search.retrieve import Retriever
 from assistant.text import sentence_spans, strip_markup
 from assistant.search.tokens import stem_all, tokenize, words
@@ -213,12 +213,14 @@ class Assistant:
     def _value_phrase(name: str, value: str, report: Report) -> str:
         """A stated value in words, from its fact name (the scheme in ``models``)."""
         kind, _, area = name.partition(":")  # "score:well-led": a score, for Well-led
+        titled = area.capitalize() if area in KEY_QUESTIONS else area  # "Well-led", as the report titles it
         if kind == "score":
-            return f"scored {value} out of 100 for {area or report.key_question or 'this area'}"
+            return f"scored {value} out of 100 for {titled or report.key_question or 'this area'}"
         if kind == "rating":
             if area in ("overall", "location"):
                 return f"rated {value} overall" + (" (the location)" if area == "location" else "")
-            return f"rated {value}" + (f" for {area}" if area else "")
+            # A report about one key question names it as a title; one rating several, as a word.
+            return f"rated {value}" + (f" for {titled if report.key_question else area}" if area else "")
         if kind == "previous_rating":
             return f"previously rated {value}" + (f" for {area}" if area and area != "overall" else "")
         if kind == "statement":

@@ -34,9 +34,11 @@ def _facts(report: Report) -> list[Fact]:
     return [f for name in _COMPARED if (f := report.fact(name))]
 
 
-def _label(name: str) -> str:
-    """"score:well-led" -> "well-led score"."""
+def _label(name: str, report: Report) -> str:
+    """"score:well-led" -> "well-led score"; just "score" when the report is about Well-led alone."""
     kind, _, which = name.partition(":")
+    if (report.key_question or "").lower() == which:
+        return kind.replace("_", " ")
     return f"{which} {kind.replace('_', ' ')}"
 
 
@@ -69,7 +71,7 @@ def change_answer(assistant: Assistant, question: str, filters: Filters) -> Answ
                 if old is None:
                     continue
                 verb = "unchanged at" if old.value == fact.value else "from"
-                label = _label(fact.name)
+                label = _label(fact.name, latest)
                 new_n, old_n = cited[latest.report_id, fact.name], cited[before.report_id, fact.name]
                 if verb == "from":
                     moves.append(f"{label} {verb} {old.value} [{old_n}] to {fact.value} [{new_n}]")

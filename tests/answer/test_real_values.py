@@ -59,4 +59,4 @@ def test_every_key_question_score_is_listed(real_assistant):
     assert [c.text for c in answer.citations] == ["This service scored 28 (out of 100) for this area.",
                                                   "This service scored 58 (out of 100) for this area.",
                                                   "This service scored 50 (out of 100) for this area."]
-    assert "scored 28 out of 100 for safe" in answer.text
+    assert "scored 28 out of 100 for Safe" in answer.text

@@ -20,8 +20,18 @@ from ingest._facts import quote_problems
 DATA = Path(__file__).resolve().parents[1] / "data"
 REAL = DATA / "real"
 
-# (file, field) -> why the parser gets it wrong.
-KNOWN_MISSES: dict[tuple[str, str], str] = {}
+# (file, field) -> why the parser gets it wrong; "evidence:<field>" for a value cited by another sentence.
+# Found by running the held-out test split once, after the rules were written; not tuned away.
+KNOWN_MISSES: dict[tuple[str, str], str] = {
+    ("real_st-marys-hospital-warrington_2024-05.txt", "dates.assessment"):
+        "the page prints the year misprinted, 'Date of assessment 23 July to 24 July 202424.', and '202424' "
+        "is not read as a year",
+    ("real_st-marys-hospital-warrington_2024-05.txt", "evidence:dates.assessment"):
+        "no assessment date is read (the misprinted year, above)",
+    ("real_st-marys-hospital-warrington_2024-05.txt", "evidence:overall_rating"):
+        "the value is right (Good), but on this service-level page the header's 'Overall: Good' is read as the "
+        "location's rating and the service's own sentence 'We rated this service as good.' is cited",
+}
 
 
 def _entries() -> list[dict]:
@@ -132,7 +142,7 @@ _EVIDENCE_FACT = {"overall_rating": "rating:overall", "provider": "provider", "l
 def _evidence_cases():
     for entry in ENTRIES:
         for field, quote in (entry.get("evidence") or {}).items():
-            cause = KNOWN_MISSES.get((entry["file"], field))
+            cause = KNOWN_MISSES.get((entry["file"], f"evidence:{field}"))
             marks = [pytest.mark.xfail(strict=True, reason=cause)] if cause else []
             yield pytest.param(entry["file"], field, quote, id=f"{entry['file']}:{field}", marks=marks)
 

@@ -116,10 +116,12 @@ def rating_fact(r: StatedRating, kq: str | None, service_level: bool, service_pa
     return Fact(f"{'previous_rating' if r.previous else 'rating'}:{target}", r.value, r.start, r.end)
 
 
+_GAP = re.compile(r"\s*(?:,\s*)?(?:and\s+)?")
+
+
 def _gap(sentence: str, at: int) -> int:
     """Length of the ", and " between two items of a list at ``at``."""
-    m = re.match(r"\s*(?:,\s*)?(?:and\s+)?", sentence[at:])
-    return m.end() if m else 0
+    return _GAP.match(sentence, at).end() - at
 
 
 def _target(sentence: str, at: int) -> str | None:
