@@ -114,7 +114,7 @@ class Report:
     text: str
     sections: tuple[Section, ...]
     aliases: tuple[str, ...] = ()  # other names the provider goes by ("WYAAT", "Also known as …")
-    registered_provider: str | None = None  # "Provided and run by": the company or trust, when it differs
+    registered_provider: str | None = None  # "Provided and run by": the company or trust (may equal the location)
     address: str | None = None
     postcode: str | None = None
     service_type: str | None = None
