@@ -222,7 +222,8 @@ class Assistant:
             # A report about one key question names it as a title; one rating several, as a word.
             return f"rated {value}" + (f" for {titled if report.key_question else area}" if area else "")
         if kind == "previous_rating":
-            return f"previously rated {value}" + (f" for {area}" if area and area != "overall" else "")
+            return f"previously rated {value}" + (
+                f" for {titled if report.key_question else area}" if area and area != "overall" else "")
         if kind == "statement":
             kq, _, statement = area.partition(":")
             return f"scored {value} (of 4) for {statement} ({kq})"
