@@ -12,17 +12,23 @@ Facts a parser extracts are named by one scheme, so every answer kind reads them
     service_type                                   "GP practice", "Care home", "NHS hospital", ...
     service                                        the service a service-level report covers
                                                    ("Urgent and emergency services")
-    rating:<kq>                                    "Good" (CQC's casing: "Requires improvement")
+    rating:<kq>                                    "Good" (CQC's casing: "Requires improvement", "Not rated")
+    rating:location                                a service-level report's location-wide rating (its page
+                                                   header's "Overall: Not rated"; rating:overall is the service's)
     previous_rating:<kq>                           the rating before this assessment or inspection
     score:<kq>                                     "28" (out of 100)
     statement:<kq>:<quality statement>             "1" (a quality statement's score, 1 to 4)
     date:report | date:assessment | date:inspection | date:onsite | date:updated | date:previous
                                                    an ISO date or range: "2024-08-08/2024-08-09"
-    breach                                         "Regulation 12: Safe care and treatment"
+    breach                                         "Regulation 12: Safe care and treatment", "Regulation 12"
+                                                   or "safe care and treatment": as much as is stated; one per breach
     population, established                        (NHS case studies)
 
 The value of a date fact is ``DateRange.parse``-able. ``Report.date`` is the last day of the
-report's main date (for sorting and the since/until filters).
+report's main date (for sorting and the since/until filters): the report date, else the
+inspection, assessment, site visit or update date. Every fact's ``start``/``end`` index the line or
+sentence of ``Report.text`` that states it. ``breach`` and ``alias`` may occur several times; every
+other name at most once.
 """
 
 from __future__ import annotations
@@ -35,7 +41,11 @@ KEY_QUESTIONS = ("safe", "effective", "caring", "responsive", "well-led")
 
 @dataclass(frozen=True)
 class DateRange:
-    """A stated date or range of days, ISO ``start``..``end`` inclusive (equal for one day)."""
+    """A stated date or range of days, ISO ``start``..``end`` inclusive (equal for one day).
+
+    A date stated only to the month ("previously inspected in March 2014") keeps that precision:
+    "2014-03".
+    """
 
     start: str
     end: str
@@ -51,14 +61,29 @@ class DateRange:
 
     def covers(self, day: str) -> bool:
         """Whether the ISO date ``day`` falls within the range."""
-        return self.start <= day <= self.end
+        return self.start <= day[: len(self.start)] and day[: len(self.end)] <= self.end
+
+    def describe(self) -> str:
+        """In words: "8 August 2024", "8 to 9 August 2024", "30 November to 1 December 2023", "March 2014"."""
+        from datetime import date
+
+        if len(self.start) == 7 or len(self.end) == 7:  # stated to the month
+            months = [f"{date.fromisoformat(d[:7] + '-01'):%B %Y}" for d in dict.fromkeys((self.start, self.end))]
+            return " to ".join(months)
+        a, b = date.fromisoformat(self.start), date.fromisoformat(self.end)
+        last = f"{b.day} {b:%B} {b.year}"
+        if a == b:
+            return last
+        if (a.year, a.month) == (b.year, b.month):
+            return f"{a.day} to {last}"
+        return f"{a.day} {a:%B}{'' if a.year == b.year else f' {a.year}'} to {last}"
 
 
 @dataclass(frozen=True)
 class Fact:
     """A value a report states (a score, a rating, a date), with the sentence stating it."""
 
-    name: str  # "score", "rating", "previous_rating", "date", "service_type", "population", "rating:safe", ...
+    name: str  # by the scheme above: "rating:safe", "score:well-led", "date:report", "breach", "location", ...
     value: str
     start: int  # offsets of the stating sentence in Report.text
     end: int
@@ -84,23 +109,24 @@ class Report:
     report_id: str  # unique in the corpus: the file stem, plus "#n" for the n-th report of a document
     source: str  # file name relative to the corpus folder
     title: str
-    provider: str
+    provider: str  # the location the report is about (its title): what answers call the provider
     layout: str  # "assessment" | "inspection" | "case-study" | "unknown"
     text: str
     sections: tuple[Section, ...]
     aliases: tuple[str, ...] = ()  # other names the provider goes by ("WYAAT", "Also known as …")
-    registered_provider: str | None = None  # "Provided and run by": the company or trust, when it differs
+    registered_provider: str | None = None  # "Provided and run by": the company or trust (may equal the location)
     address: str | None = None
     postcode: str | None = None
     service_type: str | None = None
     service: str | None = None  # the service a service-level report covers ("Urgent and emergency services")
     date: str | None = None  # ISO yyyy-mm-dd of the assessment or inspection
     date_text: str | None = None  # the date as the report writes it
-    key_question: str | None = None  # "Well-led" for a single-key-question assessment
-    score: int | None = None  # out of 100
-    rating: str | None = None  # current rating ("Good", "Requires improvement", ...)
-    previous_rating: str | None = None
-    ratings: tuple[tuple[str, str], ...] = ()  # ("overall", "Good"), ("safe", "Good"), ...
+    key_question: str | None = None  # "Well-led" when the report rates or scores one key question only
+    score: int | None = None  # that key question's score out of 100 (every score: ``scores``)
+    # The overall rating; for a report that rates one key question and no overall, that key question's.
+    rating: str | None = None
+    previous_rating: str | None = None  # the same, before this assessment or inspection
+    ratings: tuple[tuple[str, str], ...] = ()  # ("overall", "Good"), ("safe", "Good"), ...: every rating stated
     facts: tuple[Fact, ...] = ()
     warnings: tuple[str, ...] = ()
 
@@ -114,6 +140,59 @@ class Report:
 
     def section_text(self, section: Section) -> str:
         return self.text[section.start : section.end]
+
+    # -- typed views of the facts -----------------------------------------------------------------
+
+    @property
+    def scores(self) -> tuple[tuple[str, int], ...]:
+        """Each key question's score out of 100: (("safe", 28), ("effective", 58), ...)."""
+        return tuple((f.name.split(":", 1)[1], int(f.value)) for f in self.facts_named("score:"))
+
+    @property
+    def statement_scores(self) -> tuple[tuple[str, str, int], ...]:
+        """Each quality statement's score (1 to 4): (("safe", "Learning culture", 1), ...)."""
+        out = []
+        for f in self.facts_named("statement:"):
+            _, kq, name = f.name.split(":", 2)
+            out.append((kq, name, int(f.value)))
+        return tuple(out)
+
+    @property
+    def previous_ratings(self) -> tuple[tuple[str, str], ...]:
+        """The ratings before this report: (("overall", "Inadequate"), ("safe", "Good"), ...)."""
+        return tuple((f.name.split(":", 1)[1], f.value) for f in self.facts_named("previous_rating:"))
+
+    @property
+    def dates(self) -> dict[str, DateRange]:
+        """Every stated date by kind: {"report": DateRange(...), "onsite": DateRange(...), ...}."""
+        return {f.name.split(":", 1)[1]: DateRange.parse(f.value) for f in self.facts_named("date:")}
+
+    @property
+    def breaches(self) -> tuple[str, ...]:
+        """The regulations the report finds breached, as stated."""
+        return tuple(f.value for f in self.facts if f.name == "breach")
+
+    def stated(self, name: str, key_question: str | None = None) -> list[Fact]:
+        """The facts that answer a question about ``name``: "score", "rating", "previous_rating",
+        "date" or any fact name, for one key question when given.
+
+        Without a key question a rating question is answered by the overall rating, or by each key
+        question's when no overall one is stated; a score question by each key question's score;
+        a date question by the report's main date.
+        """
+        if name in ("score", "rating", "previous_rating"):
+            if key_question:
+                fact = self.fact(f"{name}:{key_question}")
+                return [fact] if fact else []
+            if name != "score" and (overall := self.fact(f"{name}:overall")):
+                return [overall]
+            return [f for f in self.facts_named(f"{name}:") if f.name.split(":", 1)[1] in KEY_QUESTIONS]
+        if name == "date":
+            for kind in ("report", "inspection", "assessment", "onsite", "updated"):
+                if fact := self.fact(f"date:{kind}"):
+                    return [fact]
+            return []
+        return [f for f in self.facts if f.name == name]
 
 
 @dataclass(frozen=True)

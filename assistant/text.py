@@ -92,6 +92,42 @@ def strip_markup(text: str) -> str:
     return re.sub(r"^\s*[-•*]\s+", "", text)
 
 
+# Markup that can wrap a name or heading in a .md or hand-made .html page. Each pattern is bounded,
+# so cleaning a line is linear in its length.
+_BULLET = re.compile(r"^(?:[•◦▪▫‣●○·∙*+]|-(?!-))\s+")
+_MD_HEADING = re.compile(r"^(?:#{1,6}\s+|>\s*)|\s+#{1,6}$")
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>\n]{0,200}>")
+_MD_LINK = re.compile(r"!?\[([^\[\]\n]{0,300})\]\([^()\s]{0,500}\)")
+_EMPHASIS = re.compile(r"(?<![\w*_])[*_]{1,3}(?=\S)|(?<=\S)[*_]{1,3}(?![\w*_])|`+")
+_ENTITY = re.compile(r"&(?:#\d{1,6}|#x[0-9a-fA-F]{1,6}|[A-Za-z]{2,8});")
+
+
+def bullet_mark(line: str) -> bool:
+    """Whether a (stripped) line starts with a list bullet: "• Safe", "- Overview", "* Good"."""
+    return bool(_BULLET.match(line))
+
+
+def clean_line(line: str) -> str:
+    """A line's words without Markdown or HTML markup or a bullet mark, spaces collapsed.
+
+    "# Thornbury Practice" -> "Thornbury Practice", "**Safe**" -> "Safe", "• Doctor" -> "Doctor",
+    "<b>Good</b>" -> "Good". Names and headings are read from this, never from the raw line.
+    """
+    text = line.strip()
+    for _ in range(2):  # "- **Safe**", "## - Safe": a heading mark and a bullet, in either order
+        text = _MD_HEADING.sub("", _BULLET.sub("", text)).strip()
+    if "<" in text:
+        text = _HTML_TAG.sub("", text)
+    if "](" in text:
+        text = _MD_LINK.sub(r"\1", text)
+    text = _EMPHASIS.sub("", text)
+    if "&" in text:
+        import html
+
+        text = _ENTITY.sub(lambda m: html.unescape(m.group(0)), text)
+    return _SPACE.sub(" ", text).strip()
+
+
 def parse_iso_date(value: str | None) -> str | None:
     """Check a YYYY-MM-DD date typed by a user; ValueError with a clear message if it is not one."""
     if value is None or value == "":

@@ -20,7 +20,7 @@ import numpy as np
 from assistant.answer import findings
 from assistant.search.catalog import Catalog
 from assistant.answer.intent import Intent, classify
-from assistant.models import Answer, Citation, Filters, Hit, ProviderFinding, Report
+from assistant.models import KEY_QUESTIONS, Answer, Citation, DateRange, Filters, Hit, ProviderFinding, Report
 from assistant.search.retrieve import Retriever
 from assistant.text import sentence_spans, strip_markup
 from assistant.search.tokens import stem_all, tokenize, words
@@ -181,24 +181,21 @@ class Assistant:
         cites = _Citations(self.data.reports)
         lines, missing, matching = [], [], []
         fact_name = intent.value
-        if intent.key_question and fact_name in ("rating", "score"):
-            kq_fact = f"rating:{intent.key_question}"
-        else:
-            kq_fact = None
+        key_question = intent.key_question if fact_name in ("rating", "score", "previous_rating") else None
         wanted_rating = next((w for w in _RATING_WORDS if w in question.lower()), None) if intent.kind == "set" else None
         for report in sorted(reports, key=lambda r: r.provider):
-            fact = report.fact(kq_fact) if kq_fact else None
-            # The report-wide value answers a key-question question only when the report is about
-            # that key question: Iridium's Well-led rating is not its "safe rating".
-            if fact is None and (kq_fact is None or (report.key_question or "").lower() == intent.key_question):
-                fact = report.fact(fact_name)
-            if fact is None:
+            # Per key question: Iridium's Well-led rating is not its "safe rating".
+            stated = report.stated(fact_name, key_question)
+            if not stated:
                 missing.append(report)
                 continue
-            n = cites.cite(report, fact.start, fact.end, 1.0)
-            lines.append(f"- **{_report_label(report)}**: {self._value_phrase(fact.name, fact.value, report)} [{n}]")
-            if intent.kind == "set" and _meets_condition(question, fact.value, wanted_rating):
-                matching.append(ProviderFinding(report.provider, findings.MEETS, (n,)))
+            matched = False
+            for fact in stated:
+                n = cites.cite(report, fact.start, fact.end, 1.0)
+                lines.append(f"- **{_report_label(report)}**: {self._value_phrase(fact.name, fact.value, report)} [{n}]")
+                if intent.kind == "set" and not matched and _meets_condition(question, fact.value, wanted_rating):
+                    matching.append(ProviderFinding(report.provider, findings.MEETS, (n,)))
+                    matched = True
         label = _VALUE_LABEL.get(fact_name, fact_name)
         if not lines:
             who = ", ".join(r.provider for r in missing) or "any report in scope"
@@ -214,19 +211,30 @@ class Assistant:
 
     @staticmethod
     def _value_phrase(name: str, value: str, report: Report) -> str:
-        kq = report.key_question or "this area"
-        if name == "score":
-            return f"scored {value} out of 100 for {kq}"
-        if name == "rating":
-            return f"rated {value}" + (f" for {kq}" if report.key_question else "")
-        if name.startswith("rating:"):
-            return f"rated {value} for {name.split(':', 1)[1]}"
-        if name == "previous_rating":
-            return f"previously rated {value}"
-        if name == "date":
-            verb = "inspected" if report.layout == "inspection" else "assessed"
-            when = report.date_text or value
-            return f"{verb} {when if ' and ' in when else 'on ' + when}"
+        """A stated value in words, from its fact name (the scheme in ``models``)."""
+        kind, _, area = name.partition(":")  # "score:well-led": a score, for Well-led
+        titled = area.capitalize() if area in KEY_QUESTIONS else area  # "Well-led", as the report titles it
+        if kind == "score":
+            return f"scored {value} out of 100 for {titled or report.key_question or 'this area'}"
+        if kind == "rating":
+            if area in ("overall", "location"):
+                return f"rated {value} overall" + (" (the location)" if area == "location" else "")
+            # A report about one key question names it as a title; one rating several, as a word.
+            return f"rated {value}" + (f" for {titled if report.key_question else area}" if area else "")
+        if kind == "previous_rating":
+            return f"previously rated {value}" + (
+                f" for {titled if report.key_question else area}" if area and area != "overall" else "")
+        if kind == "statement":
+            kq, _, statement = area.partition(":")
+            return f"scored {value} (of 4) for {statement} ({kq})"
+        if kind == "date":
+            main = report.date_text if report.stated("date") and report.stated("date")[0].name == name else None
+            when = main or DateRange.parse(value).describe()
+            verbs = {"report": "report dated", "inspection": "inspected", "assessment": "assessed",
+                     "onsite": "visited on site", "updated": "updated", "previous": "previously inspected"}
+            on = "on " if area in ("inspection", "assessment", "onsite", "previous") and " to " not in when \
+                and " and " not in when else ""
+            return f"{verbs.get(area, area)} {on}{when}"
         if name == "population":
             return f"population {value}"
         if name == "established":

@@ -13,15 +13,15 @@ import re
 from dataclasses import replace
 
 from assistant.answer.assistant import Assistant, _Citations, _report_label
-from assistant.models import Answer, Filters, Fact, Report
+from assistant.models import KEY_QUESTIONS, Answer, Filters, Fact, Report
 
 _CHANGE = re.compile(
     r"\bchang\w*\b.*\b(?:since|from|compared)\b|\b(?:since|compared (?:to|with)) (?:its|their|the) "
     r"(?:last|previous|prior|earlier)\b|\b(?:improved|got worse|deteriorated)\b.*\bsince\b|\bwhat(?:'s| has) changed\b",
     re.I,
 )
-# The values compared, in the order they are shown.
-_COMPARED = ("score", "rating")
+# The values compared, in the order they are shown: the overall rating, then each key question's.
+_COMPARED = ("rating:overall",) + tuple(f"{kind}:{kq}" for kq in KEY_QUESTIONS for kind in ("score", "rating"))
 
 
 def asks_change(question: str) -> bool:
@@ -30,10 +30,16 @@ def asks_change(question: str) -> bool:
 
 
 def _facts(report: Report) -> list[Fact]:
-    """The values worth comparing in one report: score, rating, then key-question ratings."""
-    main = [f for name in _COMPARED if (f := report.fact(name))]
-    per_question = [f for f in report.facts if f.name.startswith("rating:") and f.name != "rating:overall"]
-    return main + per_question
+    """The values worth comparing in one report: the overall rating, then each key question's score and rating."""
+    return [f for name in _COMPARED if (f := report.fact(name))]
+
+
+def _label(name: str, report: Report) -> str:
+    """"score:well-led" -> "well-led score"; just "score" when the report is about Well-led alone."""
+    kind, _, which = name.partition(":")
+    if (report.key_question or "").lower() == which:
+        return kind.replace("_", " ")
+    return f"{which} {kind.replace('_', ' ')}"
 
 
 def change_answer(assistant: Assistant, question: str, filters: Filters) -> Answer | None:
@@ -65,7 +71,7 @@ def change_answer(assistant: Assistant, question: str, filters: Filters) -> Answ
                 if old is None:
                     continue
                 verb = "unchanged at" if old.value == fact.value else "from"
-                label = fact.name.replace("rating:", "") + (" rating" if fact.name.startswith("rating:") else "")
+                label = _label(fact.name, latest)
                 new_n, old_n = cited[latest.report_id, fact.name], cited[before.report_id, fact.name]
                 if verb == "from":
                     moves.append(f"{label} {verb} {old.value} [{old_n}] to {fact.value} [{new_n}]")
@@ -77,7 +83,7 @@ def change_answer(assistant: Assistant, question: str, filters: Filters) -> Answ
             lines.append(summary)
         else:
             report = history[0]
-            prev = report.fact("previous_rating")
+            prev = next(iter(report.stated("previous_rating")), None)
             if prev is None:
                 lines.append(f"Only one report of {provider} is indexed, and it states no earlier rating.")
             else:

@@ -8,15 +8,16 @@ returned once and never altered afterwards. Anything that cannot be read raises
 from __future__ import annotations
 
 import codecs
-import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.config import IngestSettings
 from assistant.errors import UnreadableDocument, UnsupportedFormat
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
-MAX_BYTES = 20 * 1024 * 1024
+# The default size limit (``IngestSettings.max_bytes``), for code that has no settings value to hand.
+MAX_BYTES = IngestSettings().max_bytes
 
 
 @dataclass(frozen=True)
@@ -25,21 +26,22 @@ class Document:
     notes: tuple[str, ...] = ()  # e.g. "not UTF-8: decoded as cp1252"
 
 
-def read_document(path: Path, max_bytes: int = MAX_BYTES) -> Document:
+def read_document(path: Path, settings: IngestSettings = IngestSettings()) -> Document:
     """Read ``path`` as text, choosing the reader by its suffix.
 
-    Raises UnsupportedFormat for an unknown suffix and UnreadableDocument for a
-    file that is empty, binary, too large, corrupt, or (PDF) has no text layer.
+    Raises UnsupportedFormat for an unknown suffix and UnreadableDocument for a file that is
+    empty, binary, over ``settings.max_bytes``, corrupt, not readable prose, or (PDF) has no
+    text layer.
     """
-    path = Path(path)
+    path, max_bytes = Path(path), settings.max_bytes
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         shown = suffix or "(no extension)"
         raise UnsupportedFormat(f"unsupported format {shown} (supported: {' '.join(SUPPORTED_SUFFIXES)})")
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise UnreadableDocument(f"file is {_human_size(size)}, over the {_human_size(max_bytes)} limit")
+        size, limit = path.stat().st_size, settings.file_limit(suffix)
+        if size > limit:
+            raise UnreadableDocument(f"file is {_human_size(size)}, over the {_human_size(limit)} limit")
         data = path.read_bytes()
     except OSError as exc:
         raise UnreadableDocument(f"cannot read file: {exc.strerror or exc}") from exc
@@ -47,7 +49,9 @@ def read_document(path: Path, max_bytes: int = MAX_BYTES) -> Document:
         raise UnreadableDocument("empty file")
 
     if suffix == ".pdf":
-        text, notes = _read_pdf(data), ()
+        from assistant.ingest.pdf import pdf_text
+
+        text, notes = pdf_text(data), ()
     elif suffix in (".html", ".htm"):
         text, notes = _read_html(data)
     else:
@@ -56,6 +60,9 @@ def read_document(path: Path, max_bytes: int = MAX_BYTES) -> Document:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise UnreadableDocument("empty file")
+    if len(text) > max_bytes and (n := len(text.encode("utf-8"))) > max_bytes:
+        raise UnreadableDocument(f"its text is {_human_size(n)}, over the {_human_size(max_bytes)} limit")
+    check_plausible(text)
     return Document(text=text, notes=notes)
 
 
@@ -150,24 +157,25 @@ def _read_html(data: bytes) -> tuple[str, tuple[str, ...]]:
     return "\n".join(lines), notes
 
 
-def _read_pdf(data: bytes) -> str:
-    """Text layer of a PDF, pages joined by a blank line."""
-    import logging
+# What decoded text must look like to be read as a report, not binary noise decoded by chance.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd]")
+_WORD = re.compile(r"^[(\[\"'‘“*_#>•-]*[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’-]*[.,;:!?)\]\"'’”*_]*$")
+_SAMPLE = 200_000  # characters judged, from the start, middle and end of a large text
+MAX_CONTROL_SHARE = 0.01
+MIN_WORD_SHARE = 0.4
 
-    from pypdf import PdfReader
 
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise UnreadableDocument("encrypted PDF")
-        pages = [(page.extract_text() or "") for page in reader.pages]
-    except UnreadableDocument:
-        raise
-    except Exception as exc:  # pypdf raises many types for damaged files
-        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise UnreadableDocument(f"corrupt PDF: {reason}") from exc
-    text = "\n\n".join(p.strip("\n") for p in pages)
-    if not text.strip():
-        raise UnreadableDocument("PDF has no text layer (scanned?)")
-    return text
+def check_plausible(text: str) -> None:
+    """Refuse text that is not prose: binary data decoded as latin-1 has control characters and
+    almost no words. Raises UnreadableDocument with the reason."""
+    if len(text) > _SAMPLE:
+        third = _SAMPLE // 3
+        mid = len(text) // 2
+        text = text[:third] + " " + text[mid - third // 2 : mid + third // 2] + " " + text[-third:]
+    control = len(_CONTROL.findall(text)) / max(len(text), 1)
+    if control > MAX_CONTROL_SHARE:
+        raise UnreadableDocument(f"not readable text: {control:.0%} of it is control characters (binary data?)")
+    tokens = text.split()
+    words = sum(1 for t in tokens if len(t) <= 40 and _WORD.match(t)) / max(len(tokens), 1)
+    if words < MIN_WORD_SHARE:
+        raise UnreadableDocument(f"not readable text: only {words:.0%} of it reads as words (binary data?)")

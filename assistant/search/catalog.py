@@ -41,7 +41,9 @@ class Catalog:
         self._word_providers: dict[str, set[str]] = defaultdict(set)
         self._names: dict[str, list[str]] = {}
         for key, rs in self.by_provider.items():
-            names = {rs[0].provider, *(a for r in rs for a in r.aliases)}
+            # A question may name the location, an alias, or the registered provider ("Provided and run by").
+            names = {rs[0].provider, *(a for r in rs for a in r.aliases),
+                     *(r.registered_provider for r in rs if r.registered_provider)}
             self._names[key] = sorted(names)
             for name in names:
                 for w in _WORD.findall(name.lower()):
@@ -104,7 +106,8 @@ def _passes(r: Report, f: Filters) -> bool:
     if f.service_types and not any(normalise(s) in normalise(r.service_type or "") for s in f.service_types):
         return False
     if f.ratings:
-        current = {normalise(r.rating or "")} | {normalise(v) for k, v in r.ratings if k == "overall"}
+        # The overall rating (or, for a report rating one key question only, that rating).
+        current = {normalise(r.rating or "")}
         if not any(normalise(x) in current for x in f.ratings):
             return False
     if (f.since or f.until) and not r.date:

@@ -67,3 +67,13 @@ def test_chunk_ids_count_up_from_first_id(seed_reports, count):
     chunks = chunk_reports(seed_reports[:1], count, first_id=100)
     assert [c.chunk_id for c in chunks] == list(range(100, 100 + len(chunks)))
     assert all(c.provider == "Heartbeat Alliance" and c.source == "heartbeat-alliance-2024-04-25.txt" for c in chunks)
+
+
+def test_scaling_benchmark_measures_both_shapes():
+    """A tiny run of ``python -m assistant.bench.ingest_scaling``: it measures, it does not judge."""
+    from assistant.bench.ingest_scaling import run
+
+    lines = []
+    rows = run([0.02], log=lines.append)
+    assert [r["shape"] for r in rows] == ["prose", "one line"] and len(lines) == 2
+    assert all(r["chunks"] > 0 and r["parse_s"] >= 0 and r["chunk_s"] >= 0 for r in rows)

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.config import IngestSettings
 from assistant.ingest.parse import parse_document, parse_file
+from ingest._facts import quote_problems
 from assistant.ingest.readers import (
     MAX_BYTES,
     SUPPORTED_SUFFIXES,
@@ -76,7 +78,10 @@ def make_html(text: str) -> str:
 
 def test_constants():
     assert SUPPORTED_SUFFIXES == (".txt", ".md", ".html", ".htm", ".pdf")
-    assert MAX_BYTES == 20 * 1024 * 1024
+    assert MAX_BYTES == IngestSettings().max_bytes == 1024 * 1024
+    # A PDF or HTML file carries fonts and markup: the file may be larger, its text may not.
+    assert IngestSettings().file_limit(".pdf") == IngestSettings().file_limit(".htm") == 8 * MAX_BYTES
+    assert IngestSettings().file_limit(".md") == MAX_BYTES
 
 
 def test_reads_utf8_seed_verbatim():
@@ -104,10 +109,28 @@ def test_non_utf8_falls_back_to_cp1252_with_a_note(tmp_path):
 
 def test_bytes_undefined_in_cp1252_fall_back_to_latin1(tmp_path):
     path = tmp_path / "odd.txt"
-    path.write_bytes(b"Caf\xe9 \x81 here")
+    report = HEARTBEAT.read_text(encoding="utf-8").encode("latin-1", "replace")  # a real report, one odd byte
+    path.write_bytes(report + b"\nCaf\xe9 \x81 here\n")
     doc = read_document(path)
-    assert doc.text == "Caf\u00e9 \x81 here"
+    assert doc.text.endswith("Caf\u00e9 \x81 here\n")
     assert doc.notes == ("not UTF-8: decoded as latin-1",)
+
+
+def test_binary_without_nul_bytes_is_not_read_as_text(tmp_path):
+    """Random bytes decode as latin-1 without error: their text is judged, and refused."""
+    import random
+
+    rng = random.Random(7)
+    path = tmp_path / "photo.txt"
+    path.write_bytes(bytes(rng.randrange(1, 256) for _ in range(40_000)))
+    with pytest.raises(UnreadableDocument) as info:
+        read_document(path)
+    assert str(info.value).startswith("not readable text: ")
+    assert str(info.value).endswith("(binary data?)") and "\n" not in str(info.value)
+    # Printable noise (no control characters) has no words: refused too.
+    path.write_bytes(bytes(rng.choice(list(range(33, 127)) + list(range(161, 256))) for _ in range(40_000)))
+    with pytest.raises(UnreadableDocument, match=r"^not readable text: only \d+% of it reads as words"):
+        read_document(path)
 
 
 @pytest.mark.parametrize("content", [b"", b"   \n\t\r\n"])
@@ -136,18 +159,28 @@ def test_unsupported_format(tmp_path):
 
 def test_too_large(tmp_path):
     path = tmp_path / "big.txt"
-    path.write_bytes(b"a" * int(31.2 * 1024 * 1024))
+    with open(path, "wb") as fh:  # sparse: costs no disk
+        fh.truncate(int(1.5 * 1024 * 1024))
     with pytest.raises(UnreadableDocument) as info:
         read_document(path)
-    assert str(info.value) == "file is 31.2 MB, over the 20 MB limit"
+    assert str(info.value) == "file is 1.5 MB, over the 1 MB limit"
+
+
+def test_text_over_the_limit_in_a_page_under_the_file_limit(tmp_path):
+    path = tmp_path / "long.html"
+    sentence = "Staff told us they felt supported by leaders and knew how to raise concerns. "
+    path.write_text("<html><body>" + "".join(f"<p>{sentence * 40}</p>" for _ in range(400)) + "</body></html>")
+    with pytest.raises(UnreadableDocument, match=r"^its text is 1\.2 MB, over the 1 MB limit$"):
+        read_document(path)
+    assert read_document(path, IngestSettings(max_bytes=2 * 1024 * 1024)).text.startswith("Staff told us")
 
 
 def test_max_bytes_is_overridable(tmp_path):
     path = tmp_path / "small.txt"
-    path.write_text("x" * 2048)
+    path.write_text("Staff knew how to raise concerns. " * 60)
     with pytest.raises(UnreadableDocument, match="over the 1 KB limit"):
-        read_document(path, max_bytes=1024)
-    assert read_document(path, max_bytes=4096).text == "x" * 2048
+        read_document(path, IngestSettings(max_bytes=1024))
+    assert read_document(path, IngestSettings(max_bytes=4096)).text.startswith("Staff knew")
 
 
 def test_html_drops_chrome_and_puts_blocks_on_lines(tmp_path):
@@ -213,7 +246,7 @@ def test_html_and_pdf_versions_parse_like_the_txt(tmp_path):
         assert (report.provider, report.score, report.rating, report.date) == (
             expected.provider, expected.score, expected.rating, expected.date)
         assert [s.path for s in report.sections] == [s.path for s in expected.sections]
-        assert report.fact("score").value == "75"
+        assert report.fact("score:well-led").value == "75"
 
 
 def test_reader_notes_become_report_warnings(tmp_path):
@@ -222,3 +255,92 @@ def test_reader_notes_become_report_warnings(tmp_path):
     [report] = parse_file(path, tmp_path)
     assert report.warnings == ("not UTF-8: decoded as cp1252",)
     assert report.score == 75
+
+
+# --- PDFs as CQC publishes them ---------------------------------------------------------------
+
+REAL = Path(__file__).resolve().parents[1] / "data" / "real"
+ACCESS = REAL / "real_access-dignity-care_2024-01.txt"
+RUNNING_HEADER = "Access Dignity Care Limited Assessment report 16 January 2024"
+
+
+def wrapped_lines(text: str, width: int = 92) -> list[str]:
+    """The report's lines wrapped as a page would, hyphenating a long word where one starts a line."""
+    import textwrap
+
+    out = []
+    for paragraph in text.splitlines():
+        lines = textwrap.wrap(paragraph, width) or [""]
+        for k in range(len(lines) - 1):
+            head, _, rest = lines[k + 1].partition(" ")
+            if len(head) >= 8 and head.isalpha() and head.islower():
+                lines[k], lines[k + 1] = f"{lines[k]} {head[:4]}-", f"{head[4:]} {rest}".strip()
+        out += lines
+    return out
+
+
+def report_pdf(lines: list[str]) -> bytes:
+    """A PDF of ``lines`` with a running header, a running footer and a page number on every page."""
+    from fpdf import FPDF
+
+    class Page(FPDF):
+        def header(self):
+            self.set_font("helvetica", size=8)
+            self.cell(0, 5, RUNNING_HEADER, align="C", new_x="LMARGIN", new_y="NEXT")
+            self.ln(4)
+
+        def footer(self):
+            self.set_y(-15)
+            self.set_font("helvetica", size=8)
+            self.cell(0, 5, "Care Quality Commission - report published 16 January 2024", align="L",
+                      new_x="LMARGIN", new_y="NEXT")
+            self.cell(0, 5, f"Page {self.page_no()} of {{nb}}", align="C")
+
+    pdf = Page()
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.add_page()
+    pdf.set_font("helvetica", size=10)
+    for line in lines:
+        if line:
+            pdf.cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+        else:
+            pdf.ln(3)
+    return bytes(pdf.output())
+
+
+def test_report_pdf_loses_its_page_furniture_and_parses_like_the_page(tmp_path):
+    # Helvetica in a PDF has no curly quotes or bullets; the page's text otherwise as published.
+    text = ACCESS.read_text(encoding="utf-8").replace("\u2019", "'").replace("\u2022", "-")
+    lines = wrapped_lines(text)
+    assert sum(line.endswith("-") for line in lines) >= 5  # the test does hyphenate words
+    path = tmp_path / "access-dignity.pdf"
+    path.write_bytes(report_pdf(lines))
+
+    [report] = parse_file(path, tmp_path)
+    [page] = parse_document(text, "access-dignity.txt")
+    assert report.text.count("\n") < len(lines) / 2  # wrapped lines are paragraphs again
+    for furniture in (RUNNING_HEADER, "Care Quality Commission - report", "Page 1 of", "Page 2 of"):
+        assert furniture not in report.text
+    for hyphenated in [ln for ln in lines if ln.endswith("-")]:
+        assert hyphenated not in report.text
+    # The words of the page, every one, and nothing else: only line breaks and hyphens moved.
+    assert report.text.split() == [w for w in " ".join(text.split()).split()]
+    for name in ("provider", "registered_provider", "aliases", "address", "postcode", "service_type", "rating",
+                 "ratings", "date", "date_text", "layout", "breaches", "scores", "statement_scores", "dates"):
+        assert getattr(report, name) == getattr(page, name), name
+    assert [s.path for s in report.sections] == [s.path for s in page.sections]
+    assert quote_problems(report) == []  # every offset indexes the extracted text exactly
+    cited = report.fact("score:caring")
+    assert report.text[cited.start : cited.end] == "This service scored 50 (out of 100) for this area."
+
+
+def test_hyphen_kept_where_the_document_writes_the_word_with_it():
+    from assistant.ingest.pdf import clean_pages
+
+    wide = "The service was rated as requires improvement for being well-led and safe at this time of the"
+    pages = [[wide, "year, and leaders were asked to make improvements to how the service was well-",
+              "led and how staff were recruit-", "ed into their roles.", "Page 1"],
+             ["Next page heading", "Page 2"]]
+    assert clean_pages(pages) == (
+        f"{wide} year, and leaders were asked to make improvements to how the service was well-led and "
+        "how staff were recruited into their roles.\n\nNext page heading")

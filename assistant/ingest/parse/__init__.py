@@ -1,0 +1,139 @@
+"""Split a corpus document into Reports: sections with offsets, plus the facts it states.
+
+A CQC report page is read from its published structure, in two steps:
+
+* ``header`` - the block at the top of every cqc.org.uk location page (breadcrumb lines, the
+  location's name, "Also known as", "Overall: X", the address, "Provided and run by:",
+  "Report from <date> assessment"), or the cover of a report PDF;
+* a layout reader for the body -
+  ``assessment`` (2024-25: a page per key question, "This service scored N (out of 100)",
+  quality statements with "Score: n", a "Ratings - <service>" list), or
+  ``inspection`` (older: "Are services safe? – Good", "Overall rating for this service",
+  "Our key findings were:", a sign-off), or
+  ``case_study`` (an NHS document of "Case study n: <organisation>" parts, one Report each).
+
+Facts stated in prose in any layout (ratings, scores, breaches, dated sentences) come from
+``prose``. Anything else is still ingested, as paragraphs under its title, with a warning that
+names what could not be found. Every fact keeps the offsets of the line or sentence stating it;
+the fact names follow the scheme in ``assistant.models``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from assistant.config import IngestSettings
+from assistant.ingest.dates import find_dates
+from assistant.ingest.parse import assessment, case_study, inspection, prose
+from assistant.ingest.parse.build import MAIN_DATES as _MAIN_DATES, Facts, Parsed, paragraphs, prettify, report_from
+from assistant.ingest.parse.header import UPDATED, Header, is_title, read_header
+from assistant.ingest.parse.lines import Line, line_fact, lines_of, section
+from assistant.ingest.readers import read_document
+from assistant.models import Fact, Report
+
+__all__ = ["UNKNOWN_LAYOUT_WARNING", "parse_document", "parse_file"]
+
+UNKNOWN_LAYOUT_WARNING = "unrecognised layout: ingested as paragraphs under its title"
+
+
+def parse_document(text: str, source: str) -> list[Report]:
+    """Parse a document's text into its Reports (one, or one per case study).
+
+    ``source`` is the file's path relative to the corpus folder; report ids derive from it.
+    """
+    lines = lines_of(text)
+    if case_study.is_case_studies(lines):
+        return case_study.read(text, lines, source)
+    header = read_header(lines)
+    facts = Facts(header.facts)
+    body_start = lines[header.end].start if header.end < len(lines) else len(text)
+    if facts.add(prose.service_in(text, body_start, len(text))):
+        facts.rename("rating:overall", "rating:location")  # a service's report: the header rates the location
+    if assessment.looks_like(lines, header):
+        parsed = assessment.read(text, lines, header, facts)
+    elif inspection.looks_like(lines, header):
+        parsed = inspection.read(text, lines, header, facts)
+    else:
+        parsed = _read_unknown(text, lines, header, facts, source)
+    _dates(text, lines[header.end :], parsed)
+    _prose_facts(text, body_start, parsed)
+    if parsed.layout == "unknown":
+        parsed.warnings.append(_unknown_warning(parsed))
+    return [report_from(parsed, text, source)]
+
+
+def parse_file(path: Path, corpus_dir: Path, settings: IngestSettings = IngestSettings()) -> list[Report]:
+    """Read and parse one corpus file; reader notes become each Report's warnings.
+
+    Raises errors.UnreadableDocument (or UnsupportedFormat) for a file it cannot read.
+    """
+    path, corpus_dir = Path(path), Path(corpus_dir)
+    try:
+        source = path.resolve().relative_to(corpus_dir.resolve()).as_posix()
+    except ValueError:
+        source = path.name
+    document = read_document(path, settings)
+    return [replace(r, warnings=r.warnings + document.notes) for r in parse_document(document.text, source)]
+
+
+def _dates(text: str, body: list[Line], parsed: Parsed) -> None:
+    """Dates stated on their own line ("Updated 7 May 2022") or in a sentence ("We carried out this
+    assessment on 28 and 29 January 2025"); the first of each kind is kept."""
+    facts = parsed.facts
+    for ln in body:
+        if UPDATED.match(ln.text) and (found := find_dates(ln.raw)):
+            facts.add(line_fact("date:updated", str(found[0].range), ln))
+    start = body[0].start if body else len(text)
+    for kind, value, _words, s, e in prose.dated_in(text, start, len(text)):
+        if kind == "inspection" and parsed.layout == "assessment":
+            kind = "onsite"  # in an assessment, the "inspection" is the visit to the site
+        stated = facts.get(f"date:{kind}")
+        if stated and stated.value == value and _date_line(text[stated.start : stated.end]):
+            facts.replace(Fact(stated.name, value, s, e))  # cite the sentence, not a bare date line
+        else:
+            facts.add(Fact(f"date:{kind}", value, s, e))
+
+
+def _date_line(words: str) -> bool:
+    """A line that gives a date and little else ("17 May 2023", "Inspection carried out on 5 October 2016")."""
+    return len(words) <= 60 and "." not in words.rstrip(".") and bool(find_dates(words))
+
+
+def _prose_facts(text: str, start: int, parsed: Parsed) -> None:
+    """Facts any layout may state in its prose: breaches, the location and the kind of service."""
+    facts, end = parsed.facts, len(text)
+    main = next((f for n in _MAIN_DATES if (f := facts.get(n))), None)
+    for value, s, e in prose.breaches_in(text, start, end, main.value[:7] if main else None):
+        facts.add(Fact("breach", value, s, e))
+    if facts.get("location") is None and parsed.layout == "inspection":
+        facts.add(prose.inspected_location(text, start, end))
+    if facts.get("service_type") is None:
+        facts.add(prose.service_type_in(text, start, end))
+
+
+def _read_unknown(text: str, lines: list[Line], header: Header, facts: Facts, source: str) -> Parsed:
+    """A layout not recognised: each paragraph after the header a section under the title."""
+    start = header.end
+    if header.location is None and lines and is_title(lines[0]):
+        facts.add(line_fact("location", lines[0].text, lines[0]))  # no header, but a title line
+        start = max(start, 1)
+    title = facts.value("location") or prettify(source)
+    body = [ln for ln in lines[start:] if ln.key not in header.texts]
+    sections = [section((title,), p) for p in paragraphs(body)] if body else []
+    return Parsed("unknown", header, facts, sections)
+
+
+# What an unrecognised page was checked for, by the fact that shows it was found.
+_LOOKED_FOR = (("location", "a location name"), ("service_type", "a service type"),
+               ("date:", "a report or inspection date"), ("rating:overall", "an overall rating"),
+               ("rating:", "key question ratings"), ("score:", "scores"))
+
+
+def _unknown_warning(parsed: Parsed) -> str:
+    missing = [label for prefix, label in _LOOKED_FOR
+               if not any(f.name.startswith(prefix) and (prefix != "rating:" or f.name != "rating:overall")
+                          for f in parsed.facts.all())]
+    if not missing:
+        return UNKNOWN_LAYOUT_WARNING
+    return f"{UNKNOWN_LAYOUT_WARNING}; could not find {', '.join(missing)}"

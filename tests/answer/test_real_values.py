@@ -1,0 +1,62 @@
+"""Value questions about real CQC pages: each answered with the stated value, citing its sentence."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REAL = Path(__file__).resolve().parents[1] / "data" / "real"
+FILES = ("real_access-dignity-care_2024-01.txt", "real_new-royal-liverpool-uec_2025-04.txt",
+         "real_lordship-lane-surgery_2023-05.txt", "real_chesser-surgery_2024-07.txt")
+
+
+@pytest.fixture(scope="module")
+def real_assistant(tmp_path_factory, embedder):
+    from assistant.indexing.update import update_index
+    from assistant.session import load_assistant
+
+    root = tmp_path_factory.mktemp("real")
+    corpus, index = root / "corpus", root / "index"
+    corpus.mkdir()
+    for name in FILES:
+        shutil.copy(REAL / name, corpus / name)
+    update_index(corpus, index, embedder)
+    return load_assistant(index, embedder=embedder)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question, phrase, sentence",
+    [
+        ("What was Access Dignity Care's caring score?", "scored 50 out of 100",
+         "This service scored 50 (out of 100) for this area."),
+        ("What was Access Dignity's effective score?", "scored 58 out of 100",
+         "This service scored 58 (out of 100) for this area."),
+        ("What was the well-led score of Liverpool University Hospitals NHS Foundation Trust?", "scored 75 out of 100",
+         "This service scored 75 (out of 100) for this area."),
+        ("What was The Chesser Surgery's well-led rating?", "rated Requires improvement",
+         "Our rating for this key question is requires improvement."),
+        ("How was Access Dignity Care rated?", "rated Inadequate overall", "Overall: Inadequate"),
+        ("When was The Lordship Lane Surgery inspected?", "17 May 2023", "17 May 2023"),
+        ("What was the Lordship Lane Surgery's previous rating?", "previously rated Requires improvement",
+         "Following our previous inspection on 19 April 2021"),
+    ],
+)
+def test_value_from_a_real_page_cites_its_sentence(real_assistant, question, phrase, sentence):
+    answer = real_assistant.ask(question)
+    assert answer.kind == "value" and not answer.no_answer, answer.text
+    assert phrase in answer.text
+    assert sentence in answer.citations[0].text
+    report = real_assistant.data.reports[answer.citations[0].report]
+    assert report.text[answer.citations[0].start : answer.citations[0].end] == answer.citations[0].text
+
+
+@pytest.mark.slow
+def test_every_key_question_score_is_listed(real_assistant):
+    answer = real_assistant.ask("What scores did Access Dignity Care get?")
+    assert [c.text for c in answer.citations] == ["This service scored 28 (out of 100) for this area.",
+                                                  "This service scored 58 (out of 100) for this area.",
+                                                  "This service scored 50 (out of 100) for this area."]
+    assert "scored 28 out of 100 for Safe" in answer.text

@@ -1,0 +1,36 @@
+"""A question may name a report's location, one of its aliases, or its registered provider."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.ingest.parse import parse_file
+from assistant.models import Filters
+from assistant.search.catalog import Catalog
+
+REAL = Path(__file__).resolve().parents[1] / "data" / "real"
+FILES = ("real_access-dignity-care_2024-01.txt", "real_new-royal-liverpool-uec_2025-04.txt",
+         "real_lordship-lane-surgery_2023-05.txt", "real_chesser-surgery_2024-07.txt")
+
+
+def catalog() -> Catalog:
+    reports = [r for name in FILES for r in parse_file(REAL / name, REAL)]
+    return Catalog({r.report_id: r for r in reports})
+
+
+def test_location_alias_and_registered_provider_name_the_report():
+    c = catalog()
+    assert c.mentioned("What was New Royal Liverpool University's responsive score?") == ["New Royal Liverpool University"]
+    assert c.mentioned("How did Liverpool University Hospitals NHS Foundation Trust do?") == [
+        "New Royal Liverpool University"]
+    assert c.mentioned("Was Access Dignity safe?") == ["Access Dignity Care Limited"]
+    assert c.resolve("Liverpool University Hospitals NHS Foundation Trust") == ["New Royal Liverpool University"]
+    assert c.resolve("access dignity") == ["Access Dignity Care Limited"]
+
+
+def test_rating_filter_reads_the_overall_rating():
+    c = catalog()
+    inadequate = c.select(Filters(ratings=("inadequate",)))
+    assert [r.provider for r in inadequate] == ["Access Dignity Care Limited"]
+    # The Chesser Surgery states no overall rating: its one key question's rating stands for it.
+    assert "The Chesser Surgery" in {r.provider for r in c.select(Filters(ratings=("requires improvement",)))}
