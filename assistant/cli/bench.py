@@ -27,7 +27,7 @@ def _sizes(value: str) -> tuple[int, ...]:
 @click.option("--embed-limit", type=click.IntRange(0), default=1000, show_default=True,
               help="Embed every chunk for real up to this size; above it, embed a sample and synthesise the rest.")
 @click.option("--repeats", type=click.IntRange(1), default=3, show_default=True, help="Times each query is timed.")
-@click.option("--backend", type=click.Choice(["torch", "onnx"]), default=None,
+@click.option("--backend", type=click.Choice(["onnx", "onnx-int8", "torch"]), default=None,  # search.embed.BACKENDS
               help="Embedding backend (default: $ASSISTANT_BACKEND, else the default backend).")
 @click.option("--json-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the JSON figures to this file.")
