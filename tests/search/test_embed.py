@@ -119,14 +119,13 @@ def test_a_missing_model_is_one_clear_error(tmp_path, index_dir):
 
 def _real_texts() -> tuple[list[str], list[str]]:
     """(sentences, chunk texts) of the seed corpus and the real report pages, as they are embedded."""
-    from assistant.indexing.index import scan_corpus
-    from assistant.ingest.chunk import chunk_reports, chunk_text
-    from assistant.search.embed import token_counter
+    from assistant.bench.throughput import real_chunks
+    from assistant.ingest.parse import parse_file
     from assistant.text import sentence_spans
 
-    reports = [r for folder in (SEED_CORPUS, REAL) for rs in scan_corpus(folder).reports.values() for r in rs
-               if not r.source.endswith(".md")]
-    chunks = [chunk_text(c) for c in chunk_reports(reports, token_counter())]
+    reports = [r for folder in (SEED_CORPUS, REAL) for path in sorted(folder.glob("*.txt"))
+               for r in parse_file(path, folder)]
+    chunks = real_chunks((SEED_CORPUS, REAL))
     sentences = [r.text[s:e] for r in reports for s, e in sentence_spans(r.text, 0, len(r.text))]
     return sentences[::5], chunks
 
