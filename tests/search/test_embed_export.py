@@ -83,6 +83,7 @@ def test_export_is_checked_published_whole_and_reused_without_torch(tiny_model, 
     vectors = Embedder(str(tiny_model), backend="onnx").encode(["Leaders promoted an open culture.", "Good"])
     graph = key_dir / "fp32" / export.GRAPH
     assert vectors.shape == (2, 32) and graph.is_file() and (graph.parent / export.WEIGHTS).is_file()
+    assert _files(key_dir) == ["fp32/model.onnx", "fp32/model.onnx.data", "recipe.json"]  # the leftover is gone
     recipe = json.loads((key_dir / "recipe.json").read_text())
     assert recipe["recipe"] == export.RECIPE_VERSION and recipe["pooling"] == "mean"
     before = (graph.stat().st_ino, graph.stat().st_mtime_ns)

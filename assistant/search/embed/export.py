@@ -115,8 +115,12 @@ def ensure(model_dir: str, precision: str = "fp32", root: Path | None = None) ->
         with FileLock(str(folder.parent / f"{folder.name}.lock")):
             if not final.is_file():  # another process may have exported it while we waited
                 _export_locked(model_info(model_dir), folder, precision)
+    except ModelMissing:
+        raise
     except OSError as exc:
         raise ExportFailed(f"cannot write the ONNX export to {folder}: {exc}") from exc
+    except Exception as exc:  # torch.onnx and the quantiser fail with many exception types
+        raise ExportFailed(f"cannot export the model at {model_dir} to ONNX {precision}: {str(exc)[:200]}") from exc
     return final
 
 
@@ -125,6 +129,8 @@ def _export_locked(info: ModelInfo, folder: Path, precision: str) -> None:
     if info.onnx_problem:
         raise ExportFailed(f"the model at {info.model_dir} cannot run on ONNX ({info.onnx_problem}); "
                            "use ASSISTANT_BACKEND=torch")
+    for leftover in folder.glob(".*.tmp"):  # from an export that was killed; none is running (we hold the lock)
+        shutil.rmtree(leftover, ignore_errors=True)
     fp32 = folder / "fp32" / GRAPH
     if not fp32.is_file():
         _publish_dir(folder / "fp32", lambda tmp: _export_fp32(info, tmp))
