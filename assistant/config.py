@@ -25,7 +25,7 @@ def index_dir(value: str | os.PathLike | None = None) -> Path:
 
 
 def data_dir() -> Path:
-    """The user's data folder (chat history): $ASSISTANT_DATA_DIR, else the platform's user data dir."""
+    """The user's data folder (chat history, ONNX exports): $ASSISTANT_DATA_DIR, else the platform's user data dir."""
     override = os.environ.get("ASSISTANT_DATA_DIR")
     if override:
         return Path(override)

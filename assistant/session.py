@@ -1,4 +1,11 @@
-"""The one place the stages are wired into an ``Assistant``: the CLI, the chat, eval and bench all call here."""
+"""The one place the stages are wired into an ``Assistant``: the CLI, the chat, eval and bench all call here.
+
+Loading is cheap on purpose: the index is read, but the embedding model is not
+loaded (nor torch or onnxruntime imported) until a question needs a query vector.
+A value question ("What was Iridium's well-led score?") never does, so a cold
+``assistant ask`` answers it in well under a second of model-free work. The chat
+passes ``warm=True`` to load the model in the background while the user types.
+"""
 
 from __future__ import annotations
 
@@ -15,16 +22,26 @@ def build_assistant(data, embedder, settings: RetrievalSettings | None = None):
     return Assistant(Retriever(data, embedder, settings or RetrievalSettings()))
 
 
-def load_assistant(index_dir: Path, model_dir: str | None = None, settings: RetrievalSettings | None = None,
-                   embedder=None):
-    """Load the live index (and the embedding model, unless ``embedder`` is given) into a ready ``Assistant``.
+def query_embedder(model_dir: str | None = None):
+    """The embedder for answering questions: the query backend (ONNX unless told otherwise), not loaded."""
+    from assistant.search.embed import Embedder
 
+    return Embedder(model_dir, role="query").check()
+
+
+def load_assistant(index_dir: Path, model_dir: str | None = None, settings: RetrievalSettings | None = None,
+                   embedder=None, warm: bool = False):
+    """Load the live index into a ready ``Assistant``; the model loads on the first passage question.
+
+    ``embedder``: reuse one (and its loaded model) instead of making a query embedder.
+    ``warm``: start loading the model in a background thread now (the chat window).
     Raises an ``errors.AssistantError`` (IndexProblem, ModelMissing) with a one-line message.
     """
     from assistant.indexing.index import load_index
-    from assistant.search.embed import Embedder
 
-    embedder = embedder or Embedder(model_dir)
+    embedder = embedder or query_embedder(model_dir)
     data = load_index(Path(index_dir), embedder.name)
-    embedder.load()
-    return build_assistant(data, embedder, settings)
+    assistant = build_assistant(data, embedder, settings)
+    if warm and hasattr(embedder, "warm"):
+        embedder.warm()
+    return assistant

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import tempfile
 import time
 from pathlib import Path
@@ -37,13 +38,12 @@ def backends(n_chunks: int, seed: int, log=print) -> dict:
     Two sets: ``n_chunks`` generated chunks (short, ~60 words) and the seed corpus's real
     CQC chunks (longer). Then evidence hit@5 on the eval set with an index built by each.
     """
-    from assistant.search import embed_onnx
     from assistant.ingest.chunk import chunk_reports, chunk_text
     from assistant.search.embed import Embedder, token_counter
     from assistant.ingest.parse import parse_document
     from assistant.bench import generate
 
-    if not embed_onnx.available():
+    if importlib.util.find_spec("onnxruntime") is None:
         return {"onnx": "not measured: onnxruntime is not installed (pip install 'cqc-assistant[onnx]')"}
     counter = token_counter()
     synthetic = [chunk_text(c) for c in chunk_reports(
@@ -56,7 +56,7 @@ def backends(n_chunks: int, seed: int, log=print) -> dict:
         seed_texts = [chunk_text(c) for c in chunk_reports([r for rs in scan.reports.values() for r in rs], counter)]
     out: dict = {}
     started = time.perf_counter()
-    onnx = Embedder(backend="onnx").load()
+    onnx = Embedder(backend="onnx-int8").load()
     out["onnx_load_s_incl_first_export"] = round(time.perf_counter() - started, 2)
     torch_ = Embedder(backend="torch").load()
     for label, texts in (("generated", synthetic), ("seed_corpus", seed_texts)):
@@ -87,7 +87,7 @@ def evidence_hit(log=print, modes: tuple[str, ...] = ("dense", "hybrid")) -> dic
     out: dict = {"questions": len(questions)}
     for backend in ("torch", "onnx"):
         log(f"  eval with {backend} ...")
-        embedder = Embedder(backend=backend).load()
+        embedder = Embedder(backend="onnx-int8" if backend == "onnx" else backend).load()
         with tempfile.TemporaryDirectory() as tmp:
             build_index(SEED_CORPUS, Path(tmp), embedder)
             assistant = build_assistant(load_index(Path(tmp), embedder.name), embedder)

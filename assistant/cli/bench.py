@@ -27,15 +27,25 @@ def _sizes(value: str) -> tuple[int, ...]:
 @click.option("--embed-limit", type=click.IntRange(0), default=1000, show_default=True,
               help="Embed every chunk for real up to this size; above it, embed a sample and synthesise the rest.")
 @click.option("--repeats", type=click.IntRange(1), default=3, show_default=True, help="Times each query is timed.")
-@click.option("--backend", type=click.Choice(["torch", "onnx"]), default=None,
+@click.option("--backend", type=click.Choice(["onnx", "onnx-int8", "torch"]), default=None,  # search.embed.BACKENDS
               help="Embedding backend (default: $ASSISTANT_BACKEND, else the default backend).")
 @click.option("--json-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Also write the JSON figures to this file.")
 @click.option("--work", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for the generated corpora and indexes (default: a temporary folder, removed after).")
+@click.option("--cold-start", is_flag=True,
+              help="Instead: time fresh processes answering a value and a passage question, and the chat window "
+                   "until ready, against importing sentence-transformers (on a seed index built first).")
+@click.option("--embedding", is_flag=True,
+              help="Instead: embedding throughput per backend on real-length chunks (corpus/, tests/data/real/).")
+@click.option("--chunks", type=click.IntRange(1), default=512, show_default=True,
+              help="With --embedding: chunks embedded per run.")
 @friendly
-def bench(corpus, index, model, sizes, embed_limit, repeats, backend, json_out, work):
+def bench(corpus, index, model, sizes, embed_limit, repeats, backend, json_out, work, cold_start, embedding, chunks):
     """Benchmark build, update and query at scale on a generated corpus; print a table and JSON."""
+    if cold_start or embedding:
+        _speed(cold_start, embedding, backend, chunks, repeats, json_out)
+        return
     from assistant.bench.report import markdown
     from assistant.bench.run import Options, run
 
@@ -43,6 +53,26 @@ def bench(corpus, index, model, sizes, embed_limit, repeats, backend, json_out, 
                    log=lambda line: click.echo(line, err=True))
     result = run(opts)
     click.echo(markdown(result))
+    text = json.dumps(result, indent=1)
+    click.echo(text)
+    if json_out:
+        json_out.write_text(text + "\n", encoding="utf-8")
+
+
+def _speed(cold_start: bool, embedding: bool, backend: str | None, chunks: int, repeats: int, json_out) -> None:
+    """The start-up and embedding benchmarks (``bench.startup``, ``bench.throughput``)."""
+    from assistant.bench import startup, throughput
+
+    log = lambda line: click.echo(line, err=True)  # noqa: E731
+    result, tables = {}, []
+    if embedding:
+        backends = (backend,) if backend else ("torch", "onnx", "onnx-int8")
+        result["embedding"] = throughput.run(backends, chunks, repeats, log=log)
+        tables.append(throughput.markdown(result["embedding"]))
+    if cold_start:
+        result["cold_start"] = startup.run(repeats=max(repeats, 5), log=log)
+        tables.append(startup.markdown(result["cold_start"]))
+    click.echo("\n\n".join(tables))
     text = json.dumps(result, indent=1)
     click.echo(text)
     if json_out:
