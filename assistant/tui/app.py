@@ -1,45 +1,130 @@
-"""The chat window. It only arranges the library: parsing (``commands``), asking (``conversation``),
-opening sources (``sources``), saving (``history``), exporting (``export``), re-indexing (``reindex``).
+"""The chat window. It only arranges the library: lines go through the one dispatcher
+(``chat.dispatch``) that ``chat --script`` uses too; asking (``conversation``), opening sources
+(``sources``), saving (``history``), exporting (``export``) and re-indexing (``reindex``) live there.
 
-The index and model load in a worker so the screen paints at once; whatever is
-typed meanwhile waits in a queue and runs, in order, once they are ready.
+Three promises shape it:
+
+- Nothing typed is lost. The prompt is never disabled: what is typed while the
+  index loads or an answer is pending waits in a queue. A printable key pressed
+  anywhere goes to the prompt, and the prompt gets the focus back whenever a
+  pop-up closes.
+- The newest answer is in view: the conversation is anchored to its end until
+  the user scrolls up; PageUp/PageDown scroll it from the prompt.
+- It ends with its terminal: SIGHUP or a hung-up tty ends it within a second,
+  and quitting never waits for a background thread (``background``).
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Label, ListView, Markdown, ProgressBar, Static
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, ListView, Markdown, ProgressBar, Static
 
-from assistant.chat import commands, export, history
 from assistant import config
+from assistant.chat import commands, history
 from assistant.chat.conversation import Conversation
-from assistant.models import Answer, Citation, Filters
+from assistant.chat.dispatch import Frontend, dispatch, run_export
+from assistant.chat.display import flat, shown
 from assistant.chat.reindex import reindex_and_load
 from assistant.chat.sources import cite_number, citation, locate
+from assistant.errors import AssistantError, RemovalRefused
+from assistant.models import Citation, Filters
+from assistant.tui import background
+from assistant.tui.background import (Answered, AnswerFailed, LoadFailed, Loaded, ReindexFailed, Reindexed,
+                                      ReindexProgress, TerminalLost)
 from assistant.tui.palette import palette_commands
-from assistant.tui.widgets import HistoryScreen, Note, PromptInput, SectionScreen, SourceItem, SourcesList, TurnView
+from assistant.tui.screens import ConfirmScreen, HistoryChoice, HistoryScreen, SectionScreen
+from assistant.tui.widgets import ConversationPane, Note, PromptInput, SourceItem, SourcesList, TurnView
 
 Loader = Callable[[], object]  # () -> answer.Assistant
-Reindexer = Callable[[object, Callable[[str, int, int], None]], tuple[object, list[str]]]
+# (current assistant or None, progress(stage, done, total), allow_removals=) -> (assistant, summary lines)
+Reindexer = Callable[..., tuple[object, list[str]]]
 
 
 def one_line(exc: BaseException) -> str:
     """An exception as one line for the user: the library's messages are written for this."""
-    from assistant.errors import AssistantError
-
     text = " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, (AssistantError, ValueError, OSError)):
         return text
     return f"unexpected {type(exc).__name__}: {text}"
+
+
+def shows_errors(method):
+    """Show an ``AssistantError`` from a key, a palette entry or a callback as a red note, not a crash."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except AssistantError as exc:
+            self.note(one_line(exc), error=True)
+
+    return wrapper
+
+
+class ChatScreen(Screen):
+    """The main screen. Whenever it is back on top (a source, the history or the palette closed),
+    the prompt gets the focus, so the next key typed lands there."""
+
+    def on_screen_resume(self) -> None:
+        self.app.call_after_refresh(self.app.action_focus_prompt)
+
+
+class _Window(Frontend):
+    """What the dispatcher asks of the window (``chat.dispatch.Frontend``)."""
+
+    def __init__(self, app: ChatApp) -> None:
+        self.app = app
+        self.view: TurnView | None = None  # the queued question's view, if the line is one
+
+    @property
+    def catalog(self):
+        return getattr(self.app.assistant, "catalog", None)
+
+    def ask(self, question: str) -> None:
+        self.app.ask(question, self.view)
+
+    def say(self, text: str) -> None:
+        self.app.note(text)
+
+    def cleared(self) -> None:
+        self.app.fresh_pane()
+
+    def confirm_overwrite(self, command: commands.Export, problem) -> None:
+        conversation = self.app.conversation
+
+        @shows_errors
+        def answered(app: ChatApp, yes: bool | None) -> None:
+            if yes:
+                run_export(replace(command, force=True), conversation, self)
+            else:
+                app.note(f"not exported: {problem}")
+
+        self.app.push_screen(ConfirmScreen(f"{problem}. Replace it?"), callback=functools.partial(answered, self.app))
+
+    def open_source(self, n: int) -> None:
+        self.app.open_numbered(n)
+
+    def show_help(self) -> None:
+        self.app.action_help()
+
+    def reindex(self) -> None:
+        self.app.start_reindex()
+
+    def open_history(self) -> None:
+        self.app.action_history()
 
 
 class ChatApp(App):
@@ -47,13 +132,18 @@ class ChatApp(App):
 
     CSS_PATH = "app.tcss"
     TITLE = "CQC report assistant"
+    # Below 100 columns the sources pane folds away (F2 or F3 brings it back).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("f1", "help", "Help"),
         Binding("f2", "toggle_sources", "Sources"),
         Binding("f3", "focus_sources", "Pick source"),
         Binding("f5", "history", "History"),
-        Binding("ctrl+n", "new", "New chat"),
+        Binding("ctrl+n", "new", "New"),
         Binding("escape", "focus_prompt", "Prompt", show=False),
+        Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False),
     ]
 
     def __init__(self, loader: Loader | None = None, *, corpus_dir: Path | None = None,
@@ -82,6 +172,12 @@ class ChatApp(App):
         self.reindexing = False
         self.queue: deque[tuple[str, TurnView | None]] = deque()
         self.sources_of: TurnView | None = None
+        self.peeking = False  # the sources pane is shown only while F3 is in use (a narrow terminal)
+        self.threads: list = []  # background threads started (see run_chat)
+        self.window = _Window(self)
+
+    def get_default_screen(self) -> Screen:
+        return ChatScreen(id="_default")
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -89,7 +185,7 @@ class ChatApp(App):
         yield Header()
         yield Static(id="status")
         with Horizontal(id="main"):
-            yield VerticalScroll(id="conversation")
+            yield ConversationPane(id="conversation")
             with Vertical(id="sources-pane"):
                 yield Label("Sources", id="sources-title")
                 yield SourcesList(id="sources")
@@ -98,17 +194,20 @@ class ChatApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = str(self.index_dir.resolve())
+        self.sub_title = shown(self.index_dir.resolve())
+        self.pane.anchor()
         self.note("Loading the index and the model… you can type questions now; they are answered once it is ready.")
-        self._refresh_status()
-        self.query_one(PromptInput).focus()
-        self._load()
+        self.refresh_status()
+        self.prompt.focus()
+        if not self.is_headless:
+            background.watch_terminal(self)
+        self._start("load", lambda: Loaded(self.loader()), lambda exc: LoadFailed(one_line(exc)))
 
     # -- helpers ----------------------------------------------------------------------------------
 
     @property
-    def pane(self) -> VerticalScroll:
-        return self.query_one("#conversation", VerticalScroll)
+    def pane(self) -> ConversationPane:
+        return self.query_one(ConversationPane)
 
     @property
     def prompt(self) -> PromptInput:
@@ -116,14 +215,13 @@ class ChatApp(App):
 
     def note(self, text: str, error: bool = False) -> Note:
         """Add a line from the assistant (an error in red) to the conversation."""
-        widget = Note(Text(text), classes="error" if error else "")
+        widget = Note(text, classes="error" if error else "")
         self.pane.mount(widget)
-        self.pane.scroll_end(animate=False)
         return widget
 
-    def _refresh_status(self) -> None:
+    def refresh_status(self) -> None:
+        """Redraw the one-row status line: index, mode, filters, who the conversation is about."""
         conv = self.conversation
-        filters = conv.filters.describe() or "none"
         if self.loading:
             head = "loading the index and model…"
         elif self.assistant is None:
@@ -131,25 +229,45 @@ class ChatApp(App):
         else:
             version = Path(getattr(self.assistant.data, "path", "")).name or "?"
             head = f"index {version} · {len(self.assistant.catalog.providers())} providers"
-        mode = conv.mode or (self.assistant.retriever.settings.mode if self.assistant else "hybrid")
-        about = " · ".join(conv.focus()) or "—"
-        parts = [head, f"mode {mode}", f"filters: {filters}", f"about: {about}"]
+        mode = conv.effective_mode() or "hybrid"
+        parts = [head, f"mode {mode}", f"filters: {conv.filters.describe() or 'none'}",
+                 f"about: {' · '.join(conv.focus()) or '—'}"]
         if self.reindexing:
             parts.append("re-indexing…")
-        self.query_one("#status", Static).update(Text("  │  ".join(parts)))
+        self.query_one("#status", Static).update(Text(flat("  │  ".join(parts)), no_wrap=True, overflow="ellipsis"))
 
-    def _lock(self, locked: bool) -> None:
-        self.busy = locked
-        self.prompt.disabled = locked
-        if not locked:
-            self.prompt.focus()
+    def _start(self, name: str, work, failed) -> None:
+        self.threads = [t for t in self.threads if t.is_alive()]
+        self.threads.append(background.start(self, name, work, failed))
+
+    def jobs_running(self) -> bool:
+        """Whether a load, an answer or a re-index is still running in the background."""
+        return any(t.is_alive() for t in self.threads)
 
     # -- input --------------------------------------------------------------------------------------
 
-    def on_input_submitted(self, event: PromptInput.Submitted) -> None:
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input is not self.prompt:
+            return
         line = event.value
         event.input.value = ""
         self.submit(line)
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key typed where it means nothing (the conversation, the sources list, a source
+        being read) goes to the prompt instead of being lost."""
+        if not (event.is_printable and event.character) or isinstance(self.focused, Input):
+            return
+        if event.key in self.screen.active_bindings:
+            return  # a key the focused part uses: c copies
+        if isinstance(self.screen, SectionScreen):
+            self.screen.dismiss()
+        elif self.screen is not self.screen_stack[0]:
+            return  # other pop-ups take their own keys
+        self.prompt.focus()
+        self.prompt.insert_text_at_cursor(event.character)
+        event.stop()
+        event.prevent_default()
 
     def submit(self, line: str) -> None:
         """Take one line from the user: run it now, or queue it while loading or answering."""
@@ -157,10 +275,12 @@ class ChatApp(App):
             self.note("Type a question, or /help for the commands.", error=True)
             return
         self.recall.add(line)
+        self.pane.scroll_end(animate=False)  # asking again follows the conversation to its end
         if self.loading or self.busy:
             view = None
             if not line.strip().startswith("/"):
-                view = TurnView(line.strip(), "queued: waiting for the index and model")
+                view = TurnView(line.strip(), "queued: waiting for the index and model" if self.loading
+                                else "queued: waiting for the answer before")
                 self.pane.mount(view)
             else:
                 self.note(f"queued: {line.strip()}")
@@ -174,61 +294,43 @@ class ChatApp(App):
             self.run_line(line, view)
 
     def run_line(self, line: str, view: TurnView | None = None) -> None:
-        """Carry out one line: a question or a slash command."""
+        """Carry out one line (a question or a slash command) through the shared dispatcher."""
+        self.window.view = view
         try:
-            command = commands.parse(line)
-            if isinstance(command, commands.Ask):
-                self._ask(command.question, view)
-            elif isinstance(command, (commands.Filter, commands.Mode, commands.New)):
-                catalog = getattr(self.assistant, "catalog", None)
-                message = commands.apply(command, self.conversation, catalog)
-                if isinstance(command, commands.New):
-                    self._fresh_pane()
-                self.note(message)
-            elif isinstance(command, commands.Export):
-                path = export.write(command.path, self.conversation.turns, self.conversation.filters,
-                                    self.conversation.mode)
-                n = len(self.conversation.turns)
-                self.note(f"exported {n} question{'s' if n != 1 else ''} with their cited passages to {path}")
-            elif isinstance(command, commands.OpenSource):
-                self._open_numbered(command.n)
-            elif isinstance(command, commands.Help):
-                self.action_help()
-            elif isinstance(command, commands.Reindex):
-                self._start_reindex()
-            elif isinstance(command, commands.History):
-                self.action_history()
-        except (ValueError, OSError) as exc:
+            dispatch(line, self.conversation, self.window)
+        except AssistantError as exc:
             if view is not None:
                 view.show_error(one_line(exc))
             else:
                 self.note(one_line(exc), error=True)
-        self._refresh_status()
+        finally:
+            self.window.view = None
+        self.refresh_status()
 
     # -- loading ------------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="load")
-    def _load(self) -> None:
-        try:
-            assistant = self.loader()
-        except Exception as exc:  # shown in the window: the chat must never die with a traceback
-            self.call_from_thread(self._load_failed, one_line(exc))
-        else:
-            self.call_from_thread(self._loaded, assistant)
-
-    def _loaded(self, assistant) -> None:
+    def on_loaded(self, message: Loaded) -> None:
+        assistant = message.assistant
         self._use(assistant)
         self.loading = False
-        self.note(f"Ready: {len(assistant.catalog.providers())} providers. Ask a question, or /help.")
-        self._refresh_status()
+        n = len(assistant.catalog.providers())
+        if n:
+            self.note(f"Ready: {n} providers. Ask a question, or /help.")
+        else:
+            self.note("The index holds no reports: add reports to the corpus folder, then /reindex.", error=True)
+        try:
+            commands.check_providers(self.conversation.filters, assistant.catalog)
+        except AssistantError as exc:
+            self.note(f"--provider: {one_line(exc)}; /filter clear removes the filter", error=True)
+        self.refresh_status()
         self._drain()
 
-    def _load_failed(self, message: str) -> None:
+    def on_load_failed(self, message: LoadFailed) -> None:
         self.loading = False
-        self.load_error = message
-        self.note(f"Cannot load the index: {message}. Build it with `assistant index build` or /reindex.",
+        self.load_error = message.error
+        self.note(f"Cannot load the index: {message.error}. Build it with `assistant index build` or /reindex.",
                   error=True)
-        self._refresh_status()
+        self.refresh_status()
         self._drain()
 
     def _use(self, assistant) -> None:
@@ -238,7 +340,8 @@ class ChatApp(App):
 
     # -- answering ----------------------------------------------------------------------------------
 
-    def _ask(self, question: str, view: TurnView | None) -> None:
+    def ask(self, question: str, view: TurnView | None = None) -> None:
+        """Ask ``question`` in the background; its ``TurnView`` shows the answer when it comes."""
         if view is None:
             view = TurnView(question)
             self.pane.mount(view)
@@ -247,31 +350,26 @@ class ChatApp(App):
                             "or /reindex")
             return
         view.set_state("thinking…")
-        self.pane.scroll_end(animate=False)
-        self._lock(True)
-        self._answer(question, view)
+        self.busy = True
+        conversation = self.conversation
 
-    @work(thread=True, group="answer")
-    def _answer(self, question: str, view: TurnView) -> None:
-        try:
-            answer = self.conversation.ask(question)
-        except Exception as exc:  # shown in the window, never as a traceback
-            self.call_from_thread(self._answer_failed, view, one_line(exc))
-        else:
-            self.call_from_thread(self._answered, view, answer)
+        def work() -> Answered:
+            conversation.ask(question)
+            return Answered(view, conversation.turns[-1])
 
-    def _answered(self, view: TurnView, answer: Answer) -> None:
-        view.show_answer(answer)
-        self._show_sources(view)
+        self._start("answer", work, lambda exc: AnswerFailed(view, one_line(exc)))
+
+    def on_answered(self, message: Answered) -> None:
+        message.view.show_turn(message.turn)
+        self.show_sources(message.view)
         self._save()
-        self._lock(False)
-        self._refresh_status()
-        self.call_after_refresh(self.pane.scroll_end, animate=False)
+        self.busy = False
+        self.refresh_status()
         self._drain()
 
-    def _answer_failed(self, view: TurnView, message: str) -> None:
-        view.show_error(message)
-        self._lock(False)
+    def on_answer_failed(self, message: AnswerFailed) -> None:
+        message.view.show_error(message.error)
+        self.busy = False
         self._drain()
 
     def _save(self) -> None:
@@ -283,7 +381,8 @@ class ChatApp(App):
 
     # -- sources ------------------------------------------------------------------------------------
 
-    def _show_sources(self, view: TurnView | None) -> None:
+    def show_sources(self, view: TurnView | None) -> None:
+        """List the citations of ``view``'s answer in the sources pane."""
         self.sources_of = view
         citations = view.answer.citations if view is not None and view.answer else ()
         self.query_one(SourcesList).show(citations)
@@ -305,13 +404,14 @@ class ChatApp(App):
             return
         self.push_screen(SectionScreen(section, cited))
 
-    def _open_numbered(self, n: int, view: TurnView | None = None) -> None:
+    def open_numbered(self, n: int, view: TurnView | None = None) -> None:
+        """Open citation ``n`` of ``view`` (default: the last answer)."""
         view = view or self._last_answered()
         if view is None:
-            raise ValueError("no answer yet, so no sources to open")
+            raise commands.CommandError("no answer yet, so no sources to open")
         found = citation(view.answer.citations, n)
         if found is None:
-            raise ValueError(f"the answer has no source [{n}]")
+            raise commands.CommandError(f"the answer has no source [{n}]")
         self.open_citation(found)
 
     def _last_answered(self) -> TurnView | None:
@@ -322,107 +422,169 @@ class ChatApp(App):
         if isinstance(event.item, SourceItem):
             self.open_citation(event.item.citation)
 
+    @shows_errors
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         n = cite_number(event.href)
         view = next((a for a in event.markdown.ancestors if isinstance(a, TurnView)), None)
         if n is None or view is None or view.answer is None:
             return
-        self._show_sources(view)
-        try:
-            self._open_numbered(n, view)
-        except ValueError as exc:
-            self.note(one_line(exc), error=True)
+        self.show_sources(view)
+        self.open_numbered(n, view)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Focusing an earlier answer lists its sources; back at the prompt, a peeked pane folds away.
+        if isinstance(event.widget, TurnView) and event.widget.answer is not None:
+            self.show_sources(event.widget)
+        elif event.widget is self.prompt and self.peeking:
+            self.peeking = False
+            self.query_one("#main").remove_class("show-sources")
 
     # -- re-indexing --------------------------------------------------------------------------------
 
-    def _start_reindex(self) -> None:
+    def start_reindex(self, allow_removals: bool = False) -> None:
+        """Update the index from the corpus in the background; answers continue from the old one."""
         if self.reindexing:
-            raise ValueError("a re-index is already running")
+            raise commands.CommandError("a re-index is already running")
         self.reindexing = True
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
-        self.note(f"Re-indexing {self.corpus_dir}; answers come from the current index until it is done.")
-        self._reindex()
+        self.note(f"Re-indexing {shown(self.corpus_dir)}; answers come from the current index until it is done.")
+        current = self.assistant
 
-    @work(thread=True, exclusive=True, group="reindex")
-    def _reindex(self) -> None:
         def progress(stage: str, done: int, total: int) -> None:
-            self.call_from_thread(self._progress, stage, done, total)
+            background.post(self, ReindexProgress(stage, done, total))
 
-        try:
-            assistant, lines = self.reindexer(self.assistant, progress)
-        except Exception as exc:  # shown in the window, never as a traceback
-            self.call_from_thread(self._reindexed, None, [f"re-index failed: {one_line(exc)}"])
-        else:
-            self.call_from_thread(self._reindexed, assistant, lines)
+        def work() -> Reindexed:
+            return Reindexed(*self.reindexer(current, progress, allow_removals=allow_removals))
 
-    def _progress(self, stage: str, done: int, total: int) -> None:
-        self.query_one("#progress", ProgressBar).update(total=total or None, progress=done)
-        self.query_one("#status", Static).update(Text(f"re-indexing: {stage} {done}/{total}"))
+        def failed(exc: Exception) -> ReindexFailed:
+            return ReindexFailed(one_line(exc), refused=isinstance(exc, RemovalRefused))
 
-    def _reindexed(self, assistant, lines: list[str]) -> None:
+        self._start("reindex", work, failed)
+        self.refresh_status()
+
+    def on_reindex_progress(self, message: ReindexProgress) -> None:
+        self.query_one("#progress", ProgressBar).update(total=message.total or None, progress=message.done)
+
+    def _reindex_over(self) -> None:
         self.reindexing = False
         self.query_one("#progress", ProgressBar).display = False
-        if assistant is not None:
-            self._use(assistant)
-            self.note("\n".join(lines) + "\nNow answering from the new index.")
-        else:
-            self.note("\n".join(lines), error=True)
-        self._refresh_status()
+        self.refresh_status()
+
+    def on_reindexed(self, message: Reindexed) -> None:
+        self._use(message.assistant)
+        self._reindex_over()
+        self.note("\n".join(message.lines) + "\nNow answering from the new index.")
+
+    def on_reindex_failed(self, message: ReindexFailed) -> None:
+        self._reindex_over()
+        if not message.refused:
+            self.note(f"re-index failed: {message.error}", error=True)
+            return
+        self.note(f"re-index stopped: {message.error}", error=True)
+
+        @shows_errors
+        def answered(app: ChatApp, yes: bool | None) -> None:
+            if yes:
+                app.start_reindex(allow_removals=True)
+            else:
+                app.note("The index is unchanged.")
+
+        self.push_screen(ConfirmScreen(f"{message.error}\n\nRemove those reports from the index anyway?"),
+                         callback=functools.partial(answered, self))
+
+    # -- the terminal -------------------------------------------------------------------------------
+
+    def on_terminal_lost(self, message: TerminalLost) -> None:
+        background.end_soon(background.EXIT_HANGUP)
+        self.exit(return_code=background.EXIT_HANGUP)
 
     # -- actions (keys and the command palette) -----------------------------------------------------
 
     def action_help(self) -> None:
         self.pane.mount(Markdown(commands.HELP, classes="help"))
-        self.pane.scroll_end(animate=False)
+
+    def action_scroll_conversation(self, direction: int) -> None:
+        if direction < 0:
+            self.pane.scroll_page_up()
+        else:
+            self.pane.scroll_page_down()
 
     def action_toggle_sources(self) -> None:
-        pane = self.query_one("#sources-pane")
-        pane.display = not pane.display
+        main = self.query_one("#main")
+        visible = self.query_one("#sources-pane").display
+        main.set_class(not visible, "show-sources")
+        main.set_class(visible, "hide-sources")
+        self.peeking = False
 
     def action_focus_sources(self) -> None:
-        self.query_one("#sources-pane").display = True
+        main = self.query_one("#main")
+        if not self.query_one("#sources-pane").display:
+            main.add_class("show-sources")
+            main.remove_class("hide-sources")
+            self.peeking = True
         sources = self.query_one(SourcesList)
         if sources.index is None and sources.children:
             sources.index = 0
         sources.focus()
 
     def action_focus_prompt(self) -> None:
-        if not self.prompt.disabled:
+        if self.screen is self.screen_stack[0]:
             self.prompt.focus()
+
+    def action_focus_answer(self) -> None:
+        """Tab from the prompt: the newest answer (then Up/Down move between answers)."""
+        turns = list(self.query(TurnView))
+        if turns:
+            turns[-1].focus()
+        else:
+            self.screen.focus_next()
+
+    @shows_errors
+    def action_copy_answer(self) -> None:
+        view = self._last_answered()
+        if view is None:
+            raise commands.CommandError("no answer to copy yet")
+        view.action_copy()
 
     def action_new(self) -> None:
         self.submit("/new")
 
     def action_history(self) -> None:
-        self.push_screen(HistoryScreen(history.list_saved(self.history_dir)), callback=self._reopen)
+        self.push_screen(HistoryScreen(self.history_dir), callback=self._history_closed)
 
-    def _fresh_pane(self) -> None:
+    def fresh_pane(self) -> None:
+        """Empty the conversation pane and start a new saved conversation."""
         self.conversation_id = history.new_id()
         self.created = None
         self.pane.remove_children()
-        self._show_sources(None)
+        self.show_sources(None)
 
-    def _reopen(self, conversation_id: str | None) -> None:
-        if not conversation_id:
+    @shows_errors
+    def _history_closed(self, choice: HistoryChoice | None) -> None:
+        if choice is None:
             return
-        try:
-            record = history.load(conversation_id, self.history_dir)
-        except ValueError as exc:
-            self.note(one_line(exc), error=True)
-            return
-        self._fresh_pane()
+        if self.conversation_id in choice.deleted:
+            self.conversation.reset()
+            self.fresh_pane()
+            self.note("The conversation on screen was deleted; this is a new one.")
+        if choice.reopen:
+            self._reopen(choice.reopen)
+
+    def _reopen(self, conversation_id: str) -> None:
+        record = history.load(conversation_id, self.history_dir)
+        self.fresh_pane()
         history.restore(record, self.conversation)
         self.conversation_id, self.created = record.id, record.created
         view = None
         for turn in record.turns:
             view = TurnView(turn.question)
-            view.answer = turn.answer
+            view.turn = turn
             self.pane.mount(view)
         self.note(f"Reopened the conversation of {record.created.replace('T', ' ')}; follow-ups continue it.")
-        self.call_after_refresh(self._show_sources, view)
-        self._refresh_status()
+        self.call_after_refresh(self.show_sources, view)
+        self.refresh_status()
 
     def prefill(self, text: str) -> None:
         """Put ``text`` at the prompt for the user to complete."""
@@ -433,3 +595,24 @@ class ChatApp(App):
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         yield from palette_commands(self)
+
+
+def run_chat(**options) -> int:
+    """Run the chat window until it is closed; returns the exit status.
+
+    If a background thread is still busy (the model importing, an answer, an
+    update), the process ends at once rather than waiting for it: nothing it
+    would produce can be shown any more, and conversations are saved after
+    every answer.
+    """
+    app = ChatApp(**options)
+    app.run()
+    code = app.return_code or 0
+    if app.jobs_running():
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    return code
