@@ -275,6 +275,8 @@ class ChatApp(App):
             self.note("Type a question, or /help for the commands.", error=True)
             return
         self.recall.add(line)
+        for view in self.query(TurnView):
+            view.read_from_start = False  # an older answer still laying out must not pull the view back
         self.pane.scroll_end(animate=False)  # asking again follows the conversation to its end
         if self.loading or self.busy:
             view = None
@@ -371,6 +373,18 @@ class ChatApp(App):
         message.view.show_error(message.error)
         self.busy = False
         self._drain()
+
+    def on_turn_view_grew(self, message: TurnView.Grew) -> None:
+        """An answer taller than the pane is shown from its question down, not from its last line.
+
+        The answer's Markdown lays out in steps, so this runs on each of its resizes until
+        it is tall; scrolling lets go of the anchor until the user scrolls back to the end
+        or asks again.
+        """
+        view, pane = message.view, self.pane
+        if view.outer_size.height > pane.scrollable_content_region.height:
+            view.read_from_start = False
+            pane.scroll_to_widget(view, top=True, animate=False)
 
     def _save(self) -> None:
         self.created = self.created or history.timestamp()

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Input, ListItem, ListView, Markdown, Static
 
 from assistant.chat.conversation import Turn
@@ -65,12 +66,24 @@ class TurnView(Vertical, can_focus=True):
         Binding("down", "step(1)", "Later answer", show=False),
     ]
 
+    class Grew(Message):
+        """A newly answered turn changed size (its answer is laying out)."""
+
+        def __init__(self, view: TurnView) -> None:
+            super().__init__()
+            self.view = view
+
     def __init__(self, question: str, state: str = "thinking…") -> None:
         super().__init__(classes="turn")
         self.question = question
         self.turn: Turn | None = None
         self.error: str | None = None
         self._state = state
+        self.read_from_start = False  # set when an answer arrives: the app may scroll to its top
+
+    def on_resize(self) -> None:
+        if self.read_from_start:
+            self.post_message(self.Grew(self))
 
     @property
     def answer(self) -> Answer | None:
@@ -100,9 +113,13 @@ class TurnView(Vertical, can_focus=True):
         self._state = state
         self.refresh(recompose=True)
 
-    def show_turn(self, turn: Turn) -> None:
-        """Show the answer, what was searched, and for a set question the provider × finding table."""
+    def show_turn(self, turn: Turn, fresh: bool = True) -> None:
+        """Show the answer, what was searched, and for a set question the provider × finding table.
+
+        ``fresh``: a new answer, to be read from its start if it is taller than the pane.
+        """
         self.turn = turn
+        self.read_from_start = fresh
         self.refresh(recompose=True)
 
     def show_error(self, message: str) -> None:

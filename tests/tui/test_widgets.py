@@ -120,7 +120,8 @@ def test_text_typed_while_an_answer_is_pending_stays_and_is_asked_next(tmp_path)
 
 
 def test_newest_answer_is_in_view_after_three_questions_and_page_keys_scroll(tmp_path):
-    app = make_fake_app(tmp_path)
+    long = "Tell me everything about governance?"
+    app = make_fake_app(tmp_path, FakeAssistant({long: passage_answer(long, lines=20)}))
 
     async def script(pilot):
         for question in ("What about staffing?", "What about complaints?", "What about medicines?"):
@@ -139,6 +140,11 @@ def test_newest_answer_is_in_view_after_three_questions_and_page_keys_scroll(tmp
         await pilot.press("pageup", "pagedown")
         await pilot.pause(0.3)
         assert app.pane.scroll_y == app.pane.max_scroll_y
+        # An answer taller than the pane is shown from its question, not from its last line.
+        view = await ask(pilot, long)
+        await pilot.pause()
+        assert view.outer_size.height > app.pane.size.height
+        assert view.virtual_region_with_margin.y == app.pane.scroll_y
 
     drive(app, script, size=(80, 24))
 

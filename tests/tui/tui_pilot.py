@@ -46,7 +46,10 @@ def notes(app) -> list[str]:
 
 
 def in_view(pane, widget) -> bool:
-    """Whether all of ``widget`` lies within the visible part of the scrolling ``pane``."""
-    region = widget.virtual_region
-    top = pane.scroll_offset.y
-    return region.y >= top and region.bottom <= top + pane.scrollable_content_region.height
+    """Whether ``widget`` is in the visible part of the scrolling ``pane``: all of it, or when it is
+    taller than the pane, its first lines at the top."""
+    region = widget.virtual_region_with_margin
+    top, height = pane.scroll_offset.y, pane.scrollable_content_region.height
+    if region.height > height:
+        return abs(region.y - top) <= 1
+    return region.y >= top and region.bottom <= top + height
