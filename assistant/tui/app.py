@@ -1,6 +1,8 @@
 """The chat window. It only arranges the library: lines go through the one dispatcher
 (``chat.dispatch``) that ``chat --script`` uses too; asking (``conversation``), opening sources
 (``sources``), saving (``history``), exporting (``export``) and re-indexing (``reindex``) live there.
+Its parts: the sources pane (``sources_pane``), re-indexing (``reindexing``), saved conversations
+(``saved``), the dispatcher's front end (``frontend``), background work (``background``).
 
 Three promises shape it:
 
@@ -21,7 +23,6 @@ import os
 import sys
 from collections import deque
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from rich.text import Text
@@ -30,104 +31,32 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, ListView, Markdown, ProgressBar, Static
+from textual.widgets import Footer, Header, Input, Label, Markdown, ProgressBar, Static
 
 from assistant import config
 from assistant.chat import commands, history
 from assistant.chat.conversation import Conversation
-from assistant.chat.dispatch import Frontend, dispatch, run_export
+from assistant.chat.dispatch import dispatch
 from assistant.chat.display import flat, shown
 from assistant.chat.reindex import reindex_and_load
-from assistant.chat.sources import cite_number, citation, locate
-from assistant.errors import AssistantError, RemovalRefused
-from assistant.models import Citation, Filters
+from assistant.errors import AssistantError
+from assistant.models import Filters
 from assistant.tui import background
-from assistant.tui.background import (Answered, AnswerFailed, LoadFailed, Loaded, ReindexFailed, Reindexed,
-                                      ReindexProgress, TerminalLost)
+from assistant.tui.background import Answered, AnswerFailed, LoadFailed, Loaded, TerminalLost
+from assistant.tui.frontend import ChatScreen, WindowFrontend, one_line, shows_errors
 from assistant.tui.palette import palette_commands
-from assistant.tui.screens import ConfirmScreen, HistoryChoice, HistoryScreen, SectionScreen
-from assistant.tui.widgets import ConversationPane, Note, PromptInput, SourceItem, SourcesList, TurnView
+from assistant.tui.reindexing import ReindexMixin
+from assistant.tui.saved import SavedMixin
+from assistant.tui.screens import SectionScreen
+from assistant.tui.sources_pane import SourcesMixin
+from assistant.tui.widgets import ConversationPane, Note, PromptInput, SourcesList, TurnView
 
 Loader = Callable[[], object]  # () -> answer.Assistant
 # (current assistant or None, progress(stage, done, total), allow_removals=) -> (assistant, summary lines)
 Reindexer = Callable[..., tuple[object, list[str]]]
 
 
-def one_line(exc: BaseException) -> str:
-    """An exception as one line for the user: the library's messages are written for this."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, (AssistantError, ValueError, OSError)):
-        return text
-    return f"unexpected {type(exc).__name__}: {text}"
-
-
-def shows_errors(method):
-    """Show an ``AssistantError`` from a key, a palette entry or a callback as a red note, not a crash."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except AssistantError as exc:
-            self.note(one_line(exc), error=True)
-
-    return wrapper
-
-
-class ChatScreen(Screen):
-    """The main screen. Whenever it is back on top (a source, the history or the palette closed),
-    the prompt gets the focus, so the next key typed lands there."""
-
-    def on_screen_resume(self) -> None:
-        self.app.call_after_refresh(self.app.action_focus_prompt)
-
-
-class _Window(Frontend):
-    """What the dispatcher asks of the window (``chat.dispatch.Frontend``)."""
-
-    def __init__(self, app: ChatApp) -> None:
-        self.app = app
-        self.view: TurnView | None = None  # the queued question's view, if the line is one
-
-    @property
-    def catalog(self):
-        return getattr(self.app.assistant, "catalog", None)
-
-    def ask(self, question: str) -> None:
-        self.app.ask(question, self.view)
-
-    def say(self, text: str) -> None:
-        self.app.note(text)
-
-    def cleared(self) -> None:
-        self.app.fresh_pane()
-
-    def confirm_overwrite(self, command: commands.Export, problem) -> None:
-        conversation = self.app.conversation
-
-        @shows_errors
-        def answered(app: ChatApp, yes: bool | None) -> None:
-            if yes:
-                run_export(replace(command, force=True), conversation, self)
-            else:
-                app.note(f"not exported: {problem}")
-
-        self.app.push_screen(ConfirmScreen(f"{problem}. Replace it?"), callback=functools.partial(answered, self.app))
-
-    def open_source(self, n: int) -> None:
-        self.app.open_numbered(n)
-
-    def show_help(self) -> None:
-        self.app.action_help()
-
-    def reindex(self) -> None:
-        self.app.start_reindex()
-
-    def open_history(self) -> None:
-        self.app.action_history()
-
-
-class ChatApp(App):
+class ChatApp(SourcesMixin, ReindexMixin, SavedMixin, App):
     """Ask, read the cited answer, check its sources, ask a follow-up."""
 
     CSS_PATH = "app.tcss"
@@ -171,10 +100,8 @@ class ChatApp(App):
         self.busy = False
         self.reindexing = False
         self.queue: deque[tuple[str, TurnView | None]] = deque()
-        self.sources_of: TurnView | None = None
-        self.peeking = False  # the sources pane is shown only while F3 is in use (a narrow terminal)
         self.threads: list = []  # background threads started (see run_chat)
-        self.window = _Window(self)
+        self.window = WindowFrontend(self)
 
     def get_default_screen(self) -> Screen:
         return ChatScreen(id="_default")
@@ -201,7 +128,7 @@ class ChatApp(App):
         self.prompt.focus()
         if not self.is_headless:
             background.watch_terminal(self)
-        self._start("load", lambda: Loaded(self.loader()), lambda exc: LoadFailed(one_line(exc)))
+        self.start_job("load", lambda: Loaded(self.loader()), lambda exc: LoadFailed(one_line(exc)))
 
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -236,7 +163,8 @@ class ChatApp(App):
             parts.append("re-indexing…")
         self.query_one("#status", Static).update(Text(flat("  │  ".join(parts)), no_wrap=True, overflow="ellipsis"))
 
-    def _start(self, name: str, work, failed) -> None:
+    def start_job(self, name: str, work, failed) -> None:
+        """Run ``work`` in a background thread; its message (or ``failed(exc)``'s) comes back here."""
         self.threads = [t for t in self.threads if t.is_alive()]
         self.threads.append(background.start(self, name, work, failed))
 
@@ -313,7 +241,7 @@ class ChatApp(App):
 
     def on_loaded(self, message: Loaded) -> None:
         assistant = message.assistant
-        self._use(assistant)
+        self.use(assistant)
         self.loading = False
         n = len(assistant.catalog.providers())
         if n:
@@ -335,7 +263,8 @@ class ChatApp(App):
         self.refresh_status()
         self._drain()
 
-    def _use(self, assistant) -> None:
+    def use(self, assistant) -> None:
+        """Answer from ``assistant`` from now on."""
         self.assistant = assistant
         self.conversation.assistant = assistant
         self.load_error = None
@@ -359,12 +288,12 @@ class ChatApp(App):
             conversation.ask(question)
             return Answered(view, conversation.turns[-1])
 
-        self._start("answer", work, lambda exc: AnswerFailed(view, one_line(exc)))
+        self.start_job("answer", work, lambda exc: AnswerFailed(view, one_line(exc)))
 
     def on_answered(self, message: Answered) -> None:
         message.view.show_turn(message.turn)
         self.show_sources(message.view)
-        self._save()
+        self.save()
         self.busy = False
         self.refresh_status()
         self._drain()
@@ -386,128 +315,6 @@ class ChatApp(App):
             view.read_from_start = False
             pane.scroll_to_widget(view, top=True, animate=False)
 
-    def _save(self) -> None:
-        self.created = self.created or history.timestamp()
-        try:
-            history.save(self.conversation, self.conversation_id, self.created, self.history_dir)
-        except OSError as exc:
-            self.note(f"could not save the conversation: {one_line(exc)}", error=True)
-
-    # -- sources ------------------------------------------------------------------------------------
-
-    def show_sources(self, view: TurnView | None) -> None:
-        """List the citations of ``view``'s answer in the sources pane."""
-        self.sources_of = view
-        citations = view.answer.citations if view is not None and view.answer else ()
-        self.query_one(SourcesList).show(citations)
-        title = f"Sources ({len(citations)})" if citations else "Sources"
-        self.query_one("#sources-title", Label).update(title)
-
-    def open_citation(self, cited: Citation) -> None:
-        """Open the report section a citation quotes, with the cited sentence highlighted."""
-        if self.assistant is None:
-            self.note("no index is loaded, so the report cannot be opened", error=True)
-            return
-        try:
-            section = locate(self.assistant.data.reports, cited)
-        except KeyError:
-            self.note(f"report {cited.report} is no longer in the index; ask the question again", error=True)
-            return
-        if section.cited != cited.text:
-            self.note(f"report {cited.report} has changed since this answer; ask the question again", error=True)
-            return
-        self.push_screen(SectionScreen(section, cited))
-
-    def open_numbered(self, n: int, view: TurnView | None = None) -> None:
-        """Open citation ``n`` of ``view`` (default: the last answer)."""
-        view = view or self._last_answered()
-        if view is None:
-            raise commands.CommandError("no answer yet, so no sources to open")
-        found = citation(view.answer.citations, n)
-        if found is None:
-            raise commands.CommandError(f"the answer has no source [{n}]")
-        self.open_citation(found)
-
-    def _last_answered(self) -> TurnView | None:
-        answered = [v for v in self.query(TurnView) if v.answer is not None]
-        return answered[-1] if answered else None
-
-    def on_list_view_selected(self, event: ListView.Selected) -> None:
-        if isinstance(event.item, SourceItem):
-            self.open_citation(event.item.citation)
-
-    @shows_errors
-    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
-        n = cite_number(event.href)
-        view = next((a for a in event.markdown.ancestors if isinstance(a, TurnView)), None)
-        if n is None or view is None or view.answer is None:
-            return
-        self.show_sources(view)
-        self.open_numbered(n, view)
-
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        # Focusing an earlier answer lists its sources; back at the prompt, a peeked pane folds away.
-        if isinstance(event.widget, TurnView) and event.widget.answer is not None:
-            self.show_sources(event.widget)
-        elif event.widget is self.prompt and self.peeking:
-            self.peeking = False
-            self.query_one("#main").remove_class("show-sources")
-
-    # -- re-indexing --------------------------------------------------------------------------------
-
-    def start_reindex(self, allow_removals: bool = False) -> None:
-        """Update the index from the corpus in the background; answers continue from the old one."""
-        if self.reindexing:
-            raise commands.CommandError("a re-index is already running")
-        self.reindexing = True
-        bar = self.query_one("#progress", ProgressBar)
-        bar.update(total=None, progress=0)
-        bar.display = True
-        self.note(f"Re-indexing {shown(self.corpus_dir)}; answers come from the current index until it is done.")
-        current = self.assistant
-
-        def progress(stage: str, done: int, total: int) -> None:
-            background.post(self, ReindexProgress(stage, done, total))
-
-        def work() -> Reindexed:
-            return Reindexed(*self.reindexer(current, progress, allow_removals=allow_removals))
-
-        def failed(exc: Exception) -> ReindexFailed:
-            return ReindexFailed(one_line(exc), refused=isinstance(exc, RemovalRefused))
-
-        self._start("reindex", work, failed)
-        self.refresh_status()
-
-    def on_reindex_progress(self, message: ReindexProgress) -> None:
-        self.query_one("#progress", ProgressBar).update(total=message.total or None, progress=message.done)
-
-    def _reindex_over(self) -> None:
-        self.reindexing = False
-        self.query_one("#progress", ProgressBar).display = False
-        self.refresh_status()
-
-    def on_reindexed(self, message: Reindexed) -> None:
-        self._use(message.assistant)
-        self._reindex_over()
-        self.note("\n".join(message.lines) + "\nNow answering from the new index.")
-
-    def on_reindex_failed(self, message: ReindexFailed) -> None:
-        self._reindex_over()
-        if not message.refused:
-            self.note(f"re-index failed: {message.error}", error=True)
-            return
-        self.note(f"re-index stopped: {message.error}", error=True)
-
-        @shows_errors
-        def answered(app: ChatApp, yes: bool | None) -> None:
-            if yes:
-                app.start_reindex(allow_removals=True)
-            else:
-                app.note("The index is unchanged.")
-
-        self.push_screen(ConfirmScreen(f"{message.error}\n\nRemove those reports from the index anyway?"),
-                         callback=functools.partial(answered, self))
-
     # -- the terminal -------------------------------------------------------------------------------
 
     def on_terminal_lost(self, message: TerminalLost) -> None:
@@ -517,31 +324,15 @@ class ChatApp(App):
     # -- actions (keys and the command palette) -----------------------------------------------------
 
     def action_help(self) -> None:
-        self.pane.mount(Markdown(commands.HELP, classes="help"))
+        helper = Markdown(commands.HELP, classes="help")
+        self.pane.mount(helper)
+        helper.call_after_refresh(self.pane.scroll_to_widget, helper, top=True, animate=False)
 
     def action_scroll_conversation(self, direction: int) -> None:
         if direction < 0:
             self.pane.scroll_page_up()
         else:
             self.pane.scroll_page_down()
-
-    def action_toggle_sources(self) -> None:
-        main = self.query_one("#main")
-        visible = self.query_one("#sources-pane").display
-        main.set_class(not visible, "show-sources")
-        main.set_class(visible, "hide-sources")
-        self.peeking = False
-
-    def action_focus_sources(self) -> None:
-        main = self.query_one("#main")
-        if not self.query_one("#sources-pane").display:
-            main.add_class("show-sources")
-            main.remove_class("hide-sources")
-            self.peeking = True
-        sources = self.query_one(SourcesList)
-        if sources.index is None and sources.children:
-            sources.index = 0
-        sources.focus()
 
     def action_focus_prompt(self) -> None:
         if self.screen is self.screen_stack[0]:
@@ -557,48 +348,13 @@ class ChatApp(App):
 
     @shows_errors
     def action_copy_answer(self) -> None:
-        view = self._last_answered()
+        view = self.last_answered()
         if view is None:
             raise commands.CommandError("no answer to copy yet")
         view.action_copy()
 
     def action_new(self) -> None:
         self.submit("/new")
-
-    def action_history(self) -> None:
-        self.push_screen(HistoryScreen(self.history_dir), callback=self._history_closed)
-
-    def fresh_pane(self) -> None:
-        """Empty the conversation pane and start a new saved conversation."""
-        self.conversation_id = history.new_id()
-        self.created = None
-        self.pane.remove_children()
-        self.show_sources(None)
-
-    @shows_errors
-    def _history_closed(self, choice: HistoryChoice | None) -> None:
-        if choice is None:
-            return
-        if self.conversation_id in choice.deleted:
-            self.conversation.reset()
-            self.fresh_pane()
-            self.note("The conversation on screen was deleted; this is a new one.")
-        if choice.reopen:
-            self._reopen(choice.reopen)
-
-    def _reopen(self, conversation_id: str) -> None:
-        record = history.load(conversation_id, self.history_dir)
-        self.fresh_pane()
-        history.restore(record, self.conversation)
-        self.conversation_id, self.created = record.id, record.created
-        view = None
-        for turn in record.turns:
-            view = TurnView(turn.question)
-            view.turn = turn
-            self.pane.mount(view)
-        self.note(f"Reopened the conversation of {record.created.replace('T', ' ')}; follow-ups continue it.")
-        self.call_after_refresh(self.show_sources, view)
-        self.refresh_status()
 
     def prefill(self, text: str) -> None:
         """Put ``text`` at the prompt for the user to complete."""

@@ -16,10 +16,10 @@ from assistant.chat import history
 from assistant.chat.commands import HELP
 from assistant.errors import IndexMissing, RemovalRefused
 from assistant.tui.screens import ConfirmScreen, HistoryScreen, SectionScreen, TitleScreen
-from assistant.tui.widgets import FindingsTable, SourceItem, SourcesList, TurnView
+from assistant.tui.widgets import FindingsTable, SourceItem, TurnView
 from tui_fakes import (FTSU, MARKUP, OSC_TITLE, PLAIN, REDLINE, SMITH, FakeAssistant, cite, make_fake_app,
                        no_answer, passage_answer)
-from tui_pilot import ask, command, in_view, notes, settle, status
+from tui_pilot import ask, command, in_view, notes, settle
 
 
 def drive(app, script, size=(120, 40)) -> None:
@@ -251,7 +251,7 @@ def test_copy_a_citation_or_an_answer_as_markdown(tmp_path):
         await pilot.press("escape", "tab", "c")  # the focused answer, with its sources
         assert app.clipboard.startswith(f"## {FTSU}")
         assert "*Mode: hybrid · filters: none*" in app.clipboard
-        assert f"> Not all staff were aware of the Freedom to Speak Up Guardian." in app.clipboard
+        assert "> Not all staff were aware of the Freedom to Speak Up Guardian." in app.clipboard
 
     drive(app, script)
 
