@@ -47,7 +47,6 @@ from assistant.tui.frontend import ChatScreen, WindowFrontend, one_line, shows_e
 from assistant.tui.palette import palette_commands
 from assistant.tui.reindexing import ReindexMixin
 from assistant.tui.saved import SavedMixin
-from assistant.tui.screens import SectionScreen
 from assistant.tui.sources_pane import SourcesMixin
 from assistant.tui.widgets import ConversationPane, Note, PromptInput, SourcesList, TurnView
 
@@ -182,20 +181,20 @@ class ChatApp(SourcesMixin, ReindexMixin, SavedMixin, App):
         self.submit(line)
 
     def on_key(self, event: events.Key) -> None:
-        """A printable key typed where it means nothing (the conversation, the sources list, a source
-        being read) goes to the prompt instead of being lost."""
+        """A printable key typed where it means nothing (an answer, the sources list) goes to the
+        prompt instead of being lost. (A source being read does the same: ``SectionScreen``.)"""
         if not (event.is_printable and event.character) or isinstance(self.focused, Input):
             return
-        if event.key in self.screen.active_bindings:
-            return  # a key the focused part uses: c copies
-        if isinstance(self.screen, SectionScreen):
-            self.screen.dismiss()
-        elif self.screen is not self.screen_stack[0]:
-            return  # other pop-ups take their own keys
-        self.prompt.focus()
-        self.prompt.insert_text_at_cursor(event.character)
+        if self.screen is not self.screen_stack[0] or event.key in self.screen.active_bindings:
+            return  # pop-ups take their own keys, and so does a focused part that binds one
+        self.type_into_prompt(event.character)
         event.stop()
         event.prevent_default()
+
+    def type_into_prompt(self, text: str) -> None:
+        """Add ``text`` at the prompt's cursor and give it the focus."""
+        self.prompt.insert_text_at_cursor(text)
+        self.action_focus_prompt()
 
     def submit(self, line: str) -> None:
         """Take one line from the user: run it now, or queue it while loading or answering."""

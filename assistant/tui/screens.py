@@ -1,6 +1,6 @@
 """The chat's pop-ups: a cited report section, the history browser, a yes/no question, a title.
 
-Each has its own Footer, so the keys it takes (Esc Close, c Copy, r Rename, …)
+Each has its own Footer, so the keys it takes (Esc Close, Ctrl+C Copy, F2 Rename, …)
 show while it is open. Closing any of them puts the focus back on the prompt
 (``ChatScreen`` in ``app.py``).
 """
@@ -40,7 +40,7 @@ class SectionScreen(ModalScreen[None]):
 
     BINDINGS = [
         Binding("escape", "dismiss", "Close"),
-        Binding("c", "copy", "Copy citation"),
+        Binding("ctrl+c", "copy", "Copy citation"),
     ]
 
     def __init__(self, cited: CitedSection, citation: Citation) -> None:
@@ -48,6 +48,18 @@ class SectionScreen(ModalScreen[None]):
         self.cited = cited
         self.citation = citation
         self.body = highlighted(cited)
+        self.closing = False
+
+    def on_key(self, event) -> None:
+        # A letter typed while reading starts the next question: it closes the viewer and goes to the
+        # prompt, and so does every key after it until the viewer is gone (no key is lost in between).
+        if event.is_printable and event.character:
+            self.app.type_into_prompt(event.character)
+            event.stop()
+            event.prevent_default()
+            if not self.closing:
+                self.closing = True
+                self.dismiss()
 
     def compose(self) -> ComposeResult:
         c, r = self.citation, self.cited.report

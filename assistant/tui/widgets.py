@@ -61,7 +61,7 @@ class TurnView(Vertical, can_focus=True):
     or to list its sources."""
 
     BINDINGS = [
-        Binding("c", "copy", "Copy answer"),
+        Binding("ctrl+c", "copy", "Copy answer"),
         Binding("up", "step(-1)", "Earlier answer", show=False),
         Binding("down", "step(1)", "Later answer", show=False),
     ]
@@ -158,11 +158,11 @@ class SourceItem(ListItem):
 
 
 class SourcesList(ListView):
-    """The citations of one answer; Enter or a click opens the cited section, ``c`` copies it."""
+    """The citations of one answer; Enter or a click opens the cited section, Ctrl+C copies it."""
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Open source"),
-        Binding("c", "copy", "Copy citation"),
+        Binding("ctrl+c", "copy", "Copy citation"),
     ]
 
     def show(self, citations: tuple[Citation, ...]) -> None:

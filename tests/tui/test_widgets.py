@@ -82,14 +82,19 @@ def test_keys_typed_in_the_conversation_or_a_source_land_in_the_prompt(tmp_path)
         await pilot.press(*"how many")
         assert app.focused is app.prompt and app.prompt.value == "how many"
         app.prompt.value = ""
-        # A letter typed while reading a source closes it and starts the next question.
+        # A letter typed while reading a source closes it and starts the next question; the keys
+        # typed while it closes follow (none is taken for a key of the viewer: copying is Ctrl+C).
         await pilot.press("f3", "enter")
         await pilot.pause()
         assert isinstance(app.screen, SectionScreen)
-        await pilot.press(*"why")
+        await pilot.press(*"can we")
         await pilot.pause()
         assert not isinstance(app.screen, SectionScreen)
-        assert app.prompt.value == "why" and app.focused is app.prompt
+        assert app.prompt.value == "can we" and app.focused is app.prompt
+        app.prompt.value = ""
+        await pilot.press("f3", *"copy", "enter")  # the same from the sources list
+        await settle(pilot)
+        assert list(app.query(TurnView))[-1].question == "copy" and not app.clipboard
 
     drive(app, script)
 
@@ -239,16 +244,16 @@ def test_copy_a_citation_or_an_answer_as_markdown(tmp_path):
 
     async def script(pilot):
         await ask(pilot, FTSU)
-        await pilot.press("f3", "down", "c")
+        await pilot.press("f3", "down", "ctrl+c")
         c = cite(2, REDLINE)
         copied = app.clipboard
         assert f"**[2] {REDLINE}**, 2024-05-02 — Well-led" in copied
         assert f"report `{c.report}`, file `{c.source}`, characters {c.start}–{c.end}" in copied
         assert "> Staff knew who the guardian was. They felt able to speak up." in copied
         assert "\x1b" not in copied and "\x07" not in copied
-        await pilot.press("enter", "c")  # in the source viewer
+        await pilot.press("enter", "ctrl+c")  # in the source viewer
         assert app.clipboard == copied
-        await pilot.press("escape", "tab", "c")  # the focused answer, with its sources
+        await pilot.press("escape", "tab", "ctrl+c")  # the focused answer, with its sources
         assert app.clipboard.startswith(f"## {FTSU}")
         assert "*Mode: hybrid · filters: none*" in app.clipboard
         assert "> Not all staff were aware of the Freedom to Speak Up Guardian." in app.clipboard
