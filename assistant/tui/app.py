@@ -247,8 +247,10 @@ class ChatApp(SourcesMixin, ReindexMixin, SavedMixin, App):
             self.note(f"Ready: {n} providers. Ask a question, or /help.")
         else:
             self.note("The index holds no reports: add reports to the corpus folder, then /reindex.", error=True)
-        try:
-            commands.check_providers(self.conversation.filters, assistant.catalog)
+        conv = self.conversation
+        try:  # the starting --provider names become display names, as with /filter
+            named = commands.Filter(providers=conv.filters.providers or None)
+            conv.filters = commands.apply_filter(conv.filters, named, assistant.catalog)
         except AssistantError as exc:
             self.note(f"--provider: {one_line(exc)}; /filter clear removes the filter", error=True)
         self.refresh_status()

@@ -19,7 +19,7 @@ from assistant.tui.screens import ConfirmScreen, HistoryScreen, SectionScreen, T
 from assistant.tui.widgets import FindingsTable, SourceItem, TurnView
 from tui_fakes import (FTSU, MARKUP, OSC_TITLE, PLAIN, REDLINE, SMITH, FakeAssistant, cite, make_fake_app,
                        no_answer, passage_answer)
-from tui_pilot import ask, command, in_view, notes, settle
+from tui_pilot import ask, command, in_view, notes, settle, status
 
 
 def drive(app, script, size=(120, 40)) -> None:
@@ -318,6 +318,18 @@ def test_a_no_answer_says_why(tmp_path, reason, expected):
             await command(pilot, "/filter provider=Plain")
         view = await ask(pilot, "parking fines?")
         assert str(view.query_one(".why", Static).render()).startswith(expected)
+
+    drive(app, script)
+
+
+def test_start_filter_names_resolve_like_filter_does(tmp_path):
+    from assistant.models import Filters
+
+    app = make_fake_app(tmp_path, filters=Filters(providers=("plain",)))
+
+    async def script(pilot):
+        assert app.conversation.filters.providers == (PLAIN,)
+        assert "filters: provider=Plain Surgery" in status(app)
 
     drive(app, script)
 

@@ -55,7 +55,8 @@ def set_answer(question: str = FTSU) -> Answer:
     findings = (("lacking", MARKUP), ("partly", REDLINE), ("meets", SMITH), ("no evidence", PLAIN))
     citations = tuple(cite(i, p) for i, (_, p) in enumerate(findings[:3], start=1))
     text = (f"1 of 4 providers in scope: {MARKUP}.\n\n- **{MARKUP}** — lacking: “{_SENTENCES[MARKUP]}” [1]\n\n"
-            f"Other providers with evidence on this topic:\n- **{REDLINE}** — partly: [2]\n- **{SMITH}** — meets: [3]")
+            "Other providers with evidence on this topic:\n"
+            f"- **{REDLINE}** — partly: [2]\n- **{SMITH}** — meets: [3]")
     providers = tuple(ProviderFinding(p, f, (i,) if i <= 3 else ()) for i, (f, p) in enumerate(findings, start=1))
     return Answer(question, text, False, citations, providers, kind="set", resolved_query="lacked FTSU awareness",
                   focus=(MARKUP,))
