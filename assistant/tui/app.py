@@ -319,8 +319,7 @@ class ChatApp(SourcesMixin, ReindexMixin, SavedMixin, App):
     # -- the terminal -------------------------------------------------------------------------------
 
     def on_terminal_lost(self, message: TerminalLost) -> None:
-        background.end_soon(background.EXIT_HANGUP)
-        self.exit(return_code=background.EXIT_HANGUP)
+        self.exit(return_code=background.EXIT_HANGUP)  # and background.end_soon makes sure of it
 
     # -- actions (keys and the command palette) -----------------------------------------------------
 

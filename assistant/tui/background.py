@@ -10,6 +10,7 @@ cut short publishes nothing (the indexing library writes versions atomically).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import select
 import signal
@@ -118,13 +119,20 @@ def watch_terminal(app) -> None:
     session), or it does not (under ``make chat`` only make gets it) and the tty
     simply hangs up, which ``poll`` reports as POLLHUP/POLLERR on stdin. Textual's
     own input thread does not notice: on EOF it spins, on EIO it dies quietly.
+    Call it from the app's event loop (``on_mount``).
     """
-    import asyncio
+    loop = asyncio.get_running_loop()
+
+    def hung_up(signum, frame) -> None:
+        # A Python-level handler runs even while the event loop is busy; the timer ends the
+        # process if the clean exit the message asks for does not come in time.
+        end_soon(EXIT_HANGUP)
+        loop.call_soon_threadsafe(post, app, TerminalLost())
 
     try:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, post, app, TerminalLost())
-    except (NotImplementedError, RuntimeError, ValueError):
-        pass  # no signals here (not the main thread, or not POSIX); the poll below still works
+        signal.signal(signal.SIGHUP, hung_up)
+    except (ValueError, OSError):
+        pass  # not the main thread; the poll below still works
     stdin = sys.__stdin__
     if stdin is None or not hasattr(select, "poll"):
         return
@@ -147,6 +155,7 @@ def watch_terminal(app) -> None:
                 break
             if any(mask & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, mask in events):
                 break
+        end_soon(EXIT_HANGUP)
         post(app, TerminalLost())
 
     threading.Thread(target=watch, name="terminal-watch", daemon=True).start()
