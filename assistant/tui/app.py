@@ -370,15 +370,16 @@ class ChatApp(SourcesMixin, ReindexMixin, SavedMixin, App):
 def run_chat(**options) -> int:
     """Run the chat window until it is closed; returns the exit status.
 
-    If a background thread is still busy (the model importing, an answer, an
-    update), the process ends at once rather than waiting for it: nothing it
-    would produce can be shown any more, and conversations are saved after
-    every answer.
+    The process ends at once, skipping the interpreter's own shutdown, when the
+    terminal is gone (there is nothing left to restore, and that shutdown can wait
+    on writes to it) or when a background thread is still busy (the model
+    importing, an answer, an update): nothing it would produce can be shown any
+    more, and conversations are saved after every answer.
     """
     app = ChatApp(**options)
     app.run()
     code = app.return_code or 0
-    if app.jobs_running():
+    if code == background.EXIT_HANGUP or app.jobs_running():
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

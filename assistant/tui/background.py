@@ -21,7 +21,7 @@ from collections.abc import Callable
 from textual.message import Message
 
 # After the terminal is lost, the app gets this long to close cleanly before the process ends anyway.
-LOST_TERMINAL_GRACE_S = 0.5
+LOST_TERMINAL_GRACE_S = 0.25
 EXIT_HANGUP = 128 + signal.SIGHUP  # the exit status of a process ended by SIGHUP: 129
 
 
