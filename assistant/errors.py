@@ -59,3 +59,18 @@ class RemovalRefused(IndexProblem):
 
 class ModelMissing(AssistantError):
     """The configured embedding model cannot be found or loaded."""
+
+
+# -- the chat's own files -----------------------------------------------------------------------
+
+
+class ExportProblem(AssistantError, ValueError):
+    """An export that cannot be written (nothing to export, a folder, a disk error)."""
+
+
+class ExportExists(ExportProblem):
+    """The export's target file exists and overwriting it was not asked for."""
+
+
+class HistoryProblem(AssistantError, ValueError):
+    """A saved conversation that is missing or cannot be read, renamed or deleted."""

@@ -1,9 +1,9 @@
 """What a line typed into the chat means: a question, or a slash command.
 
 ``parse`` turns a line into a plain dataclass; ``apply`` carries out the
-commands that only change the conversation (filters, mode, a fresh start), so
-the chat window and ``chat --script`` behave the same. Mistakes raise
-``CommandError`` with one line fit to show the user.
+commands that only change the conversation (filters, mode, a fresh start).
+``chat.dispatch`` runs a parsed line for the chat window and ``chat --script``
+alike. Mistakes raise ``CommandError`` with one line fit to show the user.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import shlex
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from assistant.chat.display import flat
 from assistant.errors import CommandError
 from assistant.models import Filters
 from assistant.text import parse_iso_date
@@ -30,17 +31,21 @@ what was searched.
 | `/filter clear` | remove every filter |
 | `/mode hybrid\\|bm25\\|dense` | how passages are retrieved |
 | `/source N` | open citation N of the last answer in its report section |
-| `/export FILE.md` | write the questions, answers and cited passages to FILE.md |
+| `/export FILE.md` | write the questions (with their mode and filters), answers and cited passages to FILE.md; asks before replacing a file (`/export --force FILE.md` replaces it) |
 | `/new` | start a fresh conversation (nothing inherited) |
-| `/history` | reopen a past conversation |
-| `/reindex` | bring the index up to date with the corpus; answers continue meanwhile |
+| `/history` | past conversations: search, reopen, rename, delete |
+| `/reindex` | bring the index up to date with the corpus; answers continue meanwhile (asks before removing most reports) |
 | `/help` | this text |
 
 Values with spaces: `provider=Heartbeat Alliance` or `provider="Heartbeat Alliance"`;
-several values: `rating=Good|Outstanding`. Keys: F1 help, F2 sources pane, F5 history,
-Ctrl+N new conversation, Ctrl+P command palette, Up/Down earlier inputs, Esc back.
-"""
+several values: `rating=Good|Outstanding`.
 
+Keys: F1 help · F2 show/hide the sources pane · F3 pick a source · F5 history · Ctrl+N new
+conversation · Ctrl+P command palette · Ctrl+Q quit · Up/Down earlier inputs · PageUp/PageDown
+scroll the conversation · Tab to the newest answer (Up/Down move between answers) · Ctrl+C
+copies the focused answer or citation as Markdown · Esc back to the prompt. Typing anywhere goes
+to the prompt.
+"""
 
 
 @dataclass(frozen=True)
@@ -71,6 +76,7 @@ class Mode:
 @dataclass(frozen=True)
 class Export:
     path: Path
+    force: bool = False  # replace an existing file without asking
 
 
 @dataclass(frozen=True)
@@ -133,9 +139,12 @@ def parse(line: str) -> Command:
             raise CommandError(f"/mode takes one of: {', '.join(MODES)}")
         return Mode(rest.lower())
     if name == "/export":
+        force = rest.split(" ", 1)[0] == "--force"
+        if force:
+            rest = rest[len("--force"):].strip()
         if not rest:
             raise CommandError("/export needs a file name, e.g. /export findings.md")
-        return Export(Path(_unquote(rest)).expanduser())
+        return Export(Path(_unquote(rest)).expanduser(), force)
     if name == "/source":
         if not rest.isdigit() or int(rest) < 1:
             raise CommandError("/source takes a citation number, e.g. /source 2")
@@ -228,9 +237,27 @@ def _resolve_providers(names: tuple[str, ...], catalog) -> tuple[str, ...]:
     for name in names:
         matches = catalog.resolve(name)
         if not matches:
-            raise CommandError(f"no provider matches '{name}'; known: {', '.join(catalog.providers())}")
+            raise CommandError(unknown_provider(name, catalog))
         resolved.extend(m for m in matches if m not in resolved)
     return tuple(resolved)
+
+
+def unknown_provider(name: str, catalog, shown: int = 8) -> str:
+    """The message for a provider name that matches no provider, listing some that exist."""
+    known = catalog.providers()
+    listed = ", ".join(known[:shown]) + (f", … ({len(known)} in all)" if len(known) > shown else "")
+    return f"no provider matches '{flat(name)}'; known: {flat(listed) or 'none (the index is empty)'}"
+
+
+def check_providers(filters: Filters, catalog) -> None:
+    """Raise ``CommandError`` if a provider filter matches no provider of ``catalog``.
+
+    A misspelt ``--provider`` would otherwise filter out every report and read as
+    "no evidence"; this says the filter matched nothing.
+    """
+    for name in filters.providers:
+        if not catalog.resolve(name):
+            raise CommandError(unknown_provider(name, catalog))
 
 
 def apply(command: Command, conversation, catalog=None) -> str:

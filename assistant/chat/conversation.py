@@ -2,7 +2,8 @@
 
 The chat UI, `chat --script` and the evaluation runner all ask through this, so
 a follow-up such as "and what was their well-led score?" resolves the same way
-everywhere.
+everywhere. Each turn keeps the retrieval mode and filters it was asked with, so
+an export or a reopened conversation says truthfully how each answer was found.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from assistant.models import Answer, Filters
 class Turn:
     question: str
     answer: Answer
+    mode: str | None = None  # the retrieval mode in force ("hybrid", "bm25", "dense"); None if unknown
+    filters: Filters = Filters()  # the filters in force when it was asked
 
 
 @dataclass
@@ -24,7 +27,7 @@ class Conversation:
 
     assistant: object  # answer.Assistant
     filters: Filters = field(default_factory=Filters)
-    mode: str | None = None
+    mode: str | None = None  # None: the assistant's default
     k: int | None = None
     turns: list[Turn] = field(default_factory=list)
 
@@ -35,11 +38,18 @@ class Conversation:
                 return turn.answer.focus
         return ()
 
+    def effective_mode(self) -> str | None:
+        """The retrieval mode the next question will use: the chosen one, else the assistant's default."""
+        if self.mode:
+            return self.mode
+        settings = getattr(getattr(self.assistant, "retriever", None), "settings", None)
+        return getattr(settings, "mode", None)
+
     def ask(self, question: str) -> Answer:
         """Answer ``question``; a question naming no provider inherits the current focus."""
-        answer = self.assistant.ask(question, self.filters, mode=self.mode, k=self.k,
-                                    inherited_providers=self.focus())
-        self.turns.append(Turn(question, answer))
+        mode, filters = self.effective_mode(), self.filters
+        answer = self.assistant.ask(question, filters, mode=self.mode, k=self.k, inherited_providers=self.focus())
+        self.turns.append(Turn(question, answer, mode, filters))
         return answer
 
     def reset(self) -> None:

@@ -1,8 +1,10 @@
 """Saved conversations and earlier inputs, kept in the user's data folder (``config.history_dir()``).
 
 A conversation is one JSON file holding every answer in full (citations with
-offsets included), so a reopened conversation shows the same sources and its
-follow-ups inherit the same providers as before.
+offsets included) and the mode and filters each question was asked with, so a
+reopened conversation shows the same sources and its follow-ups inherit the same
+providers as before. The history browser lists, searches (``matches``), renames
+and deletes them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 
 from assistant import config
 from assistant.chat.conversation import Conversation, Turn
+from assistant.chat.display import shown
+from assistant.errors import HistoryProblem
 from assistant.models import Answer, Citation, Filters, ProviderFinding
 
 FORMAT = 1
@@ -30,8 +34,9 @@ class Saved:
     id: str
     path: Path
     updated: str
-    title: str  # its first question
+    title: str  # the title it was given, else its first question
     turns: int
+    questions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,7 @@ def answer_from_dict(row: dict) -> Answer:
         kind=row.get("kind", "passage"),
         resolved_query=row.get("resolved_query", ""),
         focus=tuple(row.get("focus", ())),
+        reason=row.get("reason", ""),
     )
 
 
@@ -83,12 +89,35 @@ def _filters_from_dict(row: dict) -> Filters:
     return Filters(**{k: tuple(v) if isinstance(v, list) else v for k, v in row.items()})
 
 
+def _write(path: Path, row: dict) -> None:
+    """Write ``row`` to ``path`` atomically (a crash never leaves half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps(row, ensure_ascii=False, indent=1), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _turn_to_dict(turn: Turn) -> dict:
+    return {"question": turn.question, "mode": turn.mode, "filters": asdict(turn.filters),
+            "answer": answer_to_dict(turn.answer)}
+
+
 def save(conversation: Conversation, conversation_id: str, created: str | None = None,
          directory: Path | None = None) -> Path:
-    """Write ``conversation`` as ``<id>.json``, atomically (a crash never leaves half a file)."""
-    folder = _folder(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{conversation_id}.json"
+    """Write ``conversation`` as ``<id>.json``, atomically; a title given by ``rename`` is kept."""
+    path = _folder(directory) / f"{conversation_id}.json"
+    try:
+        title = _read(path).get("title") if path.exists() else None
+    except (OSError, ValueError, AttributeError):
+        title = None  # an unreadable old file is replaced whole
     row = {
         "format": FORMAT,
         "id": conversation_id,
@@ -96,30 +125,70 @@ def save(conversation: Conversation, conversation_id: str, created: str | None =
         "updated": timestamp(),
         "filters": asdict(conversation.filters),
         "mode": conversation.mode,
-        "turns": [{"question": t.question, "answer": answer_to_dict(t.answer)} for t in conversation.turns],
+        "turns": [_turn_to_dict(t) for t in conversation.turns],
     }
-    tmp = path.with_suffix(f".tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(row, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    if title:
+        row["title"] = title
+    _write(path, row)
     return path
 
 
+def _path(conversation_id: str, directory: Path | None) -> Path:
+    if not conversation_id or "/" in conversation_id or conversation_id.startswith("."):
+        raise HistoryProblem(f"no saved conversation {shown(conversation_id)}")
+    return _folder(directory) / f"{conversation_id}.json"
+
+
 def load(conversation_id: str, directory: Path | None = None) -> Record:
-    """Read a saved conversation back; ValueError with one line if it is missing or unreadable."""
-    path = _folder(directory) / f"{conversation_id}.json"
+    """Read a saved conversation back; ``HistoryProblem`` with one line if it is missing or unreadable."""
+    path = _path(conversation_id, directory)
     try:
-        row = json.loads(path.read_text(encoding="utf-8"))
-        return Record(
-            id=row["id"],
-            created=row["created"],
-            filters=_filters_from_dict(row.get("filters", {})),
-            mode=row.get("mode"),
-            turns=tuple(Turn(t["question"], answer_from_dict(t["answer"])) for t in row["turns"]),
-        )
+        row = _read(path)
+        mode = row.get("mode")
+        filters = _filters_from_dict(row.get("filters", {}))
+        # Files from before turns kept their own mode and filters take the conversation's.
+        turns = tuple(Turn(t["question"], answer_from_dict(t["answer"]), t.get("mode", mode),
+                           _filters_from_dict(t["filters"]) if "filters" in t else filters) for t in row["turns"])
+        return Record(id=row["id"], created=row["created"], filters=filters, mode=mode, turns=turns)
     except FileNotFoundError:
-        raise ValueError(f"no saved conversation {conversation_id}") from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"cannot read saved conversation {path.name}: {exc}") from None
+        raise HistoryProblem(f"no saved conversation {shown(conversation_id)}") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise HistoryProblem(f"cannot read saved conversation {shown(path.name)}: {exc}") from None
+
+
+def rename(conversation_id: str, title: str, directory: Path | None = None) -> None:
+    """Give a saved conversation a title; an empty title goes back to its first question."""
+    path = _path(conversation_id, directory)
+    try:
+        row = _read(path)
+        title = " ".join(title.split())
+        if title:
+            row["title"] = title
+        else:
+            row.pop("title", None)
+        _write(path, row)
+    except FileNotFoundError:
+        raise HistoryProblem(f"no saved conversation {shown(conversation_id)}") from None
+    except (OSError, ValueError, AttributeError) as exc:
+        raise HistoryProblem(f"cannot rename saved conversation {shown(path.name)}: {exc}") from None
+
+
+def delete(conversation_id: str, directory: Path | None = None) -> None:
+    """Delete a saved conversation's file."""
+    path = _path(conversation_id, directory)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        raise HistoryProblem(f"no saved conversation {shown(conversation_id)}") from None
+    except OSError as exc:
+        raise HistoryProblem(f"cannot delete saved conversation {shown(path.name)}: {exc.strerror}") from None
+
+
+def matches(saved: Saved, query: str) -> bool:
+    """Whether ``query`` (words, any case) occurs in the conversation's title or any of its questions."""
+    words = query.casefold().split()
+    text = " ".join((saved.title, *saved.questions)).casefold()
+    return all(w in text for w in words)
 
 
 def restore(record: Record, conversation: Conversation) -> None:
@@ -135,11 +204,11 @@ def list_saved(directory: Path | None = None) -> list[Saved]:
     found = []
     for path in folder.glob("*.json") if folder.is_dir() else ():
         try:
-            row = json.loads(path.read_text(encoding="utf-8"))
-            turns = row["turns"]
-            title = turns[0]["question"] if turns else "(no questions)"
-            found.append(Saved(row["id"], path, row.get("updated", ""), title, len(turns)))
-        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            row = _read(path)
+            questions = tuple(t["question"] for t in row["turns"])
+            title = row.get("title") or (questions[0] if questions else "(no questions)")
+            found.append(Saved(row["id"], path, row.get("updated", ""), title, len(questions), questions))
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
             continue
     return sorted(found, key=lambda s: (s.updated, s.id), reverse=True)
 

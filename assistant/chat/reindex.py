@@ -3,10 +3,16 @@
 The model already in memory is reused, so a re-index costs only the changed
 files' embeddings; the chat keeps answering from the old version until the
 new one is loaded and handed over.
+
+An update that would remove every report, or most of them (an emptied or
+unmounted corpus folder), is refused by the indexing library with
+``errors.RemovalRefused`` unless ``allow_removals`` is given; the chat window
+asks the user before it passes ``allow_removals=True``.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,27 +21,26 @@ from assistant.config import RetrievalSettings
 Progress = Callable[[str, int, int], None]
 
 
-def update(corpus_dir: Path, index_dir: Path, embedder, progress: Progress | None = None) -> list[str]:
-    """Update the index incrementally (``update.update_index``), or rebuild it where that is not available.
+def update(corpus_dir: Path, index_dir: Path, embedder, progress: Progress | None = None,
+           allow_removals: bool = False) -> list[str]:
+    """Update the index incrementally (``indexing.update.update_index``); returns the summary as lines.
 
-    Returns the summary as lines for the user.
+    Raises ``errors.RemovalRefused`` when the update would remove most reports and
+    ``allow_removals`` is False.
     """
-    try:
-        from assistant.indexing.update import update_index
-    except ImportError:
-        update_index = None
-    if update_index is not None:
-        return update_index(corpus_dir, index_dir, embedder, progress=progress).lines()
-    from assistant.indexing.index import build_index
+    from assistant.indexing.update import update_index
 
-    version, scan = build_index(corpus_dir, index_dir, embedder, progress=progress)
-    lines = [f"built {Path(version).name}: {len(scan.reports)} files"]
-    lines += [f"skipped: {source}: {reason}" for source, reason in scan.skipped.items()]
-    return lines
+    options = {}
+    # The guard's keyword arrives with the indexing library's destructive-update check; an
+    # update_index without it has no guard to lift.
+    if "allow_removals" in inspect.signature(update_index).parameters:
+        options["allow_removals"] = allow_removals
+    return update_index(corpus_dir, index_dir, embedder, progress=progress, **options).lines()
 
 
 def reindex_and_load(corpus_dir: Path, index_dir: Path, model_dir: str | None = None, current=None,
-                     progress: Progress | None = None, settings: RetrievalSettings | None = None):
+                     progress: Progress | None = None, settings: RetrievalSettings | None = None,
+                     allow_removals: bool = False):
     """Update the index, then return ``(assistant, summary lines)`` for the new live version.
 
     ``current`` is the assistant in use, if any: its loaded model is reused.
@@ -48,5 +53,5 @@ def reindex_and_load(corpus_dir: Path, index_dir: Path, model_dir: str | None = 
         settings = settings or current.retriever.settings
     else:
         embedder = Embedder(model_dir)
-    lines = update(Path(corpus_dir), Path(index_dir), embedder, progress)
+    lines = update(Path(corpus_dir), Path(index_dir), embedder, progress, allow_removals)
     return load_assistant(Path(index_dir), settings=settings, embedder=embedder), lines

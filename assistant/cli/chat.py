@@ -14,7 +14,7 @@ from assistant.cli.common import common, filter_options, friendly, make_filters,
 @common
 @filter_options
 @retrieval_options
-@click.option("--script", "script_file", type=click.File("r", encoding="utf-8"), default=None,
+@click.option("--script", "script_file", type=click.File("rb"), default=None,
               help="Answer one user turn per line of FILE ('-' for stdin) instead of opening the window.")
 @click.option("--json", "as_json", is_flag=True, help="With --script: one `ask --json` answer per line.")
 @friendly
@@ -25,23 +25,29 @@ def chat(corpus, index, model, providers, services, ratings, sections, since, un
     if script_file is None:
         if as_json:
             raise click.UsageError("--json needs --script FILE")
-        from assistant.tui.app import ChatApp
+        from assistant.tui.app import run_chat
 
-        ChatApp(corpus_dir=corpus, index_dir=index, model_dir=model, filters=filters, mode=mode, k=k).run()
-        return
+        raise SystemExit(run_chat(corpus_dir=corpus, index_dir=index, model_dir=model, filters=filters, mode=mode,
+                                  k=k))
+    from assistant.chat.commands import check_providers
     from assistant.chat.conversation import Conversation
+    from assistant.chat.display import plain, shown
     from assistant.chat.script import Note, answer_json, run
     from assistant.cli.render import answer_to_text
     from assistant.session import load_assistant
 
-    conversation = Conversation(load_assistant(config.index_dir(index), model), filters, mode, k)
-    for item in run(script_file, conversation):
+    name = getattr(script_file, "name", None)
+    name = name if isinstance(name, str) and name not in ("-", "<stdin>") else "stdin"
+    assistant = load_assistant(config.index_dir(index), model)
+    check_providers(filters, assistant.catalog)
+    conversation = Conversation(assistant, filters, mode, k)
+    for item in run(script_file, conversation, name):
         if isinstance(item, Note):
-            click.echo(f"line {item.line}: {item.text}", err=True)
+            click.echo(f"{shown(name)}:{item.line}: {item.text}", err=True)
         elif as_json:
             click.echo(json.dumps(answer_json(item), ensure_ascii=False))
         else:
-            click.echo(f"> {item.question}\n{answer_to_text(item)}\n")
+            click.echo(f"> {plain(item.question)}\n{answer_to_text(item)}\n")
 
 
 def register(main: click.Group) -> None:

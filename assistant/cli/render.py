@@ -1,7 +1,13 @@
-"""Answers as plain text for the terminal (the CLI; the TUI renders its own Markdown)."""
+"""Answers as plain text for the terminal (the CLI; the TUI renders its own Markdown).
+
+Report text is data: every string that came from a report is passed through
+``chat.display.plain`` so an escape sequence in a page (a title-setting OSC, a
+cursor move) is printed as nothing rather than acted on by the terminal.
+"""
 
 from __future__ import annotations
 
+from assistant.chat.display import flat, plain
 from assistant.models import Answer
 
 
@@ -10,14 +16,15 @@ def sources_text(answer: Answer) -> str:
     lines = []
     for c in answer.citations:
         when = f", {c.date}" if c.date else ""
-        lines.append(f"[{c.n}] {c.provider}{when} — {c.section} ({c.report}, chars {c.start}-{c.end})")
-        lines.append(f"    “{' '.join(c.text.split())}”")
+        lines.append(f"[{c.n}] {flat(c.provider)}{when} — {flat(c.section)} ({flat(c.report)}, "
+                     f"chars {c.start}-{c.end})")
+        lines.append(f"    “{flat(c.text)}”")
     return "\n".join(lines)
 
 
 def answer_to_text(answer: Answer) -> str:
     """The answer followed by its sources."""
-    text = answer.text.replace("**", "")
+    text = plain(answer.text).replace("**", "")
     if answer.citations:
         text += "\n\nSources:\n" + sources_text(answer)
     return text

@@ -1,59 +1,77 @@
-"""The chat window. It only arranges the library: parsing (``commands``), asking (``conversation``),
-opening sources (``sources``), saving (``history``), exporting (``export``), re-indexing (``reindex``).
+"""The chat window. It only arranges the library: lines go through the one dispatcher
+(``chat.dispatch``) that ``chat --script`` uses too; asking (``conversation``), opening sources
+(``sources``), saving (``history``), exporting (``export``) and re-indexing (``reindex``) live there.
+Its parts: the sources pane (``sources_pane``), re-indexing (``reindexing``), saved conversations
+(``saved``), the dispatcher's front end (``frontend``), background work (``background``).
 
-The index and model load in a worker so the screen paints at once; whatever is
-typed meanwhile waits in a queue and runs, in order, once they are ready.
+Three promises shape it:
+
+- Nothing typed is lost. The prompt is never disabled: what is typed while the
+  index loads or an answer is pending waits in a queue. A printable key pressed
+  anywhere goes to the prompt, and the prompt gets the focus back whenever a
+  pop-up closes.
+- The newest answer is in view: the conversation is anchored to its end until
+  the user scrolls up; PageUp/PageDown scroll it from the prompt.
+- It ends with its terminal: SIGHUP or a hung-up tty ends it within a second,
+  and quitting never waits for a background thread (``background``).
 """
 
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
-from textual import work
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Label, ListView, Markdown, ProgressBar, Static
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, Markdown, ProgressBar, Static
 
-from assistant.chat import commands, export, history
 from assistant import config
+from assistant.chat import commands, history
 from assistant.chat.conversation import Conversation
-from assistant.models import Answer, Citation, Filters
+from assistant.chat.dispatch import dispatch
+from assistant.chat.display import flat, shown
 from assistant.chat.reindex import reindex_and_load
-from assistant.chat.sources import cite_number, citation, locate
+from assistant.errors import AssistantError
+from assistant.models import Filters
+from assistant.tui import background
+from assistant.tui.background import Answered, AnswerFailed, LoadFailed, Loaded, TerminalLost
+from assistant.tui.frontend import ChatScreen, WindowFrontend, one_line, shows_errors
 from assistant.tui.palette import palette_commands
-from assistant.tui.widgets import HistoryScreen, Note, PromptInput, SectionScreen, SourceItem, SourcesList, TurnView
+from assistant.tui.reindexing import ReindexMixin
+from assistant.tui.saved import SavedMixin
+from assistant.tui.sources_pane import SourcesMixin
+from assistant.tui.widgets import ConversationPane, Note, PromptInput, SourcesList, TurnView
 
 Loader = Callable[[], object]  # () -> answer.Assistant
-Reindexer = Callable[[object, Callable[[str, int, int], None]], tuple[object, list[str]]]
+# (current assistant or None, progress(stage, done, total), allow_removals=) -> (assistant, summary lines)
+Reindexer = Callable[..., tuple[object, list[str]]]
 
 
-def one_line(exc: BaseException) -> str:
-    """An exception as one line for the user: the library's messages are written for this."""
-    from assistant.errors import AssistantError
-
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, (AssistantError, ValueError, OSError)):
-        return text
-    return f"unexpected {type(exc).__name__}: {text}"
-
-
-class ChatApp(App):
+class ChatApp(SourcesMixin, ReindexMixin, SavedMixin, App):
     """Ask, read the cited answer, check its sources, ask a follow-up."""
 
     CSS_PATH = "app.tcss"
     TITLE = "CQC report assistant"
+    # Below 100 columns the sources pane folds away (F2 or F3 brings it back).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True),
         Binding("f1", "help", "Help"),
         Binding("f2", "toggle_sources", "Sources"),
         Binding("f3", "focus_sources", "Pick source"),
         Binding("f5", "history", "History"),
-        Binding("ctrl+n", "new", "New chat"),
+        Binding("ctrl+n", "new", "New"),
         Binding("escape", "focus_prompt", "Prompt", show=False),
+        Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False),
     ]
 
     def __init__(self, loader: Loader | None = None, *, corpus_dir: Path | None = None,
@@ -81,7 +99,11 @@ class ChatApp(App):
         self.busy = False
         self.reindexing = False
         self.queue: deque[tuple[str, TurnView | None]] = deque()
-        self.sources_of: TurnView | None = None
+        self.threads: list = []  # background threads started (see run_chat)
+        self.window = WindowFrontend(self)
+
+    def get_default_screen(self) -> Screen:
+        return ChatScreen(id="_default")
 
     # -- layout -----------------------------------------------------------------------------------
 
@@ -89,7 +111,7 @@ class ChatApp(App):
         yield Header()
         yield Static(id="status")
         with Horizontal(id="main"):
-            yield VerticalScroll(id="conversation")
+            yield ConversationPane(id="conversation")
             with Vertical(id="sources-pane"):
                 yield Label("Sources", id="sources-title")
                 yield SourcesList(id="sources")
@@ -98,17 +120,20 @@ class ChatApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = str(self.index_dir.resolve())
+        self.sub_title = shown(self.index_dir.resolve())
+        self.pane.anchor()
         self.note("Loading the index and the model… you can type questions now; they are answered once it is ready.")
-        self._refresh_status()
-        self.query_one(PromptInput).focus()
-        self._load()
+        self.refresh_status()
+        self.prompt.focus()
+        if not self.is_headless:
+            background.watch_terminal(self)
+        self.start_job("load", lambda: Loaded(self.loader()), lambda exc: LoadFailed(one_line(exc)))
 
     # -- helpers ----------------------------------------------------------------------------------
 
     @property
-    def pane(self) -> VerticalScroll:
-        return self.query_one("#conversation", VerticalScroll)
+    def pane(self) -> ConversationPane:
+        return self.query_one(ConversationPane)
 
     @property
     def prompt(self) -> PromptInput:
@@ -116,14 +141,13 @@ class ChatApp(App):
 
     def note(self, text: str, error: bool = False) -> Note:
         """Add a line from the assistant (an error in red) to the conversation."""
-        widget = Note(Text(text), classes="error" if error else "")
+        widget = Note(text, classes="error" if error else "")
         self.pane.mount(widget)
-        self.pane.scroll_end(animate=False)
         return widget
 
-    def _refresh_status(self) -> None:
+    def refresh_status(self) -> None:
+        """Redraw the one-row status line: index, mode, filters, who the conversation is about."""
         conv = self.conversation
-        filters = conv.filters.describe() or "none"
         if self.loading:
             head = "loading the index and model…"
         elif self.assistant is None:
@@ -131,25 +155,46 @@ class ChatApp(App):
         else:
             version = Path(getattr(self.assistant.data, "path", "")).name or "?"
             head = f"index {version} · {len(self.assistant.catalog.providers())} providers"
-        mode = conv.mode or (self.assistant.retriever.settings.mode if self.assistant else "hybrid")
-        about = " · ".join(conv.focus()) or "—"
-        parts = [head, f"mode {mode}", f"filters: {filters}", f"about: {about}"]
+        mode = conv.effective_mode() or "hybrid"
+        parts = [head, f"mode {mode}", f"filters: {conv.filters.describe() or 'none'}",
+                 f"about: {' · '.join(conv.focus()) or '—'}"]
         if self.reindexing:
             parts.append("re-indexing…")
-        self.query_one("#status", Static).update(Text("  │  ".join(parts)))
+        self.query_one("#status", Static).update(Text(flat("  │  ".join(parts)), no_wrap=True, overflow="ellipsis"))
 
-    def _lock(self, locked: bool) -> None:
-        self.busy = locked
-        self.prompt.disabled = locked
-        if not locked:
-            self.prompt.focus()
+    def start_job(self, name: str, work, failed) -> None:
+        """Run ``work`` in a background thread; its message (or ``failed(exc)``'s) comes back here."""
+        self.threads = [t for t in self.threads if t.is_alive()]
+        self.threads.append(background.start(self, name, work, failed))
+
+    def jobs_running(self) -> bool:
+        """Whether a load, an answer or a re-index is still running in the background."""
+        return any(t.is_alive() for t in self.threads)
 
     # -- input --------------------------------------------------------------------------------------
 
-    def on_input_submitted(self, event: PromptInput.Submitted) -> None:
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input is not self.prompt:
+            return
         line = event.value
         event.input.value = ""
         self.submit(line)
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key typed where it means nothing (an answer, the sources list) goes to the
+        prompt instead of being lost. (A source being read does the same: ``SectionScreen``.)"""
+        if not (event.is_printable and event.character) or isinstance(self.focused, Input):
+            return
+        if self.screen is not self.screen_stack[0] or event.key in self.screen.active_bindings:
+            return  # pop-ups take their own keys, and so does a focused part that binds one
+        self.type_into_prompt(event.character)
+        event.stop()
+        event.prevent_default()
+
+    def type_into_prompt(self, text: str) -> None:
+        """Add ``text`` at the prompt's cursor and give it the focus."""
+        self.prompt.insert_text_at_cursor(text)
+        self.action_focus_prompt()
 
     def submit(self, line: str) -> None:
         """Take one line from the user: run it now, or queue it while loading or answering."""
@@ -157,10 +202,14 @@ class ChatApp(App):
             self.note("Type a question, or /help for the commands.", error=True)
             return
         self.recall.add(line)
+        for view in self.query(TurnView):
+            view.read_from_start = False  # an older answer still laying out must not pull the view back
+        self.pane.scroll_end(animate=False)  # asking again follows the conversation to its end
         if self.loading or self.busy:
             view = None
             if not line.strip().startswith("/"):
-                view = TurnView(line.strip(), "queued: waiting for the index and model")
+                view = TurnView(line.strip(), "queued: waiting for the index and model" if self.loading
+                                else "queued: waiting for the answer before")
                 self.pane.mount(view)
             else:
                 self.note(f"queued: {line.strip()}")
@@ -174,71 +223,57 @@ class ChatApp(App):
             self.run_line(line, view)
 
     def run_line(self, line: str, view: TurnView | None = None) -> None:
-        """Carry out one line: a question or a slash command."""
+        """Carry out one line (a question or a slash command) through the shared dispatcher."""
+        self.window.view = view
         try:
-            command = commands.parse(line)
-            if isinstance(command, commands.Ask):
-                self._ask(command.question, view)
-            elif isinstance(command, (commands.Filter, commands.Mode, commands.New)):
-                catalog = getattr(self.assistant, "catalog", None)
-                message = commands.apply(command, self.conversation, catalog)
-                if isinstance(command, commands.New):
-                    self._fresh_pane()
-                self.note(message)
-            elif isinstance(command, commands.Export):
-                path = export.write(command.path, self.conversation.turns, self.conversation.filters,
-                                    self.conversation.mode)
-                n = len(self.conversation.turns)
-                self.note(f"exported {n} question{'s' if n != 1 else ''} with their cited passages to {path}")
-            elif isinstance(command, commands.OpenSource):
-                self._open_numbered(command.n)
-            elif isinstance(command, commands.Help):
-                self.action_help()
-            elif isinstance(command, commands.Reindex):
-                self._start_reindex()
-            elif isinstance(command, commands.History):
-                self.action_history()
-        except (ValueError, OSError) as exc:
+            dispatch(line, self.conversation, self.window)
+        except AssistantError as exc:
             if view is not None:
                 view.show_error(one_line(exc))
             else:
                 self.note(one_line(exc), error=True)
-        self._refresh_status()
+        finally:
+            self.window.view = None
+        self.refresh_status()
 
     # -- loading ------------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="load")
-    def _load(self) -> None:
-        try:
-            assistant = self.loader()
-        except Exception as exc:  # shown in the window: the chat must never die with a traceback
-            self.call_from_thread(self._load_failed, one_line(exc))
+    def on_loaded(self, message: Loaded) -> None:
+        assistant = message.assistant
+        self.use(assistant)
+        self.loading = False
+        n = len(assistant.catalog.providers())
+        if n:
+            self.note(f"Ready: {n} providers. Ask a question, or /help.")
         else:
-            self.call_from_thread(self._loaded, assistant)
-
-    def _loaded(self, assistant) -> None:
-        self._use(assistant)
-        self.loading = False
-        self.note(f"Ready: {len(assistant.catalog.providers())} providers. Ask a question, or /help.")
-        self._refresh_status()
+            self.note("The index holds no reports: add reports to the corpus folder, then /reindex.", error=True)
+        conv = self.conversation
+        try:  # the starting --provider names become display names, as with /filter
+            named = commands.Filter(providers=conv.filters.providers or None)
+            conv.filters = commands.apply_filter(conv.filters, named, assistant.catalog)
+        except AssistantError as exc:
+            self.note(f"--provider: {one_line(exc)}; /filter clear removes the filter", error=True)
+        self.refresh_status()
         self._drain()
 
-    def _load_failed(self, message: str) -> None:
+    def on_load_failed(self, message: LoadFailed) -> None:
         self.loading = False
-        self.load_error = message
-        self.note(f"Cannot load the index: {message}. Build it with `assistant index build` or /reindex.",
+        self.load_error = message.error
+        self.note(f"Cannot load the index: {message.error}. Build it with `assistant index build` or /reindex.",
                   error=True)
-        self._refresh_status()
+        self.refresh_status()
         self._drain()
 
-    def _use(self, assistant) -> None:
+    def use(self, assistant) -> None:
+        """Answer from ``assistant`` from now on."""
         self.assistant = assistant
         self.conversation.assistant = assistant
         self.load_error = None
 
     # -- answering ----------------------------------------------------------------------------------
 
-    def _ask(self, question: str, view: TurnView | None) -> None:
+    def ask(self, question: str, view: TurnView | None = None) -> None:
+        """Ask ``question`` in the background; its ``TurnView`` shows the answer when it comes."""
         if view is None:
             view = TurnView(question)
             self.pane.mount(view)
@@ -247,182 +282,79 @@ class ChatApp(App):
                             "or /reindex")
             return
         view.set_state("thinking…")
-        self.pane.scroll_end(animate=False)
-        self._lock(True)
-        self._answer(question, view)
+        self.busy = True
+        conversation = self.conversation
 
-    @work(thread=True, group="answer")
-    def _answer(self, question: str, view: TurnView) -> None:
-        try:
-            answer = self.conversation.ask(question)
-        except Exception as exc:  # shown in the window, never as a traceback
-            self.call_from_thread(self._answer_failed, view, one_line(exc))
-        else:
-            self.call_from_thread(self._answered, view, answer)
+        def work() -> Answered:
+            conversation.ask(question)
+            return Answered(view, conversation.turns[-1])
 
-    def _answered(self, view: TurnView, answer: Answer) -> None:
-        view.show_answer(answer)
-        self._show_sources(view)
-        self._save()
-        self._lock(False)
-        self._refresh_status()
-        self.call_after_refresh(self.pane.scroll_end, animate=False)
+        self.start_job("answer", work, lambda exc: AnswerFailed(view, one_line(exc)))
+
+    def on_answered(self, message: Answered) -> None:
+        message.view.show_turn(message.turn)
+        self.show_sources(message.view)
+        self.save()
+        self.busy = False
+        self.refresh_status()
         self._drain()
 
-    def _answer_failed(self, view: TurnView, message: str) -> None:
-        view.show_error(message)
-        self._lock(False)
+    def on_answer_failed(self, message: AnswerFailed) -> None:
+        message.view.show_error(message.error)
+        self.busy = False
         self._drain()
 
-    def _save(self) -> None:
-        self.created = self.created or history.timestamp()
-        try:
-            history.save(self.conversation, self.conversation_id, self.created, self.history_dir)
-        except OSError as exc:
-            self.note(f"could not save the conversation: {one_line(exc)}", error=True)
+    def on_turn_view_grew(self, message: TurnView.Grew) -> None:
+        """An answer taller than the pane is shown from its question down, not from its last line.
 
-    # -- sources ------------------------------------------------------------------------------------
+        The answer's Markdown lays out in steps, so this runs on each of its resizes until
+        it is tall; scrolling lets go of the anchor until the user scrolls back to the end
+        or asks again.
+        """
+        view, pane = message.view, self.pane
+        if view.outer_size.height > pane.scrollable_content_region.height:
+            view.read_from_start = False
+            pane.scroll_to_widget(view, top=True, animate=False)
 
-    def _show_sources(self, view: TurnView | None) -> None:
-        self.sources_of = view
-        citations = view.answer.citations if view is not None and view.answer else ()
-        self.query_one(SourcesList).show(citations)
-        title = f"Sources ({len(citations)})" if citations else "Sources"
-        self.query_one("#sources-title", Label).update(title)
+    # -- the terminal -------------------------------------------------------------------------------
 
-    def open_citation(self, cited: Citation) -> None:
-        """Open the report section a citation quotes, with the cited sentence highlighted."""
-        if self.assistant is None:
-            self.note("no index is loaded, so the report cannot be opened", error=True)
-            return
-        try:
-            section = locate(self.assistant.data.reports, cited)
-        except KeyError:
-            self.note(f"report {cited.report} is no longer in the index; ask the question again", error=True)
-            return
-        if section.cited != cited.text:
-            self.note(f"report {cited.report} has changed since this answer; ask the question again", error=True)
-            return
-        self.push_screen(SectionScreen(section, cited))
-
-    def _open_numbered(self, n: int, view: TurnView | None = None) -> None:
-        view = view or self._last_answered()
-        if view is None:
-            raise ValueError("no answer yet, so no sources to open")
-        found = citation(view.answer.citations, n)
-        if found is None:
-            raise ValueError(f"the answer has no source [{n}]")
-        self.open_citation(found)
-
-    def _last_answered(self) -> TurnView | None:
-        answered = [v for v in self.query(TurnView) if v.answer is not None]
-        return answered[-1] if answered else None
-
-    def on_list_view_selected(self, event: ListView.Selected) -> None:
-        if isinstance(event.item, SourceItem):
-            self.open_citation(event.item.citation)
-
-    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
-        n = cite_number(event.href)
-        view = next((a for a in event.markdown.ancestors if isinstance(a, TurnView)), None)
-        if n is None or view is None or view.answer is None:
-            return
-        self._show_sources(view)
-        try:
-            self._open_numbered(n, view)
-        except ValueError as exc:
-            self.note(one_line(exc), error=True)
-
-    # -- re-indexing --------------------------------------------------------------------------------
-
-    def _start_reindex(self) -> None:
-        if self.reindexing:
-            raise ValueError("a re-index is already running")
-        self.reindexing = True
-        bar = self.query_one("#progress", ProgressBar)
-        bar.update(total=None, progress=0)
-        bar.display = True
-        self.note(f"Re-indexing {self.corpus_dir}; answers come from the current index until it is done.")
-        self._reindex()
-
-    @work(thread=True, exclusive=True, group="reindex")
-    def _reindex(self) -> None:
-        def progress(stage: str, done: int, total: int) -> None:
-            self.call_from_thread(self._progress, stage, done, total)
-
-        try:
-            assistant, lines = self.reindexer(self.assistant, progress)
-        except Exception as exc:  # shown in the window, never as a traceback
-            self.call_from_thread(self._reindexed, None, [f"re-index failed: {one_line(exc)}"])
-        else:
-            self.call_from_thread(self._reindexed, assistant, lines)
-
-    def _progress(self, stage: str, done: int, total: int) -> None:
-        self.query_one("#progress", ProgressBar).update(total=total or None, progress=done)
-        self.query_one("#status", Static).update(Text(f"re-indexing: {stage} {done}/{total}"))
-
-    def _reindexed(self, assistant, lines: list[str]) -> None:
-        self.reindexing = False
-        self.query_one("#progress", ProgressBar).display = False
-        if assistant is not None:
-            self._use(assistant)
-            self.note("\n".join(lines) + "\nNow answering from the new index.")
-        else:
-            self.note("\n".join(lines), error=True)
-        self._refresh_status()
+    def on_terminal_lost(self, message: TerminalLost) -> None:
+        self.exit(return_code=background.EXIT_HANGUP)  # and background.end_soon makes sure of it
 
     # -- actions (keys and the command palette) -----------------------------------------------------
 
     def action_help(self) -> None:
-        self.pane.mount(Markdown(commands.HELP, classes="help"))
-        self.pane.scroll_end(animate=False)
+        helper = Markdown(commands.HELP, classes="help")
+        self.pane.mount(helper)
+        helper.call_after_refresh(self.pane.scroll_to_widget, helper, top=True, animate=False)
 
-    def action_toggle_sources(self) -> None:
-        pane = self.query_one("#sources-pane")
-        pane.display = not pane.display
-
-    def action_focus_sources(self) -> None:
-        self.query_one("#sources-pane").display = True
-        sources = self.query_one(SourcesList)
-        if sources.index is None and sources.children:
-            sources.index = 0
-        sources.focus()
+    def action_scroll_conversation(self, direction: int) -> None:
+        if direction < 0:
+            self.pane.scroll_page_up()
+        else:
+            self.pane.scroll_page_down()
 
     def action_focus_prompt(self) -> None:
-        if not self.prompt.disabled:
+        if self.screen is self.screen_stack[0]:
             self.prompt.focus()
+
+    def action_focus_answer(self) -> None:
+        """Tab from the prompt: the newest answer (then Up/Down move between answers)."""
+        turns = list(self.query(TurnView))
+        if turns:
+            turns[-1].focus()
+        else:
+            self.screen.focus_next()
+
+    @shows_errors
+    def action_copy_answer(self) -> None:
+        view = self.last_answered()
+        if view is None:
+            raise commands.CommandError("no answer to copy yet")
+        view.action_copy()
 
     def action_new(self) -> None:
         self.submit("/new")
-
-    def action_history(self) -> None:
-        self.push_screen(HistoryScreen(history.list_saved(self.history_dir)), callback=self._reopen)
-
-    def _fresh_pane(self) -> None:
-        self.conversation_id = history.new_id()
-        self.created = None
-        self.pane.remove_children()
-        self._show_sources(None)
-
-    def _reopen(self, conversation_id: str | None) -> None:
-        if not conversation_id:
-            return
-        try:
-            record = history.load(conversation_id, self.history_dir)
-        except ValueError as exc:
-            self.note(one_line(exc), error=True)
-            return
-        self._fresh_pane()
-        history.restore(record, self.conversation)
-        self.conversation_id, self.created = record.id, record.created
-        view = None
-        for turn in record.turns:
-            view = TurnView(turn.question)
-            view.answer = turn.answer
-            self.pane.mount(view)
-        self.note(f"Reopened the conversation of {record.created.replace('T', ' ')}; follow-ups continue it.")
-        self.call_after_refresh(self._show_sources, view)
-        self._refresh_status()
 
     def prefill(self, text: str) -> None:
         """Put ``text`` at the prompt for the user to complete."""
@@ -433,3 +365,25 @@ class ChatApp(App):
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         yield from palette_commands(self)
+
+
+def run_chat(**options) -> int:
+    """Run the chat window until it is closed; returns the exit status.
+
+    The process ends at once, skipping the interpreter's own shutdown, when the
+    terminal is gone (there is nothing left to restore, and that shutdown can wait
+    on writes to it) or when a background thread is still busy (the model
+    importing, an answer, an update): nothing it would produce can be shown any
+    more, and conversations are saved after every answer.
+    """
+    app = ChatApp(**options)
+    app.run()
+    code = app.return_code or 0
+    if code == background.EXIT_HANGUP or app.jobs_running():
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    return code

@@ -28,4 +28,7 @@ def palette_commands(app) -> Iterator[SystemCommand]:
                         lambda: app.prefill("/export conversation.md"))
     yield SystemCommand("Re-index", "Bring the index up to date with the corpus (/reindex)",
                         lambda: app.submit("/reindex"))
-    yield SystemCommand("Past conversations", "Reopen a saved conversation (/history)", app.action_history)
+    yield SystemCommand("Copy last answer", "Copy the last answer and its sources as Markdown (Ctrl+C on an answer)",
+                        app.action_copy_answer)
+    yield SystemCommand("Past conversations", "Search, reopen, rename or delete saved conversations (/history)",
+                        app.action_history)

@@ -1,90 +1,169 @@
-"""The chat's widgets: a turn (question, what was searched, answer, findings table), the sources
-list, the prompt with input recall, and the screens that open a cited section or a past conversation."""
+"""The chat's widgets: a turn (question, what was searched, answer, provider × finding table), the
+sources list, and the prompt with input recall.
+
+Report text and names are data. Every string that came from a report, a file
+name or the user reaches the screen as a Rich ``Text`` built from
+``display.plain(...)``, never as a markup string: "[/]" in a provider name is
+shown as typed, and an escape sequence in a report is never sent to the terminal.
+"""
 
 from __future__ import annotations
 
+from rich import box
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Label, ListItem, ListView, Markdown, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.message import Message
+from textual.widgets import Input, ListItem, ListView, Markdown, Static
 
-from assistant.chat.history import InputRecall, Saved
-from assistant.models import Answer, Citation
-from assistant.chat.sources import CitedSection, link_markers, snippet
-
-HIGHLIGHT = "bold black on yellow"
+from assistant.chat.conversation import Turn
+from assistant.chat.display import flat, plain, why_no_answer
+from assistant.chat.export import citation_markdown, turn_markdown
+from assistant.chat.history import InputRecall
+from assistant.chat.sources import link_markers, snippet
+from assistant.models import Answer, Citation, ProviderFinding
 
 
 class Note(Static):
     """A line from the assistant itself: progress, a command's result, or an error (class "error")."""
 
+    def __init__(self, text: str, classes: str = "") -> None:
+        super().__init__(Text(plain(text)), classes=classes)
 
-class TurnView(Vertical):
-    """One question and, once it comes, its answer (or why there is none)."""
+
+class ConversationPane(VerticalScroll, can_focus=False):
+    """The turns, newest last. Not focusable itself: Tab goes to the answers in it, and the app
+    scrolls it with PageUp/PageDown from the prompt."""
+
+
+class FindingsTable(Static):
+    """A set question's provider × finding table. A Rich table, so at any width the provider names
+    wrap and the finding column stays (a DataTable scrolls it out of view at 80 columns)."""
+
+    def __init__(self, providers: tuple[ProviderFinding, ...]) -> None:
+        super().__init__(classes="findings")
+        self.rows = [(flat(p.name), p.finding, " ".join(f"[{n}]" for n in p.citations)) for p in providers]
+
+    def render(self) -> Table:
+        table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False, header_style="bold")
+        table.add_column("provider", ratio=1, overflow="fold")
+        table.add_column("finding", no_wrap=True, min_width=len("no evidence"))
+        table.add_column("sources", overflow="fold", max_width=14)
+        for name, finding, sources in self.rows:
+            table.add_row(Text(name), Text(finding), Text(sources))
+        return table
+
+
+class TurnView(Vertical, can_focus=True):
+    """One question and, once it comes, its answer (or why there is none). Focus it to copy it
+    or to list its sources."""
+
+    BINDINGS = [
+        Binding("ctrl+c", "copy", "Copy answer"),
+        Binding("up", "step(-1)", "Earlier answer", show=False),
+        Binding("down", "step(1)", "Later answer", show=False),
+    ]
+
+    class Grew(Message):
+        """A newly answered turn changed size (its answer is laying out)."""
+
+        def __init__(self, view: TurnView) -> None:
+            super().__init__()
+            self.view = view
 
     def __init__(self, question: str, state: str = "thinking…") -> None:
         super().__init__(classes="turn")
         self.question = question
-        self.answer: Answer | None = None
+        self.turn: Turn | None = None
         self.error: str | None = None
         self._state = state
+        self.read_from_start = False  # set when an answer arrives: the app may scroll to its top
+
+    def on_resize(self) -> None:
+        if self.read_from_start:
+            self.post_message(self.Grew(self))
+
+    @property
+    def answer(self) -> Answer | None:
+        return self.turn.answer if self.turn else None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(f"› {self.question}"), classes="question")
+        yield Static(Text(f"› {flat(self.question)}"), classes="question")
         if self.error is not None:
-            yield Note(Text(self.error), classes="error")
+            yield Note(self.error, classes="error")
             return
-        answer = self.answer
-        if answer is None:
+        if self.turn is None:
             yield Static(Text(self._state), classes="pending")
             return
+        answer = self.turn.answer
         if answer.resolved_query:
-            yield Static(Text(f"searching: {answer.resolved_query}"), classes="resolved")
+            yield Static(Text(f"searching: {flat(answer.resolved_query)}"), classes="resolved")
         known = {c.n for c in answer.citations}
         classes = "answer no-answer" if answer.no_answer else "answer"
-        yield Markdown(link_markers(answer.text, known), classes=classes, open_links=False)
+        yield Markdown(link_markers(plain(answer.text), known), classes=classes, open_links=False)
+        if answer.no_answer:
+            yield Static(Text(f"No answer: {why_no_answer(answer, self.turn.filters)}."), classes="why")
         if answer.kind == "set" and answer.providers:
-            table = DataTable(classes="findings", cursor_type="none", zebra_stripes=True)
-            table.add_columns("provider", "finding", "sources")
-            for p in answer.providers:
-                table.add_row(p.name, p.finding, " ".join(f"[{n}]" for n in p.citations))
-            yield table
+            yield FindingsTable(answer.providers)
 
     def set_state(self, state: str) -> None:
         """Show where the question stands ("queued", "thinking…")."""
         self._state = state
         self.refresh(recompose=True)
 
-    def show_answer(self, answer: Answer) -> None:
-        """Show the answer, what was searched, and for a set question the provider × finding table."""
-        self.answer = answer
+    def show_turn(self, turn: Turn, fresh: bool = True) -> None:
+        """Show the answer, what was searched, and for a set question the provider × finding table.
+
+        ``fresh``: a new answer, to be read from its start if it is taller than the pane.
+        """
+        self.turn = turn
+        self.read_from_start = fresh
         self.refresh(recompose=True)
 
     def show_error(self, message: str) -> None:
         self.error = message
         self.refresh(recompose=True)
 
+    def action_copy(self) -> None:
+        if self.turn is None:
+            self.app.notify("No answer to copy yet.", severity="warning", markup=False)
+            return
+        self.app.copy_to_clipboard(turn_markdown(self.turn))
+        self.app.notify("Copied the answer and its sources as Markdown.", markup=False)
+
+    def action_step(self, step: int) -> None:
+        turns = list(self.screen.query(TurnView))
+        at = turns.index(self) + step
+        if at >= len(turns):
+            self.app.action_focus_prompt()
+        elif at >= 0:
+            turns[at].focus()
+
 
 class SourceItem(ListItem):
-    """A citation in the sources list."""
+    """A citation in the sources list: number and provider; date and section; the report id on one
+    line of its own (cut short with "…" rather than broken mid-word); the sentence."""
 
     def __init__(self, citation: Citation) -> None:
-        self.citation = citation
-        c = citation
-        head = Text()
-        head.append(f"[{c.n}] ", style="bold")
-        head.append(c.provider, style="bold")
-        head.append(f" · {c.report}" + (f" ({c.date})" if c.date else ""))
-        head.append(f"\n{c.section}", style="italic")
-        head.append(f"\n“{snippet(c.text)}”", style="dim")
-        super().__init__(Static(head))
+        c = self.citation = citation
+        where = " · ".join(x for x in (c.date or "", flat(c.section)) if x)
+        super().__init__(
+            Static(Text.assemble((f"[{c.n}] ", "bold"), (flat(c.provider), "bold")), classes="source-head"),
+            Static(Text(where, style="italic"), classes="source-where"),
+            Static(Text(flat(c.report)), classes="source-id"),
+            Static(Text(f"“{snippet(flat(c.text))}”", style="dim"), classes="source-text"),
+        )
 
 
 class SourcesList(ListView):
-    """The citations of one answer; Enter or a click opens the cited section."""
+    """The citations of one answer; Enter or a click opens the cited section, Ctrl+C copies it."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open source"),
+        Binding("ctrl+c", "copy", "Copy citation"),
+    ]
 
     def show(self, citations: tuple[Citation, ...]) -> None:
         self.clear()
@@ -92,81 +171,28 @@ class SourcesList(ListView):
         if citations:
             self.call_after_refresh(setattr, self, "index", 0)
 
+    def action_copy(self) -> None:
+        item = self.highlighted_child
+        if not isinstance(item, SourceItem):
+            return
+        self.app.copy_to_clipboard(citation_markdown(item.citation))
+        self.app.notify(f"Copied citation [{item.citation.n}] as Markdown.", markup=False)
+
 
 class PromptInput(Input):
-    """The question line. Up/Down recall earlier inputs."""
+    """The question line. Up/Down recall earlier inputs; Tab goes to the newest answer."""
 
     BINDINGS = [
         Binding("up", "recall(-1)", "Earlier input", show=False),
         Binding("down", "recall(1)", "Later input", show=False),
+        Binding("tab", "app.focus_answer", "To answers", show=False),
     ]
 
     def __init__(self, recall: InputRecall, **kwargs) -> None:
-        super().__init__(**kwargs)
+        # Not select_on_focus: coming back from a pop-up with a draft typed, the next key would replace it.
+        super().__init__(select_on_focus=False, **kwargs)
         self.recall = recall
 
     def action_recall(self, step: int) -> None:
         self.value = self.recall.previous(self.value) if step < 0 else self.recall.next()
         self.cursor_position = len(self.value)
-
-
-def highlighted(cited: CitedSection) -> Text:
-    """The section text with the cited span styled."""
-    text = Text(cited.text)
-    text.stylize(HIGHLIGHT, cited.start, cited.end)
-    return text
-
-
-class SectionScreen(ModalScreen[None]):
-    """A report section with the cited sentence highlighted."""
-
-    BINDINGS = [Binding("escape,q", "dismiss", "Close")]
-
-    def __init__(self, cited: CitedSection, citation: Citation) -> None:
-        super().__init__()
-        self.cited = cited
-        self.citation = citation
-        self.body = highlighted(cited)
-
-    def compose(self) -> ComposeResult:
-        c, r = self.citation, self.cited.report
-        when = f", {r.date_text or r.date}" if (r.date_text or r.date) else ""
-        with Vertical(id="section-dialog"):
-            yield Label(Text(f"[{c.n}] {r.provider}{when}", style="bold"), id="section-title")
-            yield Label(Text(f"{self.cited.title} · {r.source} · characters {c.start}–{c.end}"),
-                        id="section-where")
-            with VerticalScroll(id="section-scroll"):
-                yield Static(self.body, id="section-body")
-            yield Label("Esc closes", classes="hint")
-
-    def on_mount(self) -> None:
-        # Scroll so the cited sentence is in view, a few lines below the top.
-        line = self.cited.text.count("\n", 0, self.cited.start)
-        self.call_after_refresh(self.query_one("#section-scroll").scroll_to, y=max(line - 3, 0), animate=False)
-
-    def highlighted_text(self) -> str:
-        """The text the viewer shows highlighted."""
-        return "".join(self.body.plain[s.start : s.end] for s in self.body.spans if str(s.style) == HIGHLIGHT)
-
-
-class HistoryScreen(ModalScreen[str | None]):
-    """Pick a past conversation to reopen; returns its id."""
-
-    BINDINGS = [Binding("escape", "dismiss(None)", "Close")]
-
-    def __init__(self, saved: list[Saved]) -> None:
-        super().__init__()
-        self.saved = saved
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="history-dialog"):
-            yield Label(Text("Past conversations", style="bold"))
-            if not self.saved:
-                yield Label("No saved conversations yet.")
-            options = [Option(f"{s.updated.replace('T', ' ')} · {s.turns} turns · {snippet(s.title, 70)}", id=s.id)
-                       for s in self.saved]
-            yield OptionList(*options, id="history-list")
-            yield Label("Enter reopens · Esc closes", classes="hint")
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)

@@ -49,6 +49,7 @@ def test_mistakes_are_one_line_messages(line, message):
 def test_other_commands():
     assert parse("/MODE BM25") == Mode("bm25")
     assert parse("/export out/ftsu findings.md") == Export(Path("out/ftsu findings.md"))
+    assert parse('/export --force "my notes.md"') == Export(Path("my notes.md"), force=True)
     assert parse("/source 2") == OpenSource(2)
     assert parse("/new") == New()
     assert parse("/reindex") == Reindex()
@@ -78,3 +79,56 @@ def test_apply_changes_the_conversation(assistant):
     assert conv.mode == "bm25" and conv.filters.providers == ("Heartbeat Alliance",)
     with pytest.raises(CommandError):
         commands.apply(parse("/reindex"), conv)
+
+
+def test_unknown_provider_names_some_known_ones(assistant):
+    from assistant.models import Filters
+
+    commands.check_providers(Filters(providers=("iridium", "Heartbeat")), assistant.catalog)
+    with pytest.raises(CommandError) as info:
+        commands.check_providers(Filters(providers=("Nonexistent",)), assistant.catalog)
+    assert str(info.value).startswith("no provider matches 'Nonexistent'; known: Heartbeat Alliance, ")
+
+    class Many:
+        def providers(self):
+            return [f"Provider {i:03}" for i in range(250)]
+
+    assert commands.unknown_provider("x", Many()).endswith("Provider 007, … (250 in all)")
+
+
+class Recorder:
+    """A front end that records what the dispatcher hands it (the window and scripts are two such)."""
+
+    def __init__(self, catalog=None):
+        self.catalog = catalog
+        self.events = []
+        for name in ("ask", "say", "open_source"):
+            setattr(self, name, lambda value, name=name: self.events.append((name, value)))
+        for name in ("cleared", "show_help", "reindex", "open_history"):
+            setattr(self, name, lambda name=name: self.events.append((name,)))
+        self.confirm_overwrite = lambda command, problem: self.events.append(("confirm", command.path))
+
+
+def test_one_dispatcher_serves_every_front_end(assistant, tmp_path):
+    from assistant.chat.dispatch import Frontend, dispatch
+
+    conv = Conversation(assistant)
+    front = Recorder(assistant.catalog)
+    for line in ("What was the well-led score?", "/filter provider=iridium", "/mode dense", "/new", "/source 2",
+                 "/help", "/reindex", "/history"):
+        dispatch(line, conv, front)
+    assert front.events == [
+        ("ask", "What was the well-led score?"), ("say", "filters: provider=Iridium Medical Practice"),
+        ("say", "retrieval mode: dense"), ("cleared",),
+        ("say", "new conversation: nothing is inherited from earlier questions"),
+        ("open_source", 2), ("show_help",), ("reindex",), ("open_history",)]
+    conv.ask("What was the well-led score?")
+    target = tmp_path / "x.md"
+    target.write_text("keep", encoding="utf-8")
+    dispatch(f"/export {target}", conv, front)
+    assert front.events[-1] == ("confirm", target) and target.read_text(encoding="utf-8") == "keep"
+    # A front end that overrides nothing refuses the window's commands, by name.
+    for line, name in (("/source 1", "/source"), ("/help", "/help"), ("/reindex", "/reindex"),
+                       ("/history", "/history")):
+        with pytest.raises(CommandError, match=f"^{name} works only in the chat window$"):
+            dispatch(line, conv, Frontend())

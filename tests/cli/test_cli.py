@@ -95,3 +95,32 @@ def test_corrupt_index_is_one_line(index_dir, tmp_path):
 def test_bad_date_is_one_line(index_dir):
     code, out = run("ask", "x", "--since", "July 2024", "--index", str(index_dir))
     assert code == 1 and "is not a date" in out
+
+
+def test_ask_unknown_provider_says_the_filter_matched_nothing(index_dir):
+    code, out = run("ask", "Which providers lacked FTSU awareness?", "--provider", "Nonexistent",
+                    "--index", str(index_dir))
+    assert code == 1
+    assert out.startswith("error: no provider matches 'Nonexistent'; known: Heartbeat Alliance, ")
+    assert "None of the" not in out and len(out.strip().splitlines()) == 1
+
+
+def test_ask_plain_text_strips_terminal_control_from_report_text(embedder, tmp_path):
+    from assistant.indexing.update import update_index
+    from conftest import SEED_CORPUS
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    page = (SEED_CORPUS / "iridium-medical-practice-2025-01-13.txt").read_text(encoding="utf-8")
+    hostile = "This service scored 50 (out of 100) for this \x1b]0;pwned\x07area.\x1b[2J"
+    (corpus / "iridium.txt").write_text(page.replace("This service scored 50 (out of 100) for this area.",
+                                                     hostile, 1), encoding="utf-8")
+    update_index(corpus, tmp_path / "index", embedder)
+    code, out = run("ask", "What was Iridium's well-led score?", "--index", str(tmp_path / "index"))
+    assert code == 0 and "scored 50 out of 100" in out
+    assert "“This service scored 50 (out of 100) for this area. Find out what" in out
+    assert not any(ch in out for ch in "\x1b\x07\x9b")
+    # JSON keeps the exact characters (escaped by JSON): the offsets still index the report text.
+    code, out = run("ask", "What was Iridium's well-led score?", "--json", "--index", str(tmp_path / "index"))
+    cited = json.loads(out)["citations"][0]
+    assert hostile in cited["text"] and "\x1b" not in out

@@ -6,10 +6,12 @@ import asyncio
 import threading
 
 import pytest
-from textual.widgets import DataTable, Markdown, Static
+from textual.widgets import Markdown, Static
 
 from assistant.tui.app import ChatApp
-from assistant.tui.widgets import HistoryScreen, Note, SectionScreen, SourceItem, TurnView
+from assistant.tui.screens import HistoryScreen, SectionScreen
+from assistant.tui.widgets import FindingsTable, Note, SourceItem, TurnView
+from tui_pilot import in_view, notes, settle, status
 
 FTSU = "Which providers lacked FTSU awareness?"
 HEARTBEAT_FTSU = "However, not all staff were aware of the Freedom to Speak Up Guardian."
@@ -28,47 +30,23 @@ def make_app(assistant, corpus_dir, index_dir, tmp_path):
     return make
 
 
-def drive(app: ChatApp, script) -> None:
+def drive(app: ChatApp, script, size=(120, 40)) -> None:
     """Run ``script(pilot)`` against the app in a headless terminal."""
 
     async def main():
-        async with app.run_test(size=(120, 40)) as pilot:
+        async with app.run_test(size=size) as pilot:
             await settle(pilot)
             await script(pilot)
 
     asyncio.run(main())
 
 
-async def settle(pilot) -> None:
-    """Wait until loading, answering and re-indexing are all done."""
-    app = pilot.app
-    for _ in range(200):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not (app.loading or app.busy or app.queue or app.reindexing):
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("the app did not settle")
-
-
 async def ask(pilot, text: str) -> TurnView:
-    """Type ``text`` at the prompt, press Enter, wait for the answer."""
+    """Put ``text`` at the prompt, press Enter, wait for the answer."""
     pilot.app.prompt.value = text
     await pilot.press("enter")
     await settle(pilot)
     return list(pilot.app.query(TurnView))[-1]
-
-
-def texts(app, selector: str) -> list[str]:
-    return [str(w.render()) for w in app.query(selector)]
-
-
-def status(app) -> str:
-    return str(app.query_one("#status", Static).render())
-
-
-def notes(app) -> list[str]:
-    return [str(n.render()) for n in app.query(Note)]
 
 
 def test_answer_shows_text_citations_and_findings_table(make_app):
@@ -85,8 +63,7 @@ def test_answer_shows_text_citations_and_findings_table(make_app):
             "Heartbeat Alliance", "Iridium Medical Practice", "Kidderminster Hospital and Treatment Centre"]
         assert sources[0].citation.text == HEARTBEAT_FTSU
         assert (sources[0].citation.start, sources[0].citation.end) == (3384, 3454)
-        table = view.query_one(DataTable)
-        rows = {table.get_row_at(i)[0]: table.get_row_at(i)[1] for i in range(table.row_count)}
+        rows = {name: finding for name, finding, _ in view.query_one(FindingsTable).rows}
         assert rows["Heartbeat Alliance"] == "partly"
         assert rows["Iridium Medical Practice"] == "meets"
         assert len(rows) == 7
@@ -117,8 +94,9 @@ def test_opening_a_citation_highlights_the_cited_sentence(make_app):
         await pilot.pause()
         assert app.screen.highlighted_text() == (
             "Staff were aware of who the freedom to speak up guardian (FTSU) was at the practice and within the PCN.")
-        # Esc closes the section, a second Esc goes back to the prompt. Then by command.
-        await pilot.press("escape", "escape")
+        # Esc closes the section and the prompt has the focus again. Then by command.
+        await pilot.press("escape")
+        await pilot.pause()
         assert app.focused is app.prompt
         app.prompt.value = "/source 3"
         await pilot.press("enter")
@@ -290,3 +268,32 @@ def test_palette_has_the_main_actions_and_runs_them(make_app):
         assert not app.query_one("#sources-pane").display
 
     drive(app, script)
+
+
+def test_the_issue_walkthrough_at_80_by_24(make_app):
+    """Ask, open a source, Esc, type the next question, three answers: nothing lost, the newest in view,
+    the finding column kept."""
+    app = make_app()
+
+    async def script(pilot):
+        view = await ask(pilot, FTSU)
+        table = view.query_one(FindingsTable)
+        assert table.content_region.width <= 80 and ("Heartbeat Alliance", "partly", "[1]") in table.rows
+        await pilot.press("f3", "down", "enter")
+        await pilot.pause()
+        assert app.screen.highlighted_text() == (
+            "Staff were aware of who the freedom to speak up guardian (FTSU) was at the practice and within the PCN.")
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press(*"and what was their well-led score?", "enter")
+        await settle(pilot)
+        second = list(app.query(TurnView))[-1]
+        assert second.question == "and what was their well-led score?"
+        assert "scored 75 out of 100 for Well-led" in second.answer.text
+        assert in_view(app.pane, second)
+        third = await ask(pilot, "How were complaints managed at Iridium?")
+        await pilot.pause()
+        assert in_view(app.pane, third) and third.answer.citations
+        assert app.query_one("#status").size.height == 1
+
+    drive(app, script, size=(80, 24))
