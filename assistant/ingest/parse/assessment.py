@@ -147,9 +147,7 @@ class _Reader:
             j += 1
             date = whole_date(lines[j].text) if j < len(lines) else None
             if date is not None:  # "Good / 6 June 2025": the page's date, where others print "Updated …"
-                report = self.facts.value("date:report")
-                if str(date.range) != report:
-                    self.facts.add(line_fact("date:updated", str(date.range), lines[j - 1], lines[j]))
+                self.facts.add(line_fact("date:updated", str(date.range), lines[j - 1], lines[j]))
                 self.groups[-1][1].append(lines[j])
                 j += 1
         return j
