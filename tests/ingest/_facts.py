@@ -43,6 +43,8 @@ def _states(name: str, value: str, span: str, text: str, start: int, end: int) -
     if name == "breach":
         number, _, title = value.partition(": ")
         return all(normalise(part) in normalise(span) for part in (number, title) if part)
+    if name == "service_type" and value == "SERVICE PROVIDER" and normalise(span).startswith("provider:"):
+        return True  # an older provider page's title, "Provider: <trust>", says what its breadcrumb would
     if name == "service_type" and normalise(value) not in normalise(span):
         inferred = prose.service_type_in(text, start, end)  # read from a cue ("IUC", "surgery")
         acronym = "".join(w[0] for w in value.split()).upper()  # "Integrated care system" as "ICS"
@@ -86,8 +88,13 @@ def states_as_such(report: Report, name: str, value: str, start: int, end: int) 
             return False  # a rating alone on its line does not say what it is for
         if (kind == "previous_rating") != bool(_EARLIER.search(said)):
             return False
-        rated = {normalise(m[1]).replace(" ", "-") for m in re.finditer(
-            rf"\b({_KQ_WORD})\b[^.;]{{0,40}}?(?:\bas\b|\brated\b|[-:?])\s*{word}\b", said)}
+        # The key questions named as rated: "Are services safe? - Good", "We rated safe, effective and well-led
+        # as good" (each named in the words before the rating, since the last rating).
+        rated, since = set(), 0
+        for m in re.finditer(rf"(?:\bas\b|\brated\b|[-:?])\s*{word}\b", said):
+            clause = said[max(since, m.start() - 100) : m.start()]
+            rated |= {kq.replace(" ", "-") for kq in re.findall(_KQ_WORD, clause)}
+            since = m.end()
         if target in KEY_QUESTIONS:
             in_part = bool(part) and normalise(part[0]) == target
             return target in rated or (in_part and not rated)

@@ -46,7 +46,7 @@ def parse_document(text: str, source: str) -> list[Report]:
     if case_study.is_case_studies(lines):
         return case_study.read(text, lines, source)
     header = read_header(lines)
-    facts = Facts(header.facts)
+    facts = Facts(header.facts, frozenset(header.badges))
     body_start = lines[header.end].start if header.end < len(lines) else len(text)
     if facts.add(prose.service_in(text, body_start, len(text))):
         facts.rename("rating:overall", "rating:location")  # a service's report: the header rates the location

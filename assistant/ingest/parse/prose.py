@@ -40,8 +40,13 @@ _MENTIONS_RATING = re.compile(rf"\brat(?:ed|ing)\b|\bfrom\s+{RATING_WORDS}\s+to\
 # service", "Good for maternity services" (a service: the overall rating of a service-level report).
 _TARGET = re.compile(rf"\s*(?:(?P<overall>overall)|for\s+(?:providing\s+an?\s+|being\s+|the\s+)?(?P<kq>{KQ_WORDS})\b|"
                      rf"for\s+(?:the\s+|its\s+)?(?P<service>[a-z][a-z &,()'’-]{{2,60}}?)\s+services?\b)", re.I)
-# "We rated safe as Good and well-led as Good": the key question named between the cue and the rating.
-_KQ_AS = re.compile(rf"\b(?P<kq>{KQ_WORDS})\s+as\s+(?P<r>{RATING_WORDS})\b", re.I)
+# The key questions a rating is for, named right before it: "We rated safe as Good and well-led as Good",
+# "We rated safe, effective and well led as good", "Safe was rated as inadequate, effective rated requires
+# improvement", "Safe, effective and well-led key questions were rated Outstanding".
+_KQ_LIST = rf"{KQ_WORDS}(?:\s*,\s*{KQ_WORDS})*(?:\s*,?\s*and\s+{KQ_WORDS})?"
+_KQ_AS = re.compile(rf"\b(?P<kqs>{_KQ_LIST})\s+(?:key\s+questions?\s+|domains?\s+)?"
+                    rf"(?:(?:(?:is|was|are|were|has\s+been|have\s+been)\s+)?rated(?:\s+as)?|as)"
+                    rf"\s+(?P<r>{RATING_WORDS})\b", re.I)
 SERVICE = "service"  # the target of a rating stated for a named service
 
 
@@ -81,17 +86,23 @@ def ratings_in(text: str, start: int, end: int) -> Iterator[StatedRating]:
             yield StatedRating(False, rating_of(m["r"]), _target(sentence, m.end()), s, e)
         clause_start = 0
         for m in _RATING_CUE.finditer(sentence):
+            if m.start("r") < clause_start:
+                continue  # a rating already read as one of a list's ("… and well led rated as good")
             # Only the words since the previous cue decide whether this one is the earlier rating:
             # "previously rated as inadequate in 2021 and it is now rated as good".
             clause = sentence[clause_start : m.start("r")]
             previous = carried or (bool(_PREVIOUS.search(clause)) and not _NOW.search(clause))
             named = _KQ_AS.search(sentence, clause_start, m.end("r"))
-            target = kq_id(named["kq"]) if named and named.end("r") == m.end("r") else _target(sentence, m.end())
-            yield StatedRating(previous, rating_of(m["r"]), target, s, e)
+            if named and named.end("r") == m.end("r"):
+                for kq in re.findall(KQ_WORDS, named["kqs"], re.I):
+                    yield StatedRating(previous, rating_of(m["r"]), kq_id(kq), s, e)
+            else:
+                yield StatedRating(previous, rating_of(m["r"]), _target(sentence, m.end()), s, e)
             clause_start = m.end()
             # "… and well-led as Good": further key questions rated in the same breath.
             while (more := _KQ_AS.match(sentence, clause_start + _gap(sentence, clause_start))) is not None:
-                yield StatedRating(previous, rating_of(more["r"]), kq_id(more["kq"]), s, e)
+                for kq in re.findall(KQ_WORDS, more["kqs"], re.I):
+                    yield StatedRating(previous, rating_of(more["r"]), kq_id(kq), s, e)
                 clause_start = more.end()
 
 
