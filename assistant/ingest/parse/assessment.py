@@ -190,6 +190,10 @@ class _Reader:
             target = "overall" if m["kq"].lower() == "overall" else kq_id(m["kq"])
             stated.append(line_fact(f"rating:{target}", rating_of(value), item, last))
             j += 1
+        if not service and self.facts.get("service"):
+            # A plain "Ratings" list on the page of a report about one service (named in prose): the
+            # location's ratings, its services' combined. The service's own are on its key questions' pages.
+            stated = [Fact("rating:location", f.value, f.start, f.end) for f in stated if f.name == "rating:overall"]
         if service:
             if self.facts.add(line_fact("service", service, head)):
                 self.facts.rename("rating:overall", "rating:location")  # the header's rating is the location's
@@ -236,7 +240,7 @@ class _Reader:
         kq = next((k for k, name in KQ_NAMES.items() if name == path[0]), None)
         if len(path) == 1 or (kq and path[1] == "Overview"):
             service_level = facts.get("service") is not None
-            for r in prose.ratings_in(text, start, end):
+            for r in prose.ratings_in(text, start, end, facts.value("service")):
                 facts.add(prose.rating_fact(r, kq, service_level, service_part))
         # A score stated outside any key question's page belongs to the one key question assessed.
         owner = kq or (self.kqs[0] if len(self.kqs) == 1 else None)

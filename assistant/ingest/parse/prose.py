@@ -45,7 +45,7 @@ _TARGET = re.compile(rf"\s*(?:(?P<overall>overall)|for\s+(?:providing\s+an?\s+|b
 # improvement", "Safe, effective and well-led key questions were rated Outstanding".
 _KQ_LIST = rf"{KQ_WORDS}(?:\s*,\s*{KQ_WORDS})*(?:\s*,?\s*and\s+{KQ_WORDS})?"
 _KQ_AS = re.compile(rf"\b(?P<kqs>{_KQ_LIST})\s+(?:key\s+questions?\s+|domains?\s+)?"
-                    rf"(?:(?:(?:is|was|are|were|has\s+been|have\s+been)\s+)?rated(?:\s+as)?|as)"
+                    rf"(?:(?:(?:is|was|are|were|has\s+been|have\s+been)\s+)?rated(?:\s+as)?|(?:and\s+)?as)"
                     rf"\s+(?P<r>{RATING_WORDS})\b", re.I)
 SERVICE = "service"  # the target of a rating stated for a named service
 
@@ -68,8 +68,13 @@ _ABOUT_PREVIOUS = re.compile(r"\b(?:last|previous(?:ly)?|prior)\s+(?:\w+\s+){0,2
 _PAST_ONLY = re.compile(r"\b(?:was|were|had been)\b", re.I)
 
 
-def ratings_in(text: str, start: int, end: int) -> Iterator[StatedRating]:
-    """Every rating stated in the prose of ``text[start:end]``, with its sentence's offsets."""
+def ratings_in(text: str, start: int, end: int, service: str | None = None) -> Iterator[StatedRating]:
+    """Every rating stated in the prose of ``text[start:end]``, with its sentence's offsets.
+
+    ``service``: the service the report covers, when it covers one; a rating that its sentence
+    names that service for ("urgent and emergency care, which we rated as good") is the service's.
+    """
+    named_service = _service_words(service)
     after_previous = False  # the sentence before, on the same line, was about the previous inspection
     line_end = -1
     for s, e in sentence_spans(text, start, end):
@@ -78,7 +83,9 @@ def ratings_in(text: str, start: int, end: int) -> Iterator[StatedRating]:
             newline = text.find("\n", s)
             after_previous, line_end = False, len(text) if newline == -1 else newline
         carried = after_previous and not _NOW.search(sentence) and _PAST_ONLY.search(sentence) is not None
-        after_previous = _ABOUT_PREVIOUS.search(sentence) is not None
+        # The account of the previous inspection goes on while the sentences stay in the past:
+        # "The last inspection was in 2021. The location was rated as inadequate. Safe was rated as …".
+        after_previous = carried or _ABOUT_PREVIOUS.search(sentence) is not None
         if not _MENTIONS_RATING.search(sentence):
             continue
         for m in _FROM_TO.finditer(sentence):
@@ -97,13 +104,28 @@ def ratings_in(text: str, start: int, end: int) -> Iterator[StatedRating]:
                 for kq in re.findall(KQ_WORDS, named["kqs"], re.I):
                     yield StatedRating(previous, rating_of(m["r"]), kq_id(kq), s, e)
             else:
-                yield StatedRating(previous, rating_of(m["r"]), _target(sentence, m.end()), s, e)
+                target = _target(sentence, m.end())
+                if target is None and named_service and named_service.search(sentence, 0, m.start("r")):
+                    target = SERVICE
+                yield StatedRating(previous, rating_of(m["r"]), target, s, e)
             clause_start = m.end()
             # "… and well-led as Good": further key questions rated in the same breath.
             while (more := _KQ_AS.match(sentence, clause_start + _gap(sentence, clause_start))) is not None:
                 for kq in re.findall(KQ_WORDS, more["kqs"], re.I):
                     yield StatedRating(previous, rating_of(more["r"]), kq_id(kq), s, e)
                 clause_start = more.end()
+
+
+_GENERIC_TAIL = re.compile(r"(?:\s+(?:services?|care|core services?))+$|\s*\(.*$", re.I)
+
+
+def _service_words(service: str | None) -> re.Pattern | None:
+    """The words that name a service in prose: "Urgent and emergency services" is named by "urgent and
+    emergency" ("urgent and emergency care"), "Maternity" by "maternity"."""
+    if not service:
+        return None
+    words = _GENERIC_TAIL.sub("", service.strip()) or service.strip()
+    return re.compile(r"\b" + r"\s+".join(map(re.escape, words.split())) + r"\b", re.I)
 
 
 def rating_fact(r: StatedRating, kq: str | None, service_level: bool, service_part: bool) -> Fact | None:
@@ -181,6 +203,8 @@ _REGULATION = re.compile(r"\b(?i:regulations?)\s+(?P<n>\d{1,2}[A-Z]?)\b(?:\s*\((
 _MORE_REGULATION = re.compile(r"\s*(?:,|and|,\s*and|&)\s*(?:regulation\s+)?(?P<n>\d{1,2}[A-Z]?)\b(?:\s*\((?P<name>[^()]{3,80})\))?",
                               re.I)
 _IN_RELATION = re.compile(r"\b(?:in relation to|relating to|regarding|in respect of)\s+(?P<v>[^.;()]{3,160})", re.I)
+# A year on its own: "at the latest inspection in 2019 the service was found to be in breach".
+_YEAR_ONLY = re.compile(r"\b(?:in|during)\s+((?:19|20)\d\d)\b(?!\s*(?:/|-))", re.I)
 _ACT = re.compile(r"\s+(?:of|under)\s+the\s+Health\b.*$", re.I)
 
 
@@ -196,7 +220,8 @@ def breaches_in(text: str, start: int, end: int, report_month: str | None = None
         b = _BREACH.search(sentence)
         if not b or _NOT_CURRENT.search(sentence):
             continue
-        if report_month and any(d.range.start[:7] < report_month for d in find_months(text, s, e) + find_dates(text, s, e)):
+        if report_month and (any(d.range.start[:7] < report_month for d in find_months(text, s, e) + find_dates(text, s, e))
+                             or any(year < report_month[:4] for year in _YEAR_ONLY.findall(sentence))):
             continue
         after = _ACT.sub("", sentence[b.end() :])
         bracketed = [_regulation(m["n"], m["name"].strip(" ,")) for m in _NAMED_REGULATION.finditer(after[:400])]
@@ -249,7 +274,8 @@ def _named(words: str) -> list[str]:
 # What a dated sentence says the date is, checked in this order on the words before the date.
 _DATE_KINDS = (
     ("previous", re.compile(r"\b(?:last|previous|prior|earlier)\s+(?:\w+\s+){0,2}(?:inspection|assessment|inspected|visit)"
-                            r"|\bpreviously\s+inspected|\blast\s+inspected", re.I)),
+                            r"|\b(?:previously|last)\s+(?:been\s+)?(?:inspected|assessed)"
+                            r"|\b(?:inspected|assessed)\s+(?:[\w'’]+\s+){0,3}?again\b", re.I)),
     ("report", re.compile(r"\bdate of publication\b|\bpublished\b", re.I)),
     ("assessment", re.compile(r"\bdates? of (?:the )?assessment\b|\bassessment (?:took place|started|ran|period|dates?)\b"
                               r"|\bassessed (?:the service )?between\b|\bcarried out (?:this|the|an?|our) assessment\b",
