@@ -25,7 +25,7 @@ from pathlib import Path
 
 from assistant.config import IngestSettings
 from assistant.ingest.dates import find_dates
-from assistant.ingest.parse import assessment, case_study, history, inspection, prose
+from assistant.ingest.parse import assessment, case_study, history, inspection, names, prose
 from assistant.ingest.parse.build import MAIN_DATES as _MAIN_DATES, Facts, Parsed, paragraphs, prettify, report_from
 from assistant.ingest.parse.header import UPDATED, Header, is_title, read_header
 from assistant.ingest.parse.lines import Line, line_fact, lines_of, section
@@ -95,6 +95,8 @@ def _dates(text: str, body: list[Line], end: int, parsed: Parsed) -> None:
     for kind, value, _words, s, e in prose.dated_in(text, start, end):
         if kind == "inspection" and parsed.layout == "assessment":
             kind = "onsite"  # in an assessment, the "inspection" is the visit to the site
+        if kind == "onsite" and facts.get("date:report") is None and assessment.ASSESSED.match(text[s:e]):
+            kind = "assessment"  # no "Report from … assessment": the summary's opening dates the assessment
         if kind == "previous":
             earlier.append(Fact("date:previous", value, s, e))
             continue
@@ -126,8 +128,14 @@ def _prose_facts(text: str, start: int, end: int, parsed: Parsed) -> None:
     main = next((f for n in _MAIN_DATES if (f := facts.get(n))), None)
     for value, s, e in prose.breaches_in(text, start, end, main.value[:7] if main else None):
         facts.add(Fact("breach", value, s, e))
-    if facts.get("location") is None and parsed.layout == "inspection":
-        facts.add(prose.inspected_location(text, start, end))
+    if facts.get("location") is None:  # no header: the sentence dating the visit names the location
+        facts.add(names.inspected_location(text, start, end))
+    if facts.get("postcode") is None:
+        for fact in names.address_in(text, start, end):
+            facts.add(fact)
+    if location := facts.value("location"):
+        for fact in names.name_variants(text, start, end, location):
+            facts.add(fact)
     if facts.get("service_type") is None:
         facts.add(prose.service_type_in(text, start, end))
 

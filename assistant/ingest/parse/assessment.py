@@ -36,16 +36,20 @@ _RATING_ITEM = re.compile(rf"^(?P<kq>overall|{KQ_WORDS})(?:\s*[:–—-]?\s*(?P<
                           rf"inadequate|not rated))?$", re.I)
 _SCORE_LINE = re.compile(r"^(?:Score|Quality statement score):?\s*(?P<v>[1-4])(?:\s*(?:out of|/)\s*4)?$", re.I)
 SCORED = re.compile(r"\bscored\s+\d{1,3}\s*\(?\s*(?:out of|/)\s*100\b", re.I)
+# The opening of a summary whose page lost its header: "We carried out an announced assessment of <location> …"
+# (the single assessment framework assesses; the older one inspected).
+ASSESSED = re.compile(r"^We (?:have )?carried out an? (?:(?:un)?announced\s+)?(?:[\w-]+\s+)?assessment (?:of|at)\b", re.I)
 _UPDATED = UPDATED
 
 
 def looks_like(lines: list[Line], header: Header) -> bool:
-    """Whether the page is in this layout: "Report from … assessment", scores out of 100,
-    a ratings list, or quality statements with a "Score: n"."""
+    """Whether the page is in this layout: "Report from … assessment", scores out of 100, quality
+    statements with a "Score: n", or (a page without its header) a summary opening "We carried out
+    an assessment of …"."""
     if header.report_date_text:
         return True
     for i, ln in enumerate(lines[:400]):
-        if REPORT_FROM.match(ln.text) or SCORED.search(ln.text):
+        if REPORT_FROM.match(ln.text) or SCORED.search(ln.text) or (i < header.end + 3 and ASSESSED.match(ln.text)):
             return True
         if _SCORE_LINE.match(ln.text) and i and title_like(lines[i - 1]):
             return True

@@ -132,7 +132,8 @@ def report_from(parsed: Parsed, text: str, source: str, report_id: str | None = 
     ratings += [(kq, v) for kq in KEY_QUESTIONS if (v := facts.value(f"rating:{kq}"))]
     return Report(
         report_id=report_id or stem(source), source=source, title=title, provider=location,
-        layout=parsed.layout, text=text, sections=tuple(parsed.sections), aliases=tuple(header.aliases),
+        layout=parsed.layout, text=text, sections=tuple(parsed.sections),
+        aliases=tuple(f.value for f in facts.named("alias")),
         registered_provider=facts.value("provider"), address=facts.value("address"),
         postcode=facts.value("postcode"), service_type=facts.value("service_type"), service=facts.value("service"),
         date=DateRange.parse(main.value).end if main else None, date_text=main_text,

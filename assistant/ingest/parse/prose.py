@@ -98,7 +98,7 @@ def ratings_in(text: str, start: int, end: int, service: str | None = None) -> I
             # Only the words since the previous cue decide whether this one is the earlier rating:
             # "previously rated as inadequate in 2021 and it is now rated as good".
             clause = sentence[clause_start : m.start("r")]
-            previous = carried or (bool(_PREVIOUS.search(clause)) and not _NOW.search(clause))
+            previous = carried or _nearer(_PREVIOUS, _NOW, clause)
             named = _KQ_AS.search(sentence, clause_start, m.end("r"))
             if named and named.end("r") == m.end("r"):
                 for kq in re.findall(KQ_WORDS, named["kqs"], re.I):
@@ -147,6 +147,14 @@ def rating_fact(r: StatedRating, kq: str | None, service_level: bool, service_pa
         else:
             target = "overall"
     return Fact(f"{'previous_rating' if r.previous else 'rating'}:{target}", r.value, r.start, r.end)
+
+
+def _nearer(this: re.Pattern, other: re.Pattern, clause: str) -> bool:
+    """Whether ``this`` occurs in ``clause`` later than ``other`` does (or ``other`` not at all): of
+    "We carried out this assessment to review the previous assessment, where it was rated …", the
+    words nearest the rating ("previous") say whose it is."""
+    last = lambda pattern: max((m.start() for m in pattern.finditer(clause)), default=-1)  # noqa: E731
+    return last(this) > last(other)
 
 
 _GAP = re.compile(r"\s*(?:,\s*)?(?:and\s+)?")
@@ -360,18 +368,4 @@ def service_in(text: str, start: int, end: int, limit: int = 5000) -> Fact | Non
         if m:
             value = m["v"].strip()
             return Fact("service", value[0].upper() + value[1:], s, e)
-    return None
-
-
-# "We carried out an announced comprehensive inspection of <location> on <date>."
-_INSPECTED = re.compile(
-    rf"\b(?:carried out|undertook|conducted|completed)\s+(?:an?|this|the)\s+(?:[\w-]+\s+){{0,4}}?(?:of|at)\s+"
-    rf"(?P<v>(?:the\s+|The\s+)?[A-Z][^.;:()]{{1,100}}?)\s+(?:on|between)\s+(?:the\s+)?{DATE_TEXT}")
-
-
-def inspected_location(text: str, start: int, end: int) -> Fact | None:
-    """The location an inspection summary names in its "inspection of X on <date>" sentence."""
-    for s, e in sentence_spans(text, start, end):
-        if m := _INSPECTED.search(text, s, e):
-            return Fact("location", m["v"].strip(), s, e)
     return None
