@@ -43,6 +43,8 @@ _OF_SERVICE = re.compile(r"^During an? (?:\w+\s+){0,3}?(?:inspection|assessment)
 _KQ_LINE = re.compile(rf"^(?:(?:are|is)\s+(?:the\s+)?(?:services?|providers?)(?:\s+at\s+this\s+location)?\s+(?P<kq>{KQ_WORDS})\?"
                       rf"\s*[-–—:]?\s*|(?P<kq2>{KQ_WORDS})\s*[-–—:]\s*)(?P<r>{RATING_WORDS})\.?$", re.I)
 EARLIER = "Earlier inspection"
+SIGN_OFF = re.compile(r"\bChief Inspector\b|\bInspector of\b", re.I)
+_ENDS_RATED = re.compile(rf"\b(?:{RATING_WORDS}|not rated)\.?$", re.I)
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,17 @@ def _span(found: list[FoundDate]) -> DateRange:
 
 
 def _heading_start(lines: list[Line], n: int, floor: int) -> int:
-    """The first of the short heading lines right above an entry ("CQC inspections of services",
-    "Service reports published 19 July 2018"): they belong to the reports that follow."""
-    while n - 1 >= max(floor, 1) and title_like(lines[n - 1], max_words=12) and not rating_of(lines[n - 1].text):
-        n -= 1
-    return n
+    """The first of the (at most three) heading lines right above an entry ("CQC inspections of services",
+    "Service reports published 19 July 2018"): they belong to the reports that follow. A line ending in a
+    rating or a colon, or an inspector's sign-off, ends the report before."""
+    top = n
+    while top - 1 >= max(floor, 1, n - 3) and _heading(lines[top - 1].text) and title_like(lines[top - 1], max_words=12):
+        top -= 1
+    return top
+
+
+def _heading(text: str) -> bool:
+    return not (_ENDS_RATED.search(text) or text.endswith(":") or SIGN_OFF.search(text))
 
 
 def earlier_start(lines: list[Line], start: int) -> int:
@@ -111,7 +119,7 @@ def read(text: str, lines: list[Line], start: int, facts: Facts, current_rated: 
     for k, entry in enumerate(listed):
         body = lines[bounds[k] : bounds[k + 1]]
         label = entry.date.text if entry.date else lines[entry.dated].text
-        sections.append(section((EARLIER, label), body))
+        sections.append(section((EARLIER, f"{label}: {entry.service}" if entry.service else label), body))
     previous = next((e for e in listed if e.service is None
                      or (service and normalise(service) in normalise(e.service))), None)
     if previous is not None:

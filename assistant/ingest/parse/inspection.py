@@ -46,7 +46,7 @@ NAV = frozenset({"contents", "on this page"})
 _LIST_NAMES = ((re.compile(r"key findings", re.I), "Key findings"),
                (re.compile(r"outstanding practice", re.I), "Outstanding practice"),
                (re.compile(r"\b(?:should|must)\b|\bareas? (?:for|where|of)\b.*\bimprov", re.I), "Areas for improvement"))
-_SIGN_OFF = re.compile(r"\bChief Inspector\b|\bInspector of\b", re.I)
+_SIGN_OFF = history.SIGN_OFF
 # Phrases only the older layout uses.
 _MARKERS = re.compile(r"^(?:Our (?:key )?findings were|People['’]?s experience of using this service|Background to this "
                       r"inspection|The five questions we ask|Summary of findings|Why we inspected|Rating at last inspection|"
