@@ -385,3 +385,15 @@ def test_inspected_again_dates_the_previous_inspection():
     r = parse(text)
     assert str(r.dates["previous"]) == "2018-06"
     assert cited(r, "date:previous") == "We continued to monitor the service and inspected again in June 2018."
+
+
+def test_the_account_of_the_previous_inspection_ends_with_a_sentence_that_rates_nothing():
+    """Synthetic, in the older layout's words."""
+    text = ("Elm House\n\nOverall rating for this service\n\nGood\n\nWe carried out an announced comprehensive inspection of "
+            "Elm House on 3 May 2023.\n\nAt our last inspection we rated the service requires improvement. The service "
+            "was rated inadequate for safe. We found improvements had been made. The service was rated good for safe.\n")
+    r = parse(text)
+    assert r.provider == "Elm House"
+    assert cited(r, "rating:overall") == "Overall rating for this service\n\nGood"
+    assert r.previous_ratings == (("overall", "Requires improvement"), ("safe", "Inadequate"))
+    assert r.fact("rating:safe").value == "Good"

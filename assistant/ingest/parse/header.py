@@ -109,7 +109,8 @@ def is_title(line: Line) -> bool:
     text = line.text
     return (title_like(line, max_words=16) and not rating_of(text) and not whole_date(text)
             and not POSTCODE.search(text) and not kq_heading(text) and not _is_label(text)
-            and not text.lower().startswith(("during a", "during an", "report from", "contents", "on this page")))
+            and not text.lower().startswith(("during a", "during an", "report from", "contents", "on this page",
+                                             "overall rating", "overall inspection", "overall summary")))
 
 
 def _is_label(text: str) -> bool:

@@ -38,7 +38,8 @@ _RATINGS_INTRO = re.compile(r"^(?:The key questions are rated as:?|Ratings|Our r
                             re.I)
 _DURING = history.DURING
 # A heading over the overall rating's line: "Overall inspection / Good", "Overall summary & rating / Good".
-_OVERALL_LABEL = re.compile(r"^Overall(?: inspection| summary(?: (?:&|and) ratings?)?| rating)?:?$", re.I)
+_OVERALL_LABEL = re.compile(r"^Overall(?: inspection| summary(?: (?:&|and) ratings?)?| rating"
+                            r"(?: for this (?:service|location|provider|trust|practice))?)?:?$", re.I)
 # The line dating a summary: "17 May 2023", "Inspection carried out on 5 October 2016".
 _DATE_LINE = re.compile(rf"^(?:(?:inspection|assessment)(?: carried out)? on |inspection date:? )?(?P<v>{DATE_TEXT})$", re.I)
 NAV = frozenset({"contents", "on this page"})

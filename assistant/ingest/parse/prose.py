@@ -83,9 +83,11 @@ def ratings_in(text: str, start: int, end: int, service: str | None = None) -> I
             newline = text.find("\n", s)
             after_previous, line_end = False, len(text) if newline == -1 else newline
         carried = after_previous and not _NOW.search(sentence) and _PAST_ONLY.search(sentence) is not None
-        # The account of the previous inspection goes on while the sentences stay in the past:
-        # "The last inspection was in 2021. The location was rated as inadequate. Safe was rated as …".
-        after_previous = carried or _ABOUT_PREVIOUS.search(sentence) is not None
+        # The account of the previous inspection goes on while its sentences stay in the past and go on
+        # rating: "The last inspection was in 2021. The location was rated as inadequate. Safe was rated as …"
+        # ("We found improvements had been made." ends it).
+        goes_on = carried and _MENTIONS_RATING.search(sentence) is not None
+        after_previous = goes_on or _ABOUT_PREVIOUS.search(sentence) is not None
         if not _MENTIONS_RATING.search(sentence):
             continue
         for m in _FROM_TO.finditer(sentence):
