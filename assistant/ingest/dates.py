@@ -89,8 +89,8 @@ def whole_date(line: str) -> FoundDate | None:
 
 # "March 2014", and a run of months sharing one year: "July and August 2021", "June to August 2021".
 _MONTH_YEAR = re.compile(rf"(?<![\d\w])(?<!\d )(?<!\dst )(?<!\dnd )(?<!\drd )(?<!\dth )"
-                         rf"(?:(?P<first>{_MONTH})(?:\s+(?P<y0>{_YEAR}))?\s*(?:and|to|until|-|–)\s*)?(?P<m>{_MONTH})\s+(?P<y>{_YEAR})",
-                         re.I)
+                         rf"(?P<first>{_MONTH})(?:(?:\s+(?P<y0>{_YEAR}))?\s*(?:and|to|until|-|–)\s*(?P<m>{_MONTH}))?"
+                         rf"\s+(?P<y>{_YEAR})", re.I)
 
 
 def find_months(text: str, start: int = 0, end: int | None = None) -> list[FoundDate]:
@@ -100,9 +100,9 @@ def find_months(text: str, start: int = 0, end: int | None = None) -> list[Found
     """
     found = []
     for m in _MONTH_YEAR.finditer(text, start, len(text) if end is None else end):
-        last = f"{int(m['y']):04d}-{_MONTHS[m['m'].lower().rstrip('.')]:02d}"
+        last = f"{int(m['y']):04d}-{_MONTHS[(m['m'] or m['first']).lower().rstrip('.')]:02d}"
         first = last
-        if m["first"]:
+        if m["m"]:
             year = int(m["y0"] or m["y"])
             month = _MONTHS[m["first"].lower().rstrip(".")]
             if not m["y0"] and f"{year:04d}-{month:02d}" > last:

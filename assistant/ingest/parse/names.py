@@ -33,14 +33,23 @@ def inspected_location(text: str, start: int, end: int) -> Fact | None:
 
 
 # "… based at Barley Lane, Goodmayes, Ilford, IG3 8YB": an address's parts, each capitalised, then its postcode.
-_ADDRESS = re.compile(r"\b(?:at|is)\s+(?P<v>(?:[A-Z0-9][\w'’&-]*(?: [\w'’&-]+){0,5},\s*){1,6}"
+_ADDRESS = re.compile(r"\b(?:at|is) (?P<v>(?:[A-Z0-9][\w'’&-]*(?: [\w'’&-]+){0,5}, ?){1,6}"
                       r"(?P<pc>(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[A-Z]{2}))\b")
+
+
+def _sentence_at(text: str, at: int) -> tuple[int, int]:
+    """The offsets of the sentence holding ``text[at]``."""
+    line_start = text.rfind("\n", 0, at) + 1
+    line_end = text.find("\n", at)
+    line_end = len(text) if line_end == -1 else line_end
+    return next(((s, e) for s, e in sentence_spans(text, line_start, line_end) if s <= at < e), (line_start, line_end))
 
 
 def address_in(text: str, start: int, end: int) -> list[Fact]:
     """The address and postcode the first sentence giving an address states, or nothing."""
-    for s, e in sentence_spans(text, start, end):
-        if (m := _ADDRESS.search(text, s, e)) and POSTCODE.fullmatch(m["pc"]):
+    for m in _ADDRESS.finditer(text, start, end):
+        if POSTCODE.fullmatch(m["pc"]):
+            s, e = _sentence_at(text, m.start("v"))
             return [Fact("address", m["v"], s, e), Fact("postcode", m["pc"], s, e)]
     return []
 
@@ -56,11 +65,10 @@ def name_variants(text: str, start: int, end: int, name: str) -> Iterator[Fact]:
              for w in words]
     pattern = re.compile(r"(?<![\w(])\(?" + r"[^\w\n]{0,4}".join(parts) + r"\)?(?![\w)])", re.I)
     seen = {normalise(name)}
-    for s, e in sentence_spans(text, start, end):
-        for m in pattern.finditer(text, s, e):
-            variant = m.group(0).strip()
-            if variant.count("(") != variant.count(")"):
-                variant = variant.strip("()")
-            if normalise(variant) not in seen:
-                seen.add(normalise(variant))
-                yield Fact("alias", variant, s, e)
+    for m in pattern.finditer(text, start, end):
+        variant = m.group(0).strip()
+        if variant.count("(") != variant.count(")"):
+            variant = variant.strip("()")
+        if "\n" not in variant and normalise(variant) not in seen:
+            seen.add(normalise(variant))
+            yield Fact("alias", variant, *_sentence_at(text, m.start()))
