@@ -104,7 +104,8 @@ def states_as_such(report: Report, name: str, value: str, start: int, end: int) 
     if kind == "statement":
         statement = target.split(":", 1)[1]
         cued = re.search(rf"\bscore:?\s*{value}\b|\bscored\b[^.;]{{0,60}}\b{value}\b", said)
-        return cued is not None and (normalise(statement) in said or (bool(part) and normalise(part[-1]) == normalise(statement)))
+        in_part = bool(part) and normalise(part[-1]) == normalise(statement)
+        return cued is not None and (normalise(statement) in said or in_part)
     return True
 
 

@@ -39,9 +39,11 @@ _DATED = re.compile(r"^(?:(?:inspection|assessment)(?: carried out)? on |inspect
 _DATED_DURING = re.compile(r"^(?:(?:inspection|assessment)(?: carried out)? on\s+)?(?P<v>\S.{0,80}?)\s+"
                            r"(?P<during>During an? \w[\w\s,()'’&-]{0,120})$", re.I)
 _OF_SERVICE = re.compile(r"^During an? (?:\w+\s+){0,3}?(?:inspection|assessment) of (?P<v>.+)$", re.I)
-# A key question's rating on its own line: "Are services safe? – Good", "Safe - Requires improvement".
-_KQ_LINE = re.compile(rf"^(?:(?:are|is)\s+(?:the\s+)?(?:services?|providers?)(?:\s+at\s+this\s+location)?\s+(?P<kq>{KQ_WORDS})\?"
-                      rf"\s*[-–—:]?\s*|(?P<kq2>{KQ_WORDS})\s*[-–—:]\s*)(?P<r>{RATING_WORDS})\.?$", re.I)
+# A key question's rating on its own line: "Are services safe? – Good", "Is the service safe? Good",
+# "Safe - Requires improvement.", "Well-led: Good".
+KQ_RATING = re.compile(
+    rf"^(?:(?:are|is)\s+(?:the\s+)?services?(?:\s+at\s+this\s+location)?\s+(?P<kq>{KQ_WORDS})\?\s*[-–—:]?\s*"
+    rf"|(?P<kq2>{KQ_WORDS})\s*[-–—:]\s*)(?P<r>{RATING_WORDS})\.?$", re.I)
 EARLIER = "Earlier inspection"
 SIGN_OFF = re.compile(r"\bChief Inspector\b|\bInspector of\b", re.I)
 _ENDS_RATED = re.compile(rf"\b(?:{RATING_WORDS}|not rated)\.?$", re.I)
@@ -89,13 +91,14 @@ def _heading_start(lines: list[Line], n: int, floor: int) -> int:
     "Service reports published 19 July 2018"): they belong to the reports that follow. A line ending in a
     rating or a colon, or an inspector's sign-off, ends the report before."""
     top = n
-    while top - 1 >= max(floor, 1, n - 3) and _heading(lines[top - 1].text) and title_like(lines[top - 1], max_words=12):
+    while top - 1 >= max(floor, 1, n - 3) and _heading(lines[top - 1]):
         top -= 1
     return top
 
 
-def _heading(text: str) -> bool:
-    return not (_ENDS_RATED.search(text) or text.endswith(":") or SIGN_OFF.search(text))
+def _heading(line: Line) -> bool:
+    text = line.text
+    return title_like(line, max_words=12) and not (_ENDS_RATED.search(text) or text.endswith(":") or SIGN_OFF.search(text))
 
 
 def earlier_start(lines: list[Line], start: int) -> int:
@@ -141,7 +144,7 @@ def _previous_facts(text: str, body: list[Line], entry: Entry, facts: Facts, cur
 def _ratings(text: str, body: list[Line]):
     """(target, rating, start, end) for each rating the report states of itself."""
     for ln in body:
-        if m := _KQ_LINE.match(ln.text):
+        if m := KQ_RATING.match(ln.text):
             yield kq_id(m["kq"] or m["kq2"]), rating_of(m["r"]), ln.start, ln.end
     for r in prose.ratings_in(text, body[0].start, body[-1].end):
         if not r.previous and r.target != prose.SERVICE:  # its own previous ratings are older still

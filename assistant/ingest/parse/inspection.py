@@ -25,14 +25,11 @@ from assistant.ingest.parse import history, prose
 from assistant.ingest.parse.build import Facts, Parsed
 from assistant.ingest.parse.header import OVERALL as _OVERALL, UPDATED, Header
 from assistant.ingest.parse.lines import Line, line_fact, section, title_like
-from assistant.ingest.parse.vocab import KQ_NAMES, KQ_WORDS, RATING_WORDS, kq_heading, kq_id, rating_of
+from assistant.ingest.parse.vocab import KQ_NAMES, RATING_WORDS, kq_heading, kq_id, rating_of
 from assistant.text import normalise
 
 SUMMARY = "Inspection summary"
-# "Are services safe? – Good", "Is the service safe? Good", "Safe - Requires improvement.", "Well-led: Good".
-KQ_RATING = re.compile(
-    rf"^(?:(?:are|is)\s+(?:the\s+)?services?(?:\s+at\s+this\s+location)?\s+(?P<kq>{KQ_WORDS})\?\s*[-–—:]?\s*"
-    rf"|(?P<kq2>{KQ_WORDS})\s*[-–—:]\s*)(?P<r>{RATING_WORDS})\.?$", re.I)
+KQ_RATING = history.KQ_RATING
 _OVERALL_SENTENCE = re.compile(rf"\bis rated as {RATING_WORDS} overall\b|^Overall,? the \w+ (?:is|was) rated", re.I)
 _RATINGS_INTRO = re.compile(r"^(?:The key questions are rated as:?|Ratings|Our ratings for this (?:service|location))$",
                             re.I)
