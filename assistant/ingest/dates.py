@@ -87,13 +87,26 @@ def whole_date(line: str) -> FoundDate | None:
     return FoundDate(0, len(m.group(0)), m.group(0), value) if value else None
 
 
-_MONTH_YEAR = re.compile(rf"(?<![\d\w])(?<!\d )(?<!\dst )(?<!\dnd )(?<!\drd )(?<!\dth )(?P<m>{_MONTH})\s+(?P<y>{_YEAR})", re.I)
+# "March 2014", and a run of months sharing one year: "July and August 2021", "June to August 2021".
+_MONTH_YEAR = re.compile(rf"(?<![\d\w])(?<!\d )(?<!\dst )(?<!\dnd )(?<!\drd )(?<!\dth )"
+                         rf"(?P<first>{_MONTH})(?:(?:\s+(?P<y0>{_YEAR}))?\s*(?:and|to|until|-|–)\s*(?P<m>{_MONTH}))?"
+                         rf"\s+(?P<y>{_YEAR})", re.I)
 
 
 def find_months(text: str, start: int = 0, end: int | None = None) -> list[FoundDate]:
-    """Every month stated with its year and no day ("in March 2014"): ranges of precision "2014-03"."""
+    """Every month stated with its year and no day ("in March 2014"): ranges of precision "2014-03".
+
+    Two months joined by "and" or "to" are one range: "July and August 2021" is "2021-07/2021-08".
+    """
     found = []
     for m in _MONTH_YEAR.finditer(text, start, len(text) if end is None else end):
-        month = f"{int(m['y']):04d}-{_MONTHS[m['m'].lower().rstrip('.')]:02d}"
-        found.append(FoundDate(m.start(), m.end(), m.group(0), DateRange(month, month)))
+        last = f"{int(m['y']):04d}-{_MONTHS[(m['m'] or m['first']).lower().rstrip('.')]:02d}"
+        first = last
+        if m["m"]:
+            year = int(m["y0"] or m["y"])
+            month = _MONTHS[m["first"].lower().rstrip(".")]
+            if not m["y0"] and f"{year:04d}-{month:02d}" > last:
+                year -= 1  # "December and January 2024": the year turned between them
+            first = f"{year:04d}-{month:02d}"
+        found.append(FoundDate(m.start(), m.end(), m.group(0), DateRange(min(first, last), max(first, last))))
     return found

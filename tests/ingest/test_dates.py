@@ -53,3 +53,13 @@ def test_whole_date_lines():
                                         ("2023-12-30/2024-01-02", "30 December 2023 to 2 January 2024")])
 def test_ranges_in_words(iso, words):
     assert DateRange.parse(iso).describe() == words
+
+
+@pytest.mark.parametrize("words, iso", [
+    ("in July and August 2021.", "2021-07/2021-08"),
+    ("between June 2019 and July 2020", "2019-06/2020-07"),
+    ("in December and January 2024", "2023-12/2024-01"),
+])
+def test_a_run_of_months_is_one_range(words, iso):
+    [found] = find_months(words)
+    assert str(found.range) == iso and found.text in words

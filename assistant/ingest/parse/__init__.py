@@ -25,12 +25,12 @@ from pathlib import Path
 
 from assistant.config import IngestSettings
 from assistant.ingest.dates import find_dates
-from assistant.ingest.parse import assessment, case_study, inspection, prose
+from assistant.ingest.parse import assessment, case_study, history, inspection, names, prose
 from assistant.ingest.parse.build import MAIN_DATES as _MAIN_DATES, Facts, Parsed, paragraphs, prettify, report_from
 from assistant.ingest.parse.header import UPDATED, Header, is_title, read_header
 from assistant.ingest.parse.lines import Line, line_fact, lines_of, section
 from assistant.ingest.readers import read_document
-from assistant.models import Fact, Report
+from assistant.models import DateRange, Fact, Report
 
 __all__ = ["UNKNOWN_LAYOUT_WARNING", "parse_document", "parse_file"]
 
@@ -46,18 +46,24 @@ def parse_document(text: str, source: str) -> list[Report]:
     if case_study.is_case_studies(lines):
         return case_study.read(text, lines, source)
     header = read_header(lines)
-    facts = Facts(header.facts)
+    facts = Facts(header.facts, frozenset(header.badges))
     body_start = lines[header.end].start if header.end < len(lines) else len(text)
-    if facts.add(prose.service_in(text, body_start, len(text))):
+    # A reports page lists earlier reports after the latest: only the latest one's text states its facts.
+    cut = history.earlier_start(lines, header.end)
+    own, end = lines[:cut], (lines[cut].start if cut < len(lines) else len(text))
+    if facts.add(prose.service_in(text, body_start, end)):
         facts.rename("rating:overall", "rating:location")  # a service's report: the header rates the location
-    if assessment.looks_like(lines, header):
-        parsed = assessment.read(text, lines, header, facts)
-    elif inspection.looks_like(lines, header):
-        parsed = inspection.read(text, lines, header, facts)
+    if assessment.looks_like(own, header):
+        parsed = assessment.read(text, own, header, facts)
+    elif inspection.looks_like(own, header):
+        parsed = inspection.read(text, own, header, facts)
     else:
-        parsed = _read_unknown(text, lines, header, facts, source)
-    _dates(text, lines[header.end :], parsed)
-    _prose_facts(text, body_start, parsed)
+        parsed = _read_unknown(text, own, header, facts, source)
+    _dates(text, own[header.end :], end, parsed)
+    _prose_facts(text, body_start, end, parsed)
+    if cut < len(lines):
+        rated = any(f.name.startswith("rating:") and f.start >= body_start for f in facts.all())
+        parsed.sections += history.read(text, lines, cut, facts, rated, facts.value("service"))
     if parsed.layout == "unknown":
         parsed.warnings.append(_unknown_warning(parsed))
     return [report_from(parsed, text, source)]
@@ -77,7 +83,7 @@ def parse_file(path: Path, corpus_dir: Path, settings: IngestSettings = IngestSe
     return [replace(r, warnings=r.warnings + document.notes) for r in parse_document(document.text, source)]
 
 
-def _dates(text: str, body: list[Line], parsed: Parsed) -> None:
+def _dates(text: str, body: list[Line], end: int, parsed: Parsed) -> None:
     """Dates stated on their own line ("Updated 7 May 2022") or in a sentence ("We carried out this
     assessment on 28 and 29 January 2025"); the first of each kind is kept."""
     facts = parsed.facts
@@ -85,14 +91,30 @@ def _dates(text: str, body: list[Line], parsed: Parsed) -> None:
         if UPDATED.match(ln.text) and (found := find_dates(ln.raw)):
             facts.add(line_fact("date:updated", str(found[0].range), ln))
     start = body[0].start if body else len(text)
-    for kind, value, _words, s, e in prose.dated_in(text, start, len(text)):
+    earlier: list[Fact] = []
+    for kind, value, _words, s, e in prose.dated_in(text, start, end):
         if kind == "inspection" and parsed.layout == "assessment":
             kind = "onsite"  # in an assessment, the "inspection" is the visit to the site
+        if kind == "onsite" and facts.get("date:report") is None and assessment.ASSESSED.match(text[s:e]):
+            kind = "assessment"  # no "Report from … assessment": the summary's opening dates the assessment
+        if kind == "previous":
+            earlier.append(Fact("date:previous", value, s, e))
+            continue
         stated = facts.get(f"date:{kind}")
         if stated and stated.value == value and _date_line(text[stated.start : stated.end]):
             facts.replace(Fact(stated.name, value, s, e))  # cite the sentence, not a bare date line
         else:
             facts.add(Fact(f"date:{kind}", value, s, e))
+    facts.add(_previous(earlier, next((f for n in _MAIN_DATES if (f := facts.get(n))), None)))
+
+
+def _previous(stated: list[Fact], main: Fact | None) -> Fact | None:
+    """The previous inspection among the earlier ones a report dates ("inspected again in November 2017 …
+    and again in June 2018"): the latest before the report's own date."""
+    if main is not None:
+        own = DateRange.parse(main.value).start
+        stated = [f for f in stated if DateRange.parse(f.value).end < own[: len(DateRange.parse(f.value).end)]]
+    return max(stated, key=lambda f: DateRange.parse(f.value).end, default=None)
 
 
 def _date_line(words: str) -> bool:
@@ -100,14 +122,20 @@ def _date_line(words: str) -> bool:
     return len(words) <= 60 and "." not in words.rstrip(".") and bool(find_dates(words))
 
 
-def _prose_facts(text: str, start: int, parsed: Parsed) -> None:
+def _prose_facts(text: str, start: int, end: int, parsed: Parsed) -> None:
     """Facts any layout may state in its prose: breaches, the location and the kind of service."""
-    facts, end = parsed.facts, len(text)
+    facts = parsed.facts
     main = next((f for n in _MAIN_DATES if (f := facts.get(n))), None)
     for value, s, e in prose.breaches_in(text, start, end, main.value[:7] if main else None):
         facts.add(Fact("breach", value, s, e))
-    if facts.get("location") is None and parsed.layout == "inspection":
-        facts.add(prose.inspected_location(text, start, end))
+    if facts.get("location") is None:  # no header: the sentence dating the visit names the location
+        facts.add(names.inspected_location(text, start, end))
+    if facts.get("postcode") is None:
+        for fact in names.address_in(text, start, end):
+            facts.add(fact)
+    if location := facts.value("location"):
+        for fact in names.name_variants(text, start, end, location):
+            facts.add(fact)
     if facts.get("service_type") is None:
         facts.add(prose.service_type_in(text, start, end))
 

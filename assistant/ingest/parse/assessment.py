@@ -36,16 +36,20 @@ _RATING_ITEM = re.compile(rf"^(?P<kq>overall|{KQ_WORDS})(?:\s*[:–—-]?\s*(?P<
                           rf"inadequate|not rated))?$", re.I)
 _SCORE_LINE = re.compile(r"^(?:Score|Quality statement score):?\s*(?P<v>[1-4])(?:\s*(?:out of|/)\s*4)?$", re.I)
 SCORED = re.compile(r"\bscored\s+\d{1,3}\s*\(?\s*(?:out of|/)\s*100\b", re.I)
+# The opening of a summary whose page lost its header: "We carried out an announced assessment of <location> …"
+# (the single assessment framework assesses; the older one inspected).
+ASSESSED = re.compile(r"^We (?:have )?carried out an? (?:(?:un)?announced\s+)?(?:[\w-]+\s+)?assessment (?:of|at)\b", re.I)
 _UPDATED = UPDATED
 
 
 def looks_like(lines: list[Line], header: Header) -> bool:
-    """Whether the page is in this layout: "Report from … assessment", scores out of 100,
-    a ratings list, or quality statements with a "Score: n"."""
+    """Whether the page is in this layout: "Report from … assessment", scores out of 100, quality
+    statements with a "Score: n", or (a page without its header) a summary opening "We carried out
+    an assessment of …"."""
     if header.report_date_text:
         return True
     for i, ln in enumerate(lines[:400]):
-        if REPORT_FROM.match(ln.text) or SCORED.search(ln.text):
+        if REPORT_FROM.match(ln.text) or SCORED.search(ln.text) or (i < header.end + 3 and ASSESSED.match(ln.text)):
             return True
         if _SCORE_LINE.match(ln.text) and i and title_like(lines[i - 1]):
             return True
@@ -147,9 +151,7 @@ class _Reader:
             j += 1
             date = whole_date(lines[j].text) if j < len(lines) else None
             if date is not None:  # "Good / 6 June 2025": the page's date, where others print "Updated …"
-                report = self.facts.value("date:report")
-                if str(date.range) != report:
-                    self.facts.add(line_fact("date:updated", str(date.range), lines[j - 1], lines[j]))
+                self.facts.add(line_fact("date:updated", str(date.range), lines[j - 1], lines[j]))
                 self.groups[-1][1].append(lines[j])
                 j += 1
         return j
@@ -192,6 +194,10 @@ class _Reader:
             target = "overall" if m["kq"].lower() == "overall" else kq_id(m["kq"])
             stated.append(line_fact(f"rating:{target}", rating_of(value), item, last))
             j += 1
+        if not service and self.facts.get("service"):
+            # A plain "Ratings" list on the page of a report about one service (named in prose): the
+            # location's ratings, its services' combined. The service's own are on its key questions' pages.
+            stated = [Fact("rating:location", f.value, f.start, f.end) for f in stated if f.name == "rating:overall"]
         if service:
             if self.facts.add(line_fact("service", service, head)):
                 self.facts.rename("rating:overall", "rating:location")  # the header's rating is the location's
@@ -238,7 +244,7 @@ class _Reader:
         kq = next((k for k, name in KQ_NAMES.items() if name == path[0]), None)
         if len(path) == 1 or (kq and path[1] == "Overview"):
             service_level = facts.get("service") is not None
-            for r in prose.ratings_in(text, start, end):
+            for r in prose.ratings_in(text, start, end, facts.value("service")):
                 facts.add(prose.rating_fact(r, kq, service_level, service_part))
         # A score stated outside any key question's page belongs to the one key question assessed.
         owner = kq or (self.kqs[0] if len(self.kqs) == 1 else None)

@@ -18,12 +18,18 @@ MAIN_DATES = ("date:report", "date:inspection", "date:assessment", "date:onsite"
 
 
 class Facts:
-    """The facts of one report, in the order found; the first stated value of a name wins."""
+    """The facts of one report, in the order found; the first stated value of a name wins.
 
-    def __init__(self, facts: list[Fact] = ()):
+    A fact may be kept as ``weakly`` cited (a rating badge printed after the page title): the value
+    stands, but the first sentence found later that states the same value becomes its citation.
+    """
+
+    def __init__(self, facts: list[Fact] = (), weakly: frozenset[Fact] = frozenset()):
         self._items: list[Fact] = []
+        self._weak: set[str] = set()
         for f in facts:
-            self.add(f)
+            if self.add(f) and f in weakly:
+                self._weak.add(f.name)
 
     def add(self, fact: Fact | None) -> bool:
         """Keep ``fact`` unless its name already has a value (or, for a multi-valued name, this value)."""
@@ -32,7 +38,10 @@ class Facts:
         if fact.name in MULTI_VALUED:
             if any(f.name == fact.name and f.value.lower() == fact.value.lower() for f in self._items):
                 return False
-        elif self.get(fact.name) is not None:
+        elif (old := self.get(fact.name)) is not None:
+            if fact.name in self._weak and old.value.lower() == fact.value.lower():
+                self._weak.discard(fact.name)
+                self.replace(fact)  # the same value, now cited by a sentence stating it
             return False
         self._items.append(fact)
         return True
@@ -47,6 +56,8 @@ class Facts:
     def rename(self, old: str, new: str) -> None:
         """Give the fact called ``old`` the name ``new`` (a value found to mean something else)."""
         self._items = [Fact(new, f.value, f.start, f.end) if f.name == old else f for f in self._items]
+        if old in self._weak:
+            self._weak = (self._weak - {old}) | {new}
 
     def replace(self, fact: Fact) -> None:
         """Put ``fact`` in the place of the fact of the same name (the same value, better cited)."""
@@ -121,7 +132,8 @@ def report_from(parsed: Parsed, text: str, source: str, report_id: str | None = 
     ratings += [(kq, v) for kq in KEY_QUESTIONS if (v := facts.value(f"rating:{kq}"))]
     return Report(
         report_id=report_id or stem(source), source=source, title=title, provider=location,
-        layout=parsed.layout, text=text, sections=tuple(parsed.sections), aliases=tuple(header.aliases),
+        layout=parsed.layout, text=text, sections=tuple(parsed.sections),
+        aliases=tuple(f.value for f in facts.named("alias")),
         registered_provider=facts.value("provider"), address=facts.value("address"),
         postcode=facts.value("postcode"), service_type=facts.value("service_type"), service=facts.value("service"),
         date=DateRange.parse(main.value).end if main else None, date_text=main_text,

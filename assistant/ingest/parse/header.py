@@ -41,6 +41,8 @@ _REPORT_FROM = re.compile(rf"^Report from (?P<v>{DATE_TEXT}) assessment$", re.I)
 UPDATED = re.compile(rf"^(?:Updated|Last updated|Page last updated):?\s+(?P<v>{DATE_TEXT})$", re.I)
 _DATE_LABEL = re.compile(r"^Date(?:s)? of (?P<kind>inspection visit|inspection|assessment|publication)s?\s*:?\s*", re.I)
 _ARCHIVED = re.compile(r"^Archived:\s*", re.I)
+_KIND_PREFIX = re.compile(r"^(?P<kind>Provider|Location):\s*(?=\S)", re.I)
+PROVIDER_PAGE = "SERVICE PROVIDER"  # the breadcrumb CQC gives a provider's (a trust's) own page
 # Lines of page furniture the header may hold: kept out of names and sections.
 _FURNITURE = re.compile(r"^(?:inspection report|all (?:inspections|reports)|(?:tel|telephone|phone|website|email)\b.*|"
                         r"www\.\S+|care quality commission|important:.*|this is an organisation that runs .*)$", re.I)
@@ -61,6 +63,7 @@ class Header:
     breadcrumbs: list[str] = field(default_factory=list)
     report_date_text: str | None = None
     facts: list[Fact] = field(default_factory=list)
+    badges: set[Fact] = field(default_factory=set)  # ratings printed after the title: values without a sentence
     warnings: list[str] = field(default_factory=list)
     end: int = 0  # index of the first line after the header
     texts: set[str] = field(default_factory=set)  # normalised header lines, to skip where a page repeats them
@@ -83,7 +86,7 @@ def read_header(lines: list[Line]) -> Header:
         i = _title(h, lines, i)
     if crumbs:
         h.breadcrumbs = [ln.text for ln in crumbs]
-        h.facts.append(line_fact("service_type", crumbs[-1].text, crumbs[-1]))
+        h.facts.insert(0, line_fact("service_type", crumbs[-1].text, crumbs[-1]))  # before a title's "Provider:"
         h.texts |= {ln.key for ln in crumbs}
     address: list[Line] = []
     while i < len(lines) and i < 40:
@@ -106,7 +109,8 @@ def is_title(line: Line) -> bool:
     text = line.text
     return (title_like(line, max_words=16) and not rating_of(text) and not whole_date(text)
             and not POSTCODE.search(text) and not kq_heading(text) and not _is_label(text)
-            and not text.lower().startswith(("during a", "during an", "report from", "contents", "on this page")))
+            and not text.lower().startswith(("during a", "during an", "report from", "contents", "on this page",
+                                             "overall rating", "overall inspection", "overall summary")))
 
 
 def _is_label(text: str) -> bool:
@@ -133,8 +137,13 @@ def _title(h: Header, lines: list[Line], i: int) -> int:
     trailing = _TRAILING_BADGE.search(name)
     if trailing and trailing.start() > 0:  # "Epsom General Hospital Requires improvement": a badge, not the name
         if trailing["v"]:
-            h.facts.append(line_fact("rating:overall", rating_of(trailing["v"]), line))
+            h.facts.append(badge := line_fact("rating:overall", rating_of(trailing["v"]), line))
+            h.badges.add(badge)
         name = name[: trailing.start()].strip()
+    if kind := _KIND_PREFIX.match(name):  # an older page template: "Provider: <trust> Requires improvement"
+        name = name[kind.end() :].strip()
+        if kind["kind"].lower() == "provider":  # a provider's own page, as the breadcrumb of newer ones says
+            h.facts.append(line_fact("service_type", PROVIDER_PAGE, line))
     h.location, h.location_line = name, line
     h.facts.append(line_fact("location", name, line))
     h.texts.add(line.key)

@@ -20,22 +20,23 @@ from __future__ import annotations
 
 import re
 
-from assistant.ingest.dates import DATE_TEXT, find_dates, whole_date
-from assistant.ingest.parse import prose
+from assistant.ingest.dates import DATE_TEXT, whole_date
+from assistant.ingest.parse import history, prose
 from assistant.ingest.parse.build import Facts, Parsed
 from assistant.ingest.parse.header import OVERALL as _OVERALL, UPDATED, Header
 from assistant.ingest.parse.lines import Line, line_fact, section, title_like
-from assistant.ingest.parse.vocab import KQ_NAMES, KQ_WORDS, RATING_WORDS, kq_heading, kq_id, rating_of
+from assistant.ingest.parse.vocab import KQ_NAMES, RATING_WORDS, kq_heading, kq_id, rating_of
+from assistant.text import normalise
 
 SUMMARY = "Inspection summary"
-# "Are services safe? – Good", "Is the service safe? Good", "Safe - Requires improvement.", "Well-led: Good".
-KQ_RATING = re.compile(
-    rf"^(?:(?:are|is)\s+(?:the\s+)?services?(?:\s+at\s+this\s+location)?\s+(?P<kq>{KQ_WORDS})\?\s*[-–—:]?\s*"
-    rf"|(?P<kq2>{KQ_WORDS})\s*[-–—:]\s*)(?P<r>{RATING_WORDS})\.?$", re.I)
+KQ_RATING = history.KQ_RATING
 _OVERALL_SENTENCE = re.compile(rf"\bis rated as {RATING_WORDS} overall\b|^Overall,? the \w+ (?:is|was) rated", re.I)
 _RATINGS_INTRO = re.compile(r"^(?:The key questions are rated as:?|Ratings|Our ratings for this (?:service|location))$",
                             re.I)
-_DURING = re.compile(r"^During an? \w[\w\s,-]{0,100}$", re.I)
+_DURING = history.DURING
+# A heading over the overall rating's line: "Overall inspection / Good", "Overall summary & rating / Good".
+_OVERALL_LABEL = re.compile(r"^Overall(?: inspection| summary(?: (?:&|and) ratings?)?| rating"
+                            r"(?: for this (?:service|location|provider|trust|practice))?)?:?$", re.I)
 # The line dating a summary: "17 May 2023", "Inspection carried out on 5 October 2016".
 _DATE_LINE = re.compile(rf"^(?:(?:inspection|assessment)(?: carried out)? on |inspection date:? )?(?P<v>{DATE_TEXT})$", re.I)
 NAV = frozenset({"contents", "on this page"})
@@ -43,11 +44,11 @@ NAV = frozenset({"contents", "on this page"})
 _LIST_NAMES = ((re.compile(r"key findings", re.I), "Key findings"),
                (re.compile(r"outstanding practice", re.I), "Outstanding practice"),
                (re.compile(r"\b(?:should|must)\b|\bareas? (?:for|where|of)\b.*\bimprov", re.I), "Areas for improvement"))
-_SIGN_OFF = re.compile(r"\bChief Inspector\b|\bInspector of\b", re.I)
+_SIGN_OFF = history.SIGN_OFF
 # Phrases only the older layout uses.
 _MARKERS = re.compile(r"^(?:Our (?:key )?findings were|People['’]?s experience of using this service|Background to this "
                       r"inspection|The five questions we ask|Summary of findings|Why we inspected|Rating at last inspection|"
-                      r"Inspection report$|Latest inspection summary$|Overall inspection$|We carried out (?:an?|this|the) [\w\s-]{0,40}?inspection\b)", re.I)
+                      r"Inspection report$|(?:Latest )?inspection summary$|Overall inspection$|Overall summary(?: (?:&|and) ratings?)?$|We carried out (?:an?|this|the) [\w\s-]{0,40}?inspection\b)", re.I)
 
 
 def looks_like(lines: list[Line], header: Header) -> bool:
@@ -68,13 +69,14 @@ def looks_like(lines: list[Line], header: Header) -> bool:
 def read(text: str, lines: list[Line], header: Header, facts: Facts) -> Parsed:
     """Sections and facts of an inspection page whose header ends at ``header.end``."""
     skip = set()  # the lines that date the summary: not section text
-    for n in range(header.end, min(header.end + 6, len(lines) - 1)):
-        if (m := _DATE_LINE.match(lines[n].text)) and _DURING.match(lines[n + 1].text):
-            if found := find_dates(m["v"]):
-                facts.add(line_fact("date:inspection", str(found[0].range), lines[n]))
-            skip |= {n, n + 1}
-            break
+    if listed := history.entries(lines, header.end):  # the page's (latest) report: "17 May 2023 / During a …"
+        first = listed[0]
+        if first.date is not None:
+            facts.add(line_fact("date:inspection", str(first.date.range), lines[first.dated]))
+        skip |= {first.dated} | ({first.dated + 1} if history.DURING.match(lines[first.dated + 1].text) else set())
+    overall = "rating:location" if facts.get("service") else "rating:overall"  # a service's page: the location's
     groups: list[tuple[tuple[str, ...], list[Line]]] = []
+    other_services: set[tuple[str, ...]] = set()  # parts rating one of the location's other services
     kqs: list[str] = []
     in_nav = False
     for n in range(header.end, len(lines)):
@@ -91,18 +93,32 @@ def read(text: str, lines: list[Line], header: Header, facts: Facts) -> Parsed:
             groups.append((path, []))
         if not heading:  # a heading names its section; it is not part of the section's text
             groups[-1][1].append(ln)
+        elif _rated_service(lines, n, facts.value("service")):
+            other_services.add(path)
         if m := KQ_RATING.match(ln.text):
             kq = kq_id(m["kq"] or m["kq2"])
             facts.add(line_fact(f"rating:{kq}", rating_of(m["r"]), ln))
         elif (m := _OVERALL.match(ln.text)) and rating_of(m["v"]):
             facts.add(line_fact("rating:overall", rating_of(m["v"]), ln))
+        elif _OVERALL_LABEL.match(ln.text) and n + 1 < len(lines) and (rating := rating_of(lines[n + 1].text)):
+            facts.add(line_fact(overall, rating, ln, lines[n + 1]))  # "Overall inspection / Good"
         if (kq := kq_heading(ln.text)) and kq not in kqs:
             kqs.append(kq)
     sections = []
     for path, body in (g for g in groups if g[1]):
         sections.append(section(path, body))
-        _prose_facts(text, path, body, facts)
+        if path not in other_services:
+            _prose_facts(text, path, body, facts)
     return Parsed("inspection", header, facts, sections, kqs)
+
+
+def _rated_service(lines: list[Line], n: int, service: str | None) -> bool:
+    """A heading with a rating line under it that names neither the report's overall rating, nor a key
+    question, nor the report's own service: one of the location's services ("Medical care / Good"),
+    whose part states that service's ratings, not the location's."""
+    text = lines[n].text
+    return (n + 1 < len(lines) and rating_of(lines[n + 1].text) is not None and not _OVERALL_LABEL.match(text)
+            and kq_heading(text) is None and not (service and normalise(service) in normalise(text)))
 
 
 def _path(lines: list[Line], n: int, current: tuple[str, ...] | None) -> tuple[tuple[str, ...], bool]:
@@ -159,5 +175,5 @@ def _prose_facts(text: str, path: tuple[str, ...], body: list[Line], facts: Fact
     kq = next((k for k, name in KQ_NAMES.items() if name == path[0]), None)
     start, end = body[0].start, body[-1].end
     service_level = facts.get("service") is not None
-    for r in prose.ratings_in(text, start, end):
+    for r in prose.ratings_in(text, start, end, facts.value("service")):
         facts.add(prose.rating_fact(r, kq, service_level, False))

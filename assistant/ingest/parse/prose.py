@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from assistant.ingest.dates import DATE_TEXT, find_dates, find_months
+from assistant.ingest.dates import find_dates, find_months
 from assistant.ingest.parse.vocab import KQ_WORDS, RATING_WORDS, REGULATION_NAMES, kq_id, rating_of
 from assistant.models import Fact
 from assistant.text import sentence_spans
@@ -40,8 +40,13 @@ _MENTIONS_RATING = re.compile(rf"\brat(?:ed|ing)\b|\bfrom\s+{RATING_WORDS}\s+to\
 # service", "Good for maternity services" (a service: the overall rating of a service-level report).
 _TARGET = re.compile(rf"\s*(?:(?P<overall>overall)|for\s+(?:providing\s+an?\s+|being\s+|the\s+)?(?P<kq>{KQ_WORDS})\b|"
                      rf"for\s+(?:the\s+|its\s+)?(?P<service>[a-z][a-z &,()'’-]{{2,60}}?)\s+services?\b)", re.I)
-# "We rated safe as Good and well-led as Good": the key question named between the cue and the rating.
-_KQ_AS = re.compile(rf"\b(?P<kq>{KQ_WORDS})\s+as\s+(?P<r>{RATING_WORDS})\b", re.I)
+# The key questions a rating is for, named right before it: "We rated safe as Good and well-led as Good",
+# "We rated safe, effective and well led as good", "Safe was rated as inadequate, effective rated requires
+# improvement", "Safe, effective and well-led key questions were rated Outstanding".
+_KQ_LIST = rf"{KQ_WORDS}(?:\s*,\s*{KQ_WORDS})*(?:\s*,?\s*and\s+{KQ_WORDS})?"
+_KQ_AS = re.compile(rf"\b(?P<kqs>{_KQ_LIST})\s+(?:key\s+questions?\s+|domains?\s+)?"
+                    rf"(?:(?:(?:is|was|are|were|has\s+been|have\s+been)\s+)?rated(?:\s+as)?|(?:and\s+)?as)"
+                    rf"\s+(?P<r>{RATING_WORDS})\b", re.I)
 SERVICE = "service"  # the target of a rating stated for a named service
 
 
@@ -63,8 +68,13 @@ _ABOUT_PREVIOUS = re.compile(r"\b(?:last|previous(?:ly)?|prior)\s+(?:\w+\s+){0,2
 _PAST_ONLY = re.compile(r"\b(?:was|were|had been)\b", re.I)
 
 
-def ratings_in(text: str, start: int, end: int) -> Iterator[StatedRating]:
-    """Every rating stated in the prose of ``text[start:end]``, with its sentence's offsets."""
+def ratings_in(text: str, start: int, end: int, service: str | None = None) -> Iterator[StatedRating]:
+    """Every rating stated in the prose of ``text[start:end]``, with its sentence's offsets.
+
+    ``service``: the service the report covers, when it covers one; a rating that its sentence
+    names that service for ("urgent and emergency care, which we rated as good") is the service's.
+    """
+    named_service = _service_words(service)
     after_previous = False  # the sentence before, on the same line, was about the previous inspection
     line_end = -1
     for s, e in sentence_spans(text, start, end):
@@ -73,7 +83,11 @@ def ratings_in(text: str, start: int, end: int) -> Iterator[StatedRating]:
             newline = text.find("\n", s)
             after_previous, line_end = False, len(text) if newline == -1 else newline
         carried = after_previous and not _NOW.search(sentence) and _PAST_ONLY.search(sentence) is not None
-        after_previous = _ABOUT_PREVIOUS.search(sentence) is not None
+        # The account of the previous inspection goes on while its sentences stay in the past and go on
+        # rating: "The last inspection was in 2021. The location was rated as inadequate. Safe was rated as …"
+        # ("We found improvements had been made." ends it).
+        goes_on = carried and _MENTIONS_RATING.search(sentence) is not None
+        after_previous = goes_on or _ABOUT_PREVIOUS.search(sentence) is not None
         if not _MENTIONS_RATING.search(sentence):
             continue
         for m in _FROM_TO.finditer(sentence):
@@ -81,18 +95,39 @@ def ratings_in(text: str, start: int, end: int) -> Iterator[StatedRating]:
             yield StatedRating(False, rating_of(m["r"]), _target(sentence, m.end()), s, e)
         clause_start = 0
         for m in _RATING_CUE.finditer(sentence):
+            if m.start("r") < clause_start:
+                continue  # a rating already read as one of a list's ("… and well led rated as good")
             # Only the words since the previous cue decide whether this one is the earlier rating:
             # "previously rated as inadequate in 2021 and it is now rated as good".
             clause = sentence[clause_start : m.start("r")]
-            previous = carried or (bool(_PREVIOUS.search(clause)) and not _NOW.search(clause))
+            previous = carried or _nearer(_PREVIOUS, _NOW, clause)
             named = _KQ_AS.search(sentence, clause_start, m.end("r"))
-            target = kq_id(named["kq"]) if named and named.end("r") == m.end("r") else _target(sentence, m.end())
-            yield StatedRating(previous, rating_of(m["r"]), target, s, e)
+            if named and named.end("r") == m.end("r"):
+                for kq in re.findall(KQ_WORDS, named["kqs"], re.I):
+                    yield StatedRating(previous, rating_of(m["r"]), kq_id(kq), s, e)
+            else:
+                target = _target(sentence, m.end())
+                if target is None and named_service and named_service.search(sentence, 0, m.start("r")):
+                    target = SERVICE
+                yield StatedRating(previous, rating_of(m["r"]), target, s, e)
             clause_start = m.end()
             # "… and well-led as Good": further key questions rated in the same breath.
             while (more := _KQ_AS.match(sentence, clause_start + _gap(sentence, clause_start))) is not None:
-                yield StatedRating(previous, rating_of(more["r"]), kq_id(more["kq"]), s, e)
+                for kq in re.findall(KQ_WORDS, more["kqs"], re.I):
+                    yield StatedRating(previous, rating_of(more["r"]), kq_id(kq), s, e)
                 clause_start = more.end()
+
+
+_GENERIC_TAIL = re.compile(r"(?:\s+(?:services?|care|core services?))+$|\s*\(.*$", re.I)
+
+
+def _service_words(service: str | None) -> re.Pattern | None:
+    """The words that name a service in prose: "Urgent and emergency services" is named by "urgent and
+    emergency" ("urgent and emergency care"), "Maternity" by "maternity"."""
+    if not service:
+        return None
+    words = _GENERIC_TAIL.sub("", service.strip()) or service.strip()
+    return re.compile(r"\b" + r"\s+".join(map(re.escape, words.split())) + r"\b", re.I)
 
 
 def rating_fact(r: StatedRating, kq: str | None, service_level: bool, service_part: bool) -> Fact | None:
@@ -114,6 +149,14 @@ def rating_fact(r: StatedRating, kq: str | None, service_level: bool, service_pa
         else:
             target = "overall"
     return Fact(f"{'previous_rating' if r.previous else 'rating'}:{target}", r.value, r.start, r.end)
+
+
+def _nearer(this: re.Pattern, other: re.Pattern, clause: str) -> bool:
+    """Whether ``this`` occurs in ``clause`` later than ``other`` does (or ``other`` not at all): of
+    "We carried out this assessment to review the previous assessment, where it was rated …", the
+    words nearest the rating ("previous") say whose it is."""
+    last = lambda pattern: max((m.start() for m in pattern.finditer(clause)), default=-1)  # noqa: E731
+    return last(this) > last(other)
 
 
 _GAP = re.compile(r"\s*(?:,\s*)?(?:and\s+)?")
@@ -170,6 +213,8 @@ _REGULATION = re.compile(r"\b(?i:regulations?)\s+(?P<n>\d{1,2}[A-Z]?)\b(?:\s*\((
 _MORE_REGULATION = re.compile(r"\s*(?:,|and|,\s*and|&)\s*(?:regulation\s+)?(?P<n>\d{1,2}[A-Z]?)\b(?:\s*\((?P<name>[^()]{3,80})\))?",
                               re.I)
 _IN_RELATION = re.compile(r"\b(?:in relation to|relating to|regarding|in respect of)\s+(?P<v>[^.;()]{3,160})", re.I)
+# A year on its own: "at the latest inspection in 2019 the service was found to be in breach".
+_YEAR_ONLY = re.compile(r"\b(?:in|during)\s+((?:19|20)\d\d)\b(?!\s*(?:/|-))", re.I)
 _ACT = re.compile(r"\s+(?:of|under)\s+the\s+Health\b.*$", re.I)
 
 
@@ -185,7 +230,8 @@ def breaches_in(text: str, start: int, end: int, report_month: str | None = None
         b = _BREACH.search(sentence)
         if not b or _NOT_CURRENT.search(sentence):
             continue
-        if report_month and any(d.range.start[:7] < report_month for d in find_months(text, s, e) + find_dates(text, s, e)):
+        if report_month and (any(d.range.start[:7] < report_month for d in find_months(text, s, e) + find_dates(text, s, e))
+                             or any(year < report_month[:4] for year in _YEAR_ONLY.findall(sentence))):
             continue
         after = _ACT.sub("", sentence[b.end() :])
         bracketed = [_regulation(m["n"], m["name"].strip(" ,")) for m in _NAMED_REGULATION.finditer(after[:400])]
@@ -238,7 +284,8 @@ def _named(words: str) -> list[str]:
 # What a dated sentence says the date is, checked in this order on the words before the date.
 _DATE_KINDS = (
     ("previous", re.compile(r"\b(?:last|previous|prior|earlier)\s+(?:\w+\s+){0,2}(?:inspection|assessment|inspected|visit)"
-                            r"|\bpreviously\s+inspected|\blast\s+inspected", re.I)),
+                            r"|\b(?:previously|last)\s+(?:been\s+)?(?:inspected|assessed)"
+                            r"|\b(?:inspected|assessed)\s+(?:[\w'’]+\s+){0,3}?again\b", re.I)),
     ("report", re.compile(r"\bdate of publication\b|\bpublished\b", re.I)),
     ("assessment", re.compile(r"\bdates? of (?:the )?assessment\b|\bassessment (?:took place|started|ran|period|dates?)\b"
                               r"|\bassessed (?:the service )?between\b|\bcarried out (?:this|the|an?|our) assessment\b",
@@ -323,18 +370,4 @@ def service_in(text: str, start: int, end: int, limit: int = 5000) -> Fact | Non
         if m:
             value = m["v"].strip()
             return Fact("service", value[0].upper() + value[1:], s, e)
-    return None
-
-
-# "We carried out an announced comprehensive inspection of <location> on <date>."
-_INSPECTED = re.compile(
-    rf"\b(?:carried out|undertook|conducted|completed)\s+(?:an?|this|the)\s+(?:[\w-]+\s+){{0,4}}?(?:of|at)\s+"
-    rf"(?P<v>(?:the\s+|The\s+)?[A-Z][^.;:()]{{1,100}}?)\s+(?:on|between)\s+(?:the\s+)?{DATE_TEXT}")
-
-
-def inspected_location(text: str, start: int, end: int) -> Fact | None:
-    """The location an inspection summary names in its "inspection of X on <date>" sentence."""
-    for s, e in sentence_spans(text, start, end):
-        if m := _INSPECTED.search(text, s, e):
-            return Fact("location", m["v"].strip(), s, e)
     return None
