@@ -91,6 +91,9 @@ def states_as_such(report: Report, name: str, value: str, start: int, end: int) 
         # The key questions named as rated: "Are services safe? - Good", "We rated safe, effective and well-led
         # as good" (each named in the words before the rating, since the last rating).
         rated, since = set(), 0
+        # A ratings list names the key question on the line above its rating ("• Safe" / "Good").
+        if len(lines) == 2 and re.fullmatch(rf"(?:[•*-]\s*)?({_KQ_WORD})", lines[0]) and labelled.match(lines[1]):
+            rated.add(re.fullmatch(rf"(?:[•*-]\s*)?({_KQ_WORD})", lines[0]).group(1).replace(" ", "-"))
         for m in re.finditer(rf"(?:\bas\b|\brated\b|[-:?])\s*{word}\b", said):
             clause = said[max(since, m.start() - 100) : m.start()]
             rated |= {kq.replace(" ", "-") for kq in re.findall(_KQ_WORD, clause)}
