@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
+from assistant.config import IngestSettings
 from assistant.models import Fact, Report, Section
 from assistant.ingest.readers import read_document
 from assistant.text import line_spans, normalise, sentence_spans
@@ -425,15 +426,18 @@ def parse_document(text: str, source: str) -> list[Report]:
     return [_parse_unknown(text, source)]
 
 
-def parse_file(path: Path, corpus_dir: Path) -> list[Report]:
+def parse_file(path: Path, corpus_dir: Path, settings: IngestSettings = IngestSettings()) -> list[Report]:
     """Read and parse one corpus file; reader notes become each Report's warnings.
 
     Raises readers.UnreadableDocument (or UnsupportedFormat) for a file it cannot read.
     """
     path, corpus_dir = Path(path), Path(corpus_dir)
-    try:
-        source = path.resolve().relative_to(corpus_dir.resolve()).as_posix()
+    try:  # the path's own name inside the corpus, not a link target's
+        source = path.absolute().relative_to(corpus_dir.absolute()).as_posix()
     except ValueError:
-        source = path.name
-    document = read_document(path)
+        try:
+            source = path.resolve().relative_to(corpus_dir.resolve()).as_posix()
+        except ValueError:
+            source = path.name
+    document = read_document(path, settings.max_bytes)
     return [replace(r, warnings=r.warnings + document.notes) for r in parse_document(document.text, source)]

@@ -1,0 +1,337 @@
+"""The typed manifest of an index commit point, saved as ``vNNNNNN/manifest.json``.
+
+A manifest says everything about one published state of the index:
+
+- ``format_version``, the embedding ``model`` (name, dimension), the ``chunker`` settings;
+- ``fingerprint``: a hash of what tokenising depends on (glossary, synonyms, stop words,
+  stemmer, ``tokens.TOKENIZER_VERSION``) and the ``ingest.PARSER_VERSION``. An index
+  whose fingerprint differs from the running code's is never searched or extended as if
+  nothing had changed (see ``check``);
+- ``segments``: the live segments in order, each with the chunk ids it holds (as
+  ``[first, count]`` ranges), its deletion marks (ranges of ids no longer live), the kind
+  of its vector index, and the sha256 of every file in its folder;
+- ``files``: each indexed corpus file -> its sha256, size and mtime (to skip re-hashing
+  untouched files), its report ids, its segment and its chunk id range;
+- ``skipped``: corpus entries not indexed, with a one-line reason.
+
+``Manifest.from_json`` validates the shape and raises ``IndexCorrupt`` with one line
+naming the first bad field; a manifest of another format raises ``IndexMismatch``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from assistant.config import ChunkSettings
+from assistant.errors import IndexCorrupt, IndexMismatch
+
+FORMAT_VERSION = 2
+FILE = "manifest.json"
+REBUILD = "rebuild with `assistant index build`"
+
+Ranges = tuple[tuple[int, int], ...]  # (first id, count) pairs
+
+
+def tokenizer_fingerprint() -> str:
+    """A hash of everything BM25 terms and sentence features depend on."""
+    import Stemmer
+    from importlib import resources
+
+    from assistant.search import tokens
+
+    h = hashlib.sha256()
+    h.update(f"tokenizer {tokens.TOKENIZER_VERSION}\n".encode())
+    version = Stemmer.version() if callable(Stemmer.version) else Stemmer.version
+    h.update(f"stemmer pystemmer {version} {tokens.STEMMER_ALGORITHM}\n".encode())
+    h.update(("stop " + " ".join(sorted(tokens.STOP_WORDS)) + "\n").encode())
+    for abbr, expansion in sorted(tokens.glossary().items()):
+        h.update(f"glossary {abbr}\t{expansion}\n".encode())
+    synonyms = resources.files("assistant").joinpath("data/synonyms.tsv")
+    h.update(b"synonyms\n" + (synonyms.read_bytes() if synonyms.is_file() else b""))
+    return h.hexdigest()[:16]
+
+
+def parser_fingerprint() -> str:
+    """The parser version an index's reports were read with."""
+    import assistant.ingest
+
+    return str(assistant.ingest.PARSER_VERSION)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What an index's terms and reports were made with."""
+
+    tokenizer: str
+    parser: str
+
+    @classmethod
+    def current(cls) -> "Fingerprint":
+        """The running code's fingerprint."""
+        return cls(tokenizer_fingerprint(), parser_fingerprint())
+
+
+def expand(ranges: Ranges) -> "np.ndarray":  # noqa: F821 - numpy imported lazily
+    """The ids of ``ranges``, in order."""
+    import numpy as np
+
+    if not ranges:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate([np.arange(first, first + count, dtype=np.int64) for first, count in ranges])
+
+
+def to_ranges(ids) -> Ranges:
+    """Ids (in order) as (first, count) runs of consecutive ids."""
+    out: list[list[int]] = []
+    for i in map(int, ids):
+        if out and out[-1][0] + out[-1][1] == i:
+            out[-1][1] += 1
+        else:
+            out.append([i, 1])
+    return tuple((a, b) for a, b in out)
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One indexed corpus file."""
+
+    sha256: str
+    size: int
+    mtime_ns: int
+    reports: tuple[str, ...]
+    segment: str
+    first_chunk: int
+    chunks: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def chunk_range(self) -> tuple[int, int]:
+        return (self.first_chunk, self.chunks)
+
+
+@dataclass(frozen=True)
+class SegmentEntry:
+    """One segment folder as this commit point sees it."""
+
+    name: str  # the folder under index/segments/
+    ranges: Ranges  # chunk ids the segment holds, in row order
+    deleted: Ranges  # of those, the ids no longer live
+    vectors: str  # "flat" | "ivf"
+    checksums: dict[str, str] = field(default_factory=dict)  # file name -> sha256
+
+    @property
+    def rows(self) -> int:
+        return sum(count for _, count in self.ranges)
+
+    @property
+    def deleted_rows(self) -> int:
+        return sum(count for _, count in self.deleted)
+
+    @property
+    def live_rows(self) -> int:
+        return self.rows - self.deleted_rows
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One commit point: see the module docstring."""
+
+    model_name: str
+    dimension: int
+    chunker: ChunkSettings
+    fingerprint: Fingerprint
+    next_chunk_id: int = 0
+    scanned_at_ns: int = 0  # when the corpus was last scanned (see scan.trust_stat)
+    segments: tuple[SegmentEntry, ...] = ()
+    files: dict[str, FileEntry] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    created: str = ""
+    format_version: int = FORMAT_VERSION
+
+    # -- derived ---------------------------------------------------------------------------------
+
+    @property
+    def reports(self) -> int:
+        return sum(len(f.reports) for f in self.files.values())
+
+    @property
+    def live_chunks(self) -> int:
+        return sum(s.live_rows for s in self.segments)
+
+    def segment(self, name: str) -> SegmentEntry:
+        return next(s for s in self.segments if s.name == name)
+
+    def stamped(self, **changes) -> "Manifest":
+        """A copy with ``changes`` and a fresh ``created`` time."""
+        return replace(self, created=datetime.now(timezone.utc).isoformat(timespec="seconds"), **changes)
+
+    # -- JSON ------------------------------------------------------------------------------------
+
+    def to_json(self) -> dict:
+        """The JSON object saved as manifest.json."""
+        return {
+            "format_version": self.format_version,
+            "created": self.created,
+            "model": {"name": self.model_name, "dimension": self.dimension},
+            "chunker": asdict(self.chunker),
+            "fingerprint": asdict(self.fingerprint),
+            "next_chunk_id": self.next_chunk_id,
+            "scanned_at_ns": self.scanned_at_ns,
+            "segments": [
+                {"name": s.name, "ranges": [list(r) for r in s.ranges], "deleted": [list(r) for r in s.deleted],
+                 "vectors": s.vectors, "checksums": dict(s.checksums)}
+                for s in self.segments
+            ],
+            "files": {
+                name: {"sha256": f.sha256, "size": f.size, "mtime_ns": f.mtime_ns, "reports": list(f.reports),
+                       "segment": f.segment, "first_chunk": f.first_chunk, "chunks": f.chunks,
+                       "notes": list(f.notes)}
+                for name, f in self.files.items()
+            },
+            "skipped": dict(self.skipped),
+        }
+
+    @classmethod
+    def from_json(cls, obj, where: str = "index manifest") -> "Manifest":
+        """A validated manifest. Raises IndexMismatch (another format) or IndexCorrupt (bad shape)."""
+        v = _Validator(where)
+        top = v.typed(obj, dict, "the manifest")
+        version = top.get("format_version")
+        if version != FORMAT_VERSION:
+            raise IndexMismatch(f"index format {version} cannot be read by this assistant "
+                                f"(format {FORMAT_VERSION}): {REBUILD}")
+        model = v.field(top, "model", dict)
+        chunker = v.field(top, "chunker", dict)
+        names = {f.name for f in fields(ChunkSettings)}
+        if set(chunker) != names:
+            v.fail(f"chunker has fields {sorted(chunker)}, not {sorted(names)}")
+        fp = v.field(top, "fingerprint", dict)
+        segments = []
+        for i, s in enumerate(v.field(top, "segments", list)):
+            s = v.typed(s, dict, f"segments[{i}]")
+            seg = SegmentEntry(
+                v.field(s, "name", str, f"segments[{i}]."), v.ranges(s, "ranges", f"segments[{i}]."),
+                v.ranges(s, "deleted", f"segments[{i}]."), v.field(s, "vectors", str, f"segments[{i}]."),
+                {k: v.typed(h, str, f"segments[{i}].checksums.{k}")
+                 for k, h in v.field(s, "checksums", dict, f"segments[{i}].").items()})
+            segments.append(seg)
+        files = {}
+        for name, f in v.field(top, "files", dict).items():
+            p = f"files[{json.dumps(name)}]."
+            f = v.typed(f, dict, p[:-1])
+            files[name] = FileEntry(
+                v.field(f, "sha256", str, p), v.field(f, "size", int, p), v.field(f, "mtime_ns", int, p),
+                tuple(v.typed(r, str, p + "reports") for r in v.field(f, "reports", list, p)),
+                v.field(f, "segment", str, p), v.field(f, "first_chunk", int, p), v.field(f, "chunks", int, p),
+                tuple(v.typed(n, str, p + "notes") for n in v.field(f, "notes", list, p)))
+        skipped = {k: v.typed(r, str, "skipped") for k, r in v.field(top, "skipped", dict).items()}
+        manifest = cls(
+            model_name=v.field(model, "name", str, "model."),
+            dimension=v.field(model, "dimension", int, "model."),
+            chunker=ChunkSettings(**chunker),
+            fingerprint=Fingerprint(v.field(fp, "tokenizer", str, "fingerprint."),
+                                    v.field(fp, "parser", str, "fingerprint.")),
+            next_chunk_id=v.field(top, "next_chunk_id", int),
+            scanned_at_ns=v.field(top, "scanned_at_ns", int),
+            segments=tuple(segments), files=files, skipped=skipped,
+            created=v.field(top, "created", str), format_version=version,
+        )
+        _check_consistent(manifest, v)
+        return manifest
+
+    def save(self, folder: Path) -> None:
+        """Write ``folder/manifest.json``."""
+        (folder / FILE).write_text(json.dumps(self.to_json(), separators=(",", ":")), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> "Manifest":
+        """Read and validate ``folder/manifest.json``; every failure is one line."""
+        path = folder / FILE
+        try:
+            obj = json.loads(path.read_bytes().decode("utf-8"))
+        except FileNotFoundError:
+            raise IndexCorrupt(f"index version {folder} has no manifest: {REBUILD}") from None
+        except (OSError, ValueError) as exc:
+            raise IndexCorrupt(f"index manifest {path} is unreadable ({' '.join(str(exc).split())[:100]}): "
+                               f"{REBUILD}") from None
+        return cls.from_json(obj, f"index manifest {path}")
+
+    # -- compatibility -------------------------------------------------------------------------
+
+    def check(self, model_name: str | None = None, current: Fingerprint | None = None) -> None:
+        """Refuse to search an index made with another model or tokenizer (IndexMismatch).
+
+        A parser change does not stop searching (the stored reports are self-consistent);
+        ``update`` refuses it (see ``build``).
+        """
+        if model_name is not None and self.model_name != model_name:
+            raise IndexMismatch(
+                f"index was built with model '{self.model_name}' but the assistant is using '{model_name}': "
+                f"{REBUILD}, or choose that model with --model")
+        current = current or Fingerprint.current()
+        if self.fingerprint.tokenizer != current.tokenizer:
+            raise IndexMismatch(TOKENIZER_CHANGED)
+
+
+TOKENIZER_CHANGED = ("the index was tokenised with other rules (glossary.tsv, synonyms.tsv, stop words or stemmer "
+                     "changed since): run `assistant index update` to re-tokenise it")
+PARSER_CHANGED = ("the index was parsed by another parser version (ingest.PARSER_VERSION changed since): "
+                  f"{REBUILD} to re-read every report")
+
+
+class _Validator:
+    """Shape checks that fail with one line naming the field."""
+
+    def __init__(self, where: str):
+        self.where = where
+
+    def fail(self, what: str):
+        raise IndexCorrupt(f"{self.where} is invalid ({what}): {REBUILD}")
+
+    def typed(self, value, kind, name: str):
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if not ok:
+            self.fail(f"{name} is {type(value).__name__}, not {kind.__name__}")
+        return value
+
+    def field(self, obj: dict, key: str, kind, prefix: str = ""):
+        if key not in obj:
+            self.fail(f"{prefix}{key} is missing")
+        return self.typed(obj[key], kind, prefix + key)
+
+    def ranges(self, obj: dict, key: str, prefix: str) -> Ranges:
+        out = []
+        for r in self.field(obj, key, list, prefix):
+            if not (isinstance(r, list) and len(r) == 2 and all(isinstance(x, int) and x >= 0 for x in r)):
+                self.fail(f"{prefix}{key} holds {str(r)[:30]}, not a [first, count] pair")
+            out.append((r[0], r[1]))
+        return tuple(out)
+
+
+def _check_consistent(m: Manifest, v: _Validator) -> None:
+    """Cross-field checks: every file's chunk range lies in its segment, live counts add up."""
+    if m.dimension <= 0:
+        v.fail(f"model.dimension is {m.dimension}")
+    by_name = {}
+    for s in m.segments:
+        if s.name in by_name:
+            v.fail(f"segment {s.name} is listed twice")
+        by_name[s.name] = s
+    live: dict[str, int] = {name: 0 for name in by_name}
+    for name, f in m.files.items():
+        seg = by_name.get(f.segment)
+        if seg is None:
+            v.fail(f"file {json.dumps(name)} names segment {f.segment!r}, which is not listed")
+        if not any(first <= f.first_chunk and f.first_chunk + f.chunks <= first + count
+                   for first, count in seg.ranges) and f.chunks:
+            v.fail(f"file {json.dumps(name)}'s chunks are not in segment {f.segment}")
+        if f.first_chunk + f.chunks > m.next_chunk_id:
+            v.fail(f"file {json.dumps(name)}'s chunks are beyond next_chunk_id")
+        live[f.segment] += f.chunks
+    for s in m.segments:
+        if live[s.name] != s.live_rows:
+            v.fail(f"segment {s.name} has {s.live_rows} live chunks but its files have {live[s.name]}")

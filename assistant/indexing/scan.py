@@ -1,0 +1,189 @@
+"""The corpus folder: which entries are reports, which are skipped and why, and their hashes.
+
+Policy (every entry that is not indexed is reported with a one-line reason, except hidden ones):
+
+- Folders are searched recursively, in name order. Hidden files and folders (names starting
+  with ".") are not part of the corpus and are passed over silently: editors, Finder and
+  ``index add`` (its half-copied ``.adding-…`` files) put them there.
+- A symbolic link is followed only when its target lies inside the corpus folder, and only
+  to a file: a link out of the corpus, a broken link and a link to a folder are skipped.
+  A link to a file the walk reaches under its own name is skipped too ("no entry is read
+  twice"), as is any second path to a file already listed (a hard link).
+- Documentation shipped with a corpus (README*, SOURCES*, LICENSE*/LICENCE*: CQC corpora come
+  with a SOURCES.md) is skipped as such.
+- A folder named like a report (``x.txt``) that holds no report files is skipped: it is
+  probably a report that did not unpack.
+- Sockets, pipes and devices are skipped; so is a folder that cannot be opened.
+
+Everything else is a candidate: the reader decides whether it can be read (an unsupported
+suffix, an empty or binary file, a file over the size limit: each skipped with its reason).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.errors import IndexMissing
+
+REPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+_DOCUMENTATION = re.compile(r"^(readme|sources|licen[cs]e)([._\-\s].*)?$", re.IGNORECASE)
+# A file's stat is trusted (its recorded hash reused without reading it) only when it was last
+# modified this long before the scan that recorded it: a write within the same timestamp tick as
+# that scan could otherwise go unseen (git's "racily clean" problem). FAT timestamps tick in 2 s.
+RACY_NS = 2_000_000_000
+
+
+def safe_name(name: str) -> str:
+    """``name`` fit for one line of a terminal: control and format characters (a newline,
+    an escape, undecodable bytes) shown as Python escapes."""
+    out = []
+    for ch in name:
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") or ch == "\\":
+            out.append(ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+                       if unicodedata.category(ch) != "Cs" else f"\\x{ord(ch) - 0xDC00:02x}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def file_hash(path: Path) -> str:
+    """sha256 of the file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """A candidate report file. ``path`` is where to read it (through a link, if one led here)."""
+
+    source: str  # path relative to the corpus folder, with "/"; the report ids derive from it
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class Listing:
+    """What a corpus folder holds: candidate files, and entries skipped by policy with a reason."""
+
+    files: dict[str, CorpusFile] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    exists: bool = True  # False: the folder is missing (an update then removes everything)
+
+
+def list_corpus(corpus_dir: Path, must_exist: bool = True) -> Listing:
+    """Walk ``corpus_dir`` by the policy in the module docstring.
+
+    A missing folder raises IndexMissing, or with ``must_exist=False`` gives an empty listing
+    marked ``exists=False``.
+    """
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        if must_exist:
+            raise IndexMissing(f"corpus folder {corpus_dir} does not exist")
+        return Listing(exists=False)
+    root = os.path.realpath(corpus_dir)
+    listing = Listing()
+    seen: dict[tuple[int, int], str] = {}  # (device, inode) -> the source listed for it
+    links: list[tuple[str, os.DirEntry]] = []
+
+    def walk(folder: str, prefix: str) -> int:
+        """List ``folder``; returns how many candidate files it (recursively) gave."""
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            listing.skipped[prefix.rstrip("/") or "."] = f"cannot open folder: {exc.strerror or exc}"
+            return 0
+        found = 0
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            source = prefix + entry.name
+            if entry.is_symlink():
+                links.append((source, entry))
+            elif entry.is_dir(follow_symlinks=False):
+                inner = walk(entry.path, source + "/")
+                found += inner
+                if not inner and entry.name.lower().endswith(REPORT_SUFFIXES):
+                    listing.skipped[source] = "a folder, not a report file (it holds no reports)"
+            elif entry.is_file(follow_symlinks=False):
+                found += _add(source, Path(entry.path), entry.stat(follow_symlinks=False))
+            else:
+                listing.skipped[source] = "not a regular file (a socket, pipe or device)"
+        return found
+
+    def _add(source: str, path: Path, st: os.stat_result, via_link: bool = False) -> int:
+        if _DOCUMENTATION.match(path.name if not via_link else source.rsplit("/", 1)[-1]):
+            listing.skipped[source] = "documentation file (README, SOURCES, LICENSE), not a report"
+            return 0
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            listing.skipped[source] = f"the same file as {safe_name(seen[key])} (a link to it), which is indexed"
+            return 0
+        seen[key] = source
+        listing.files[source] = CorpusFile(source, path, st.st_size, st.st_mtime_ns)
+        return 1
+
+    walk(str(corpus_dir), "")
+    for source, entry in links:  # after the walk, so a file reached directly keeps its own name
+        target = os.path.realpath(entry.path)
+        if not os.path.exists(target):
+            listing.skipped[source] = "broken symbolic link"
+        elif os.path.commonpath([root, target]) != root:
+            listing.skipped[source] = "symbolic link to a location outside the corpus folder: not followed"
+        elif os.path.isdir(target):
+            listing.skipped[source] = "symbolic link to a folder: not followed (its files are indexed where they are)"
+        elif not os.path.isfile(target):
+            listing.skipped[source] = "symbolic link to something that is not a regular file"
+        else:
+            _add(source, Path(entry.path), os.stat(target), via_link=True)
+    listing.files = dict(sorted(listing.files.items()))
+    listing.skipped = dict(sorted(listing.skipped.items()))
+    return listing
+
+
+def trust_stat(file: CorpusFile, size: int, mtime_ns: int, scanned_at_ns: int) -> bool:
+    """Whether a file whose recorded (size, mtime) match may keep its recorded hash unread."""
+    return file.size == size and file.mtime_ns == mtime_ns and mtime_ns < scanned_at_ns - RACY_NS
+
+
+@dataclass
+class CorpusScan:
+    """A whole corpus parsed: reports per file, hashes, files skipped with a reason, reader notes."""
+
+    reports: dict[str, list] = field(default_factory=dict)  # source -> its Reports
+    hashes: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+
+
+def scan_corpus(corpus_dir: Path, ingest=None) -> CorpusScan:
+    """Parse every report in the corpus (no index involved). Unreadable files are skipped with a reason."""
+    from assistant.config import IngestSettings
+    from assistant.errors import UnreadableDocument
+    from assistant.ingest.parse import parse_file
+
+    ingest = ingest or IngestSettings()
+    listing = list_corpus(corpus_dir)
+    scan = CorpusScan(skipped=dict(listing.skipped))
+    for source, f in listing.files.items():
+        scan.hashes[source] = file_hash(f.path)
+        try:
+            reports = parse_file(f.path, corpus_dir, settings=ingest)
+        except UnreadableDocument as exc:
+            scan.skipped[source] = str(exc)
+            continue
+        scan.reports[source] = reports
+        notes = sorted({w for r in reports for w in r.warnings})
+        if notes:
+            scan.notes[source] = notes
+    return scan

@@ -1,0 +1,209 @@
+"""Segments: immutable folders of indexed chunks, written once and merged later.
+
+A segment folder (``index/segments/sNNNNNN/``) holds, for the chunks of some reports:
+
+    reports.json      the reports (text, sections, facts), as a JSON list
+    chunks.jsonl      one line per chunk, in row order: id, report, section path, offsets
+    bm25_tf.npz       raw term counts (rows = chunks), bm25_doclen.npy, bm25_vocab.json
+    vectors.faiss     the chunk vectors by chunk id (``search.vectors.VectorIndex``)
+    sentences.npz     the sentence table (``search.sentences.SentenceTable``)
+
+Chunk ids are global: the manifest's ``next_chunk_id`` hands them out, and a segment's
+ids are recorded in its manifest entry as ranges. Rows of deleted chunks stay in the
+files until a merge; ``read`` drops them (and checks the structure on the way: ids as
+recorded, the FAISS id map, BM25 rows, offsets inside the report text). Checksums of
+every file are recorded when the segment is written; ``verify`` compares them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.errors import IndexCorrupt
+from assistant.indexing import versions
+from assistant.indexing.manifest import REBUILD, SegmentEntry, expand, to_ranges
+from assistant.models import Chunk, Fact, Report, Section
+from assistant.search.bm25 import TermCounts
+from assistant.search.sentences import SentenceTable
+from assistant.search.vectors import VectorIndex
+
+REPORTS, CHUNKS, VECTORS = "reports.json", "chunks.jsonl", "vectors.faiss"
+
+
+@dataclass
+class Segment:
+    """The contents of a segment (or of a segment to be written), rows in chunk order."""
+
+    reports: dict[str, Report]
+    chunks: list[Chunk]
+    counts: TermCounts
+    vectors: VectorIndex
+    sentences: SentenceTable
+
+    @property
+    def ids(self) -> np.ndarray:
+        return np.fromiter((c.chunk_id for c in self.chunks), dtype=np.int64, count=len(self.chunks))
+
+
+def terms(chunks: list[Chunk]) -> list[list[str]]:
+    """BM25 terms of each chunk's embedding text (header included)."""
+    from assistant.ingest.chunk import chunk_text
+    from assistant.search.tokens import tokenize
+
+    return [tokenize(chunk_text(c)) for c in chunks]
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+
+def write(index_dir: Path, segment: Segment) -> SegmentEntry:
+    """Write ``segment`` into a new folder under ``segments/``; returns its manifest entry."""
+    from assistant.indexing.scan import file_hash
+
+    work = versions.new_workspace(index_dir)
+    (work / REPORTS).write_text(json.dumps([asdict(r) for r in segment.reports.values()]), encoding="utf-8")
+    with open(work / CHUNKS, "w", encoding="utf-8") as fh:
+        for c in segment.chunks:
+            fh.write(json.dumps({"id": c.chunk_id, "report": c.report_id, "section": list(c.section),
+                                 "start": c.start, "end": c.end}) + "\n")
+    segment.counts.save(work)
+    segment.vectors.save(work / VECTORS)
+    segment.sentences.save(work)
+    checksums = {p.name: file_hash(p) for p in sorted(work.iterdir())}
+    name = versions.add_segment(index_dir, work)
+    return SegmentEntry(name, to_ranges(segment.ids), (), segment.vectors.kind, checksums)
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def report_from_json(row: dict) -> Report:
+    """A Report from its ``asdict`` form."""
+    row = dict(row)
+    row["sections"] = tuple(Section(tuple(s["path"]), s["start"], s["end"]) for s in row["sections"])
+    row["facts"] = tuple(Fact(**f) for f in row.get("facts", ()))
+    row["ratings"] = tuple(tuple(r) for r in row.get("ratings", ()))
+    for key, value in row.items():
+        if isinstance(value, list):  # every other list field is a tuple of plain values
+            row[key] = tuple(value)
+    return Report(**row)
+
+
+def read(index_dir: Path, entry: SegmentEntry, dimension: int, live_reports: set[str] | None = None) -> Segment:
+    """The live rows of a segment, structure checked. Raises IndexCorrupt with one line.
+
+    ``live_reports``: the report ids the manifest's files still name in this segment
+    (None: all of them).
+    """
+    folder = versions.segment_dir(index_dir, entry.name)
+    where = f"index segment {entry.name}"
+    if not folder.is_dir():
+        raise IndexCorrupt(f"{where} is missing: {REBUILD}")
+    try:
+        reports = {r.report_id: r for r in map(report_from_json,
+                                               json.loads((folder / REPORTS).read_text(encoding="utf-8")))}
+        rows = [json.loads(line) for line in (folder / CHUNKS).read_text(encoding="utf-8").splitlines()]
+        counts = TermCounts.load(folder)
+        vectors = VectorIndex.load(folder / VECTORS)
+        sentences = SentenceTable.load(folder)
+    except Exception as exc:  # any unreadable piece means the same thing to the user
+        raise IndexCorrupt(f"{where} is corrupt ({type(exc).__name__}: {' '.join(str(exc).split())[:100]}): "
+                           f"{REBUILD}") from None
+    chunks = _chunks(rows, reports, entry, where)
+    ids = np.fromiter((c.chunk_id for c in chunks), dtype=np.int64, count=len(chunks))
+    _check(entry, ids, counts, vectors, sentences, dimension, where)
+
+    deleted = expand(entry.deleted)
+    if deleted.size:
+        keep = ~np.isin(ids, deleted)
+        vectors.remove(deleted)
+        chunks = [c for c, k in zip(chunks, keep) if k]
+        counts = counts.select(np.flatnonzero(keep))
+        sentences = sentences.keep(ids[keep])
+    if live_reports is not None:
+        reports = {rid: r for rid, r in reports.items() if rid in live_reports}
+        if any(c.report_id not in reports for c in chunks):
+            raise IndexCorrupt(f"{where} has live chunks of a report the manifest does not list: {REBUILD}")
+    return Segment(reports, chunks, counts, vectors, sentences)
+
+
+def _chunks(rows: list, reports: dict[str, Report], entry: SegmentEntry, where: str) -> list[Chunk]:
+    chunks = []
+    try:
+        for row in rows:
+            report = reports[row["report"]]
+            start, end = row["start"], row["end"]
+            if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= len(report.text)):
+                raise IndexCorrupt(f"{where} has a chunk whose offsets lie outside its report's text: {REBUILD}")
+            chunks.append(Chunk(row["id"], report.report_id, report.provider, report.source, tuple(row["section"]),
+                                start, end, report.text[start:end]))
+    except (KeyError, TypeError) as exc:
+        raise IndexCorrupt(f"{where} has a malformed chunk row ({type(exc).__name__}: {str(exc)[:60]}): "
+                           f"{REBUILD}") from None
+    return chunks
+
+
+def _check(entry: SegmentEntry, ids: np.ndarray, counts: TermCounts, vectors: VectorIndex,
+           sentences: SentenceTable, dimension: int, where: str) -> None:
+    """Ids as the manifest records them, and every part holding exactly those rows."""
+    if not np.array_equal(ids, expand(entry.ranges)):
+        raise IndexCorrupt(f"{where}: chunk ids in {CHUNKS} differ from the manifest's: {REBUILD}")
+    if counts.tf.shape[0] != ids.size or counts.doc_len.size != ids.size:
+        raise IndexCorrupt(f"{where} is inconsistent ({ids.size} chunks, {counts.tf.shape[0]} BM25 rows): {REBUILD}")
+    if vectors.dimension != dimension:
+        raise IndexCorrupt(f"{where} holds {vectors.dimension}-d vectors but the manifest says {dimension}: {REBUILD}")
+    if vectors.ntotal != ids.size or not np.array_equal(np.sort(vectors.ids()), np.sort(ids)):
+        raise IndexCorrupt(f"{where} is inconsistent ({ids.size} chunks, {vectors.ntotal} vectors, "
+                           f"ids of the vectors differ): {REBUILD}")
+    if not np.isin(sentences.chunk_id, ids).all():
+        raise IndexCorrupt(f"{where} has sentences of chunks it does not hold: {REBUILD}")
+
+
+def verify(index_dir: Path, entry: SegmentEntry) -> list[str]:
+    """Problems with a segment's files against its recorded checksums (empty: all match)."""
+    from assistant.indexing.scan import file_hash
+
+    folder = versions.segment_dir(index_dir, entry.name)
+    if not folder.is_dir():
+        return [f"segment {entry.name} is missing"]
+    problems = []
+    for name, sha in entry.checksums.items():
+        path = folder / name
+        try:
+            actual = file_hash(path)
+        except OSError as exc:
+            problems.append(f"segment {entry.name}: {name} cannot be read ({exc.strerror or exc})")
+            continue
+        if actual != sha:
+            problems.append(f"segment {entry.name}: {name} does not match its checksum (changed or damaged)")
+    return problems
+
+
+# -- merging ---------------------------------------------------------------------------------------
+
+
+def combine(parts: list[Segment], embed=None, retokenise: bool = False, threshold: int | None = None) -> Segment:
+    """One segment of the live rows of ``parts``, in order.
+
+    Vectors are read back, never re-embedded; an IVF reuses the largest part's trained cells.
+    ``retokenise``: count terms and build the sentence table afresh from the chunk text
+    (after a tokenizer change); ``embed`` is passed to the sentence table for that.
+    """
+    reports = {rid: r for p in parts for rid, r in p.reports.items()}
+    chunks = [c for p in parts for c in p.chunks]
+    ids = np.fromiter((c.chunk_id for c in chunks), dtype=np.int64, count=len(chunks))
+    dimension = parts[0].vectors.dimension if parts else 0
+    vectors = np.vstack([p.vectors.reconstruct(p.ids) for p in parts]) if parts else np.zeros((0, dimension))
+    donor = max((p.vectors for p in parts if p.vectors.kind == "ivf"), key=lambda v: v.ntotal, default=None)
+    index = VectorIndex.build(vectors, ids, threshold=threshold, reuse=donor)
+    if retokenise:
+        counts = TermCounts.from_tokens(terms(chunks))
+        sentences = SentenceTable.build(reports, chunks, embed=embed)
+    else:
+        counts = TermCounts.concat([p.counts for p in parts])
+        sentences = SentenceTable.concat([p.sentences for p in parts])
+    return Segment(reports, chunks, counts, index, sentences)
