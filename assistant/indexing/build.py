@@ -126,12 +126,14 @@ def optimize_index(index_dir: Path, embedder, progress: Progress | None = None, 
     progress = progress or _quiet
     with versions.writer_lock(index_dir, wait):
         versions.clean(index_dir)
+        versions.crash_point("after-lock")
         old, retokenise = _base(index_dir, embedder.name, None)
         if old is None:
             raise versions.IndexMissing(f"no index at {index_dir}: build one with `assistant index build`")
         if len(old.segments) <= 1 and not any(s.deleted for s in old.segments) and not retokenise:
             return UpdateSummary(seconds=time.monotonic() - started, version=versions.current_version(index_dir).name)
         manifest = _merge(index_dir, old, [s.name for s in old.segments], embedder, retokenise, progress)
+        versions.crash_point("after-merge")
         version = _commit(index_dir, manifest.stamped())
     return UpdateSummary(seconds=time.monotonic() - started, version=version.name, published=True,
                          retokenised=old.live_chunks if retokenise else 0, merged=len(old.segments))
@@ -289,11 +291,13 @@ def _with_deletions(old: tuple[SegmentEntry, ...], dropped, kept) -> tuple[Segme
 
 def merge_policy(entries: tuple[SegmentEntry, ...]) -> list[str]:
     """Segments an update should merge: any more than MAX_DELETED_SHARE deleted, and, past
-    MAX_SEGMENTS, the smallest (by live rows) until half as many remain. Empty: merge nothing."""
+    MAX_SEGMENTS, the smallest (by live rows) until half as many remain. The largest segment
+    is never merged for the count alone, so such a merge costs only the small ones' size.
+    Empty: merge nothing."""
     group = {s.name for s in entries if s.rows and s.deleted_rows / s.rows > MAX_DELETED_SHARE}
     count = len(entries) - len(group) + (1 if group else 0)
     if count > MAX_SEGMENTS:
-        others = sorted((s for s in entries if s.name not in group), key=lambda s: s.live_rows)
+        others = sorted((s for s in entries if s.name not in group), key=lambda s: s.live_rows)[:-1]
         group |= {s.name for s in others[: count - MAX_SEGMENTS // 2 + (0 if group else 1)]}
     return [s.name for s in entries if s.name in group]
 
