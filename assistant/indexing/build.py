@@ -109,7 +109,8 @@ def update_index(corpus_dir: Path, index_dir: Path, embedder, progress: Progress
     """Index new corpus files, re-index changed ones and drop removed ones; publish a new commit point.
 
     With no index yet, builds one (every file is "added"). ``progress(stage, done, total)``
-    is called for the "hash", "parse", "chunk", "embed", "sentences" and "merge" stages.
+    is called for the "hash", "parse", "chunk", "embed", "sentences", "vectors", "terms", "write" and
+    "merge" stages.
     ``wait``: seconds to wait for another writer before raising ``IndexBusy``. Raises
     ``RemovalRefused`` when the update would remove every indexed report or more than half
     of them (an empty or missing corpus folder included), unless ``allow_removals``;
@@ -263,9 +264,13 @@ def _index_new(index_dir: Path, plan: Plan, embedder, settings: ChunkSettings, n
     progress("sentences", 1, 1)
     if vectors is None:
         vectors = np.zeros((0, embedder.dimension), dtype=np.float32)
+    progress("vectors", 0, 1)
     index = VectorIndex.build(vectors, [c.chunk_id for c in chunks])
+    progress("terms", 0, 1)
     counts = TermCounts.from_tokens(segments.terms(chunks))
+    progress("write", 0, 1)
     entry = segments.write(index_dir, segments.Segment(reports, chunks, counts, index, sentences))
+    progress("write", 1, 1)
     versions.crash_point("after-segment")
     files = {s: entry_for(plan.parsed[s], entry.name, first, count, plan.scanned_at_ns)
              for s, (first, count) in spans.items()}
