@@ -31,6 +31,7 @@ from assistant.bench import generate
 from assistant.bench.timing import STAGES, StageTimer, folder_mb, peak_rss_mb, percentiles, stopwatch
 
 RETRIEVAL_ONLY_ABOVE = 200_000
+REFERENCE_CHUNKS = 1_000  # the size adding a report is compared with
 BUILD_STAGES = ("hash", "parse", "chunk", "embed", "sentences", "vectors", "terms", "write")
 # Passage and value questions over the synthetic corpus (its themes), and the set question of the issue.
 QUESTIONS = (
@@ -151,29 +152,58 @@ def compare_bm25(tokens: list[list[str]], bm25, queries: list[list[str]]) -> dic
             "max_abs_score_diff": diff, "rank_bm25_build_s": round(build_s, 2), "queries": len(queries)}
 
 
-def add_reports(corpus: Path, index_dir: Path, embedder, next_i: int, opts: Options) -> dict:
-    """Write the next generated reports into the corpus one at a time, timing the real update after each."""
+def add_reports(corpus: Path, index_dir: Path, embedder, next_i: int, opts: Options,
+                reference: tuple[Path, Path] | None = None) -> dict:
+    """Add the next generated reports one at a time with the real update, timing each.
+
+    With ``reference`` (a 1k-chunk corpus and index), each report is also added there, with the
+    same bytes and alternating which goes first, so the two are timed minutes apart on the same
+    shared machine: their ratio is what the load of other processes cancels out of.
+    """
     from assistant.indexing.build import update_index
     from assistant.indexing.load import status
 
-    runs = []
-    for i in range(next_i, next_i + opts.adds):
-        doc = generate.document(i, opts.seed)
-        (corpus / doc.source).write_text(doc.text, encoding="utf-8")
+    def timed(folder: Path, index: Path, doc) -> dict:
+        (folder / doc.source).write_text(doc.text, encoding="utf-8")
         clock = StageClock()
         started = time.perf_counter()
-        summary = update_index(corpus, index_dir, embedder, progress=clock)
+        summary = update_index(folder, index, embedder, progress=clock)
         end = time.perf_counter()
-        runs.append({"seconds": round(end - started, 3), "added": summary.added,
-                     "chunks_embedded": summary.chunks_embedded, "stages_s": clock.seconds(end)})
+        return {"seconds": round(end - started, 3), "added": summary.added,
+                "chunks_embedded": summary.chunks_embedded, "stages_s": clock.seconds(end)}
+
+    runs, ref_runs = [], []
+    for k, i in enumerate(range(next_i, next_i + opts.adds)):
+        doc = generate.document(i, opts.seed)
+        if reference is not None and k % 2:
+            ref_runs.append(timed(*reference, doc))
+        runs.append(timed(corpus, index_dir, doc))
+        if reference is not None and not k % 2:
+            ref_runs.append(timed(*reference, doc))
     info = status(index_dir)
-    return {"seconds": round(statistics.median(r["seconds"] for r in runs), 3), "runs": runs,
-            "segments_after": len(info["segments"]), "healthy_after": info["healthy"],
-            "how": "assistant.indexing.build.update_index (hash, parse, embed, segment, verify, publish), "
-                   "the median of the runs"}
+    out = {"seconds": round(statistics.median(r["seconds"] for r in runs), 3), "runs": runs,
+           "segments_after": len(info["segments"]), "healthy_after": info["healthy"],
+           "how": "assistant.indexing.build.update_index (hash, parse, embed, segment, verify, publish); "
+                  "the median of the runs"}
+    if ref_runs:
+        ref = statistics.median(r["seconds"] for r in ref_runs)
+        out["reference_1k"] = {"seconds": round(ref, 3), "runs": [r["seconds"] for r in ref_runs]}
+        out["ratio_to_1k"] = round(out["seconds"] / ref, 2)
+    return out
 
 
-def bench_size(n: int, embedder, opts: Options, work: Path) -> dict:
+def reference_index(work: Path, embedder, opts: Options) -> tuple[Path, Path]:
+    """A 1k-chunk corpus and index to time additions against (see ``add_reports``)."""
+    from assistant.bench.synthetic import SyntheticEmbedder
+    from assistant.indexing.build import build_index
+
+    corpus, index_dir = work / "reference-corpus", work / "reference-index"
+    generate.write_corpus(corpus, REFERENCE_CHUNKS, opts.seed)
+    build_index(corpus, index_dir, SyntheticEmbedder(embedder, opts.sample, opts.seed))
+    return corpus, index_dir
+
+
+def bench_size(n: int, embedder, opts: Options, work: Path, reference: tuple[Path, Path] | None = None) -> dict:
     """Everything measured at one size."""
     from assistant.indexing.load import load_index
     from assistant.indexing.segments import terms
@@ -199,6 +229,9 @@ def bench_size(n: int, embedder, opts: Options, work: Path) -> dict:
                 samples.append(timer.measure(lambda: assistant.ask(q)))
         set_times = [timer.measure(lambda: assistant.ask(SET_QUESTION))["total"] for _ in range(opts.repeats)]
     latency = {s: percentiles([x[s] for x in samples]) for s in (*STAGES, "retrieval", "total")}
+    # The index's own share of retrieval (filter, BM25, FAISS, fusion): the query embedding is the
+    # model's, and on a shared machine it carries most of the noise.
+    latency["search"] = percentiles([x["retrieval"] - x["embed"] for x in samples])
     providers = len(assistant.catalog.by_provider)
     set_answer = assistant.ask(SET_QUESTION)
 
@@ -216,7 +249,8 @@ def bench_size(n: int, embedder, opts: Options, work: Path) -> dict:
     del assistant, data
     gc.collect()
     opts.log(f"  adding {opts.adds} reports one at a time ...")
-    result["add_one_report"] = add_reports(corpus, index_dir, embedder, len(docs), opts)
+    result["add_one_report"] = add_reports(corpus, index_dir, embedder, len(docs), opts,
+                                           reference if n > REFERENCE_CHUNKS else None)
     result["peak_rss_mb"] = peak_rss_mb()
     shutil.rmtree(corpus, ignore_errors=True)
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -244,6 +278,10 @@ def run(opts: Options) -> dict:
         "backend": embedder.backend, "device": embedder.device,
         "model_load_s": round(time.perf_counter() - started, 2), "sizes": {},
     }
+    reference = None
+    if any(REFERENCE_CHUNKS < n <= RETRIEVAL_ONLY_ABOVE for n in opts.sizes):
+        opts.log(f"reference index of {REFERENCE_CHUNKS:,} chunks ...")
+        reference = reference_index(work, embedder, opts)
     for n in opts.sizes:
         opts.log(f"size {n:,} chunks ...")
         if n > RETRIEVAL_ONLY_ABOVE:
@@ -251,7 +289,7 @@ def run(opts: Options) -> dict:
 
             result["sizes"][str(n)] = retrieval_only(n, embedder, opts)
         else:
-            result["sizes"][str(n)] = bench_size(n, embedder, opts, work)
+            result["sizes"][str(n)] = bench_size(n, embedder, opts, work, reference)
         opts.log(f"size {n:,} done")
     result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     if opts.embed_limit and min(opts.sizes, default=0) <= opts.embed_limit:

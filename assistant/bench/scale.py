@@ -75,6 +75,7 @@ def retrieval_only(n: int, embedder, opts) -> dict:
             if len(query_vectors) < len(QUESTIONS):
                 query_vectors.append(v)
     latency = {s: percentiles([x[s] for x in samples]) for s in ("embed", "bm25", "faiss", "fusion", "retrieval")}
+    latency["search"] = percentiles([x["retrieval"] - x["embed"] for x in samples])
     queries = np.vstack(query_vectors)
     flat = VectorIndex.build(vectors, ids, threshold=10**12)
     del vectors
