@@ -126,16 +126,16 @@ def optimize_index(index_dir: Path, embedder, progress: Progress | None = None, 
     index_dir = Path(index_dir)
     progress = progress or _quiet
     with versions.writer_lock(index_dir, wait):
-        versions.clean(index_dir)
         versions.crash_point("after-lock")
         old, retokenise = _base(index_dir, embedder.name, None)
+        _clean(index_dir, old)
         if old is None:
             raise versions.IndexMissing(f"no index at {index_dir}: build one with `assistant index build`")
         if len(old.segments) <= 1 and not any(s.deleted for s in old.segments) and not retokenise:
             return UpdateSummary(seconds=time.monotonic() - started, version=versions.current_version(index_dir).name)
         manifest = _merge(index_dir, old, [s.name for s in old.segments], embedder, retokenise, progress)
         versions.crash_point("after-merge")
-        version = _commit(index_dir, manifest.stamped())
+        version = _commit(index_dir, manifest.stamped(), old)
     return UpdateSummary(seconds=time.monotonic() - started, version=version.name, published=True,
                          retokenised=old.live_chunks if retokenise else 0, merged=len(old.segments))
 
@@ -179,7 +179,7 @@ def _base(index_dir: Path, model_name: str, settings: ChunkSettings | None) -> t
     current = Fingerprint.current()
     if manifest.fingerprint.parser != current.parser:
         raise IndexMismatch(PARSER_CHANGED)
-    problems = verify_segments(index_dir, manifest)
+    problems = verify_segments(index_dir, manifest, cached=True)
     if problems:
         more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
         raise IndexCorrupt(f"index at {index_dir} is damaged ({problems[0]}{more}): {REBUILD}")
@@ -189,9 +189,9 @@ def _base(index_dir: Path, model_name: str, settings: ChunkSettings | None) -> t
 def _refresh(corpus_dir: Path, index_dir: Path, embedder, progress: Progress, settings: ChunkSettings,
              ingest: IngestSettings, rebuild: bool, allow_removals: bool) -> tuple[UpdateSummary, CorpusScan]:
     started = time.monotonic()
-    versions.clean(index_dir)  # leftovers of writers killed earlier
     versions.crash_point("after-lock")
     old, retokenise = (None, False) if rebuild else _base(index_dir, embedder.name, settings)
+    _clean(index_dir, old)  # leftovers of writers killed earlier
     listing = list_corpus(corpus_dir, must_exist=old is None)
     plan = make_plan(listing, corpus_dir, old, ingest, progress, rehash=rebuild)
     guard_removals(plan, old, corpus_dir, allow_removals)
@@ -217,7 +217,7 @@ def _refresh(corpus_dir: Path, index_dir: Path, embedder, progress: Progress, se
         manifest = _merge(index_dir, manifest, group, embedder, retokenise, progress)
         merged = len(group)
     versions.crash_point("after-merge")
-    version = _commit(index_dir, manifest.stamped())
+    version = _commit(index_dir, manifest.stamped(), old)
     summary = UpdateSummary(plan.added, plan.changed, plan.removed, plan.skipped, plan.notes, embedded,
                             time.monotonic() - started, version.name, True,
                             manifest.live_chunks if retokenise else 0, merged if merged > 1 else 0)
@@ -241,12 +241,19 @@ def _index_new(index_dir: Path, plan: Plan, embedder, settings: ChunkSettings, n
     counter = token_counter(embedder.model_dir)
     reports = {r.report_id: r for p in plan.parsed.values() for r in p.reports}
     chunks, spans = [], {}
-    progress("chunk", 0, len(reports))
+    sections = sum(len(r.sections) for r in reports.values())
+    done_sections = 0
+    progress("chunk", 0, sections)
     for source, parsed in plan.parsed.items():
         first = next_id + len(chunks)
         for report in parsed.reports:
-            chunks.extend(chunk_reports([report], counter, settings, first_id=next_id + len(chunks)))
-            progress("chunk", len({c.report_id for c in chunks}), len(reports))
+            # Section by section (the same chunks as the whole report at once), so that one
+            # very large file still shows progress.
+            for section in report.sections:
+                one = replace(report, sections=(section,))
+                chunks.extend(chunk_reports([one], counter, settings, first_id=next_id + len(chunks)))
+                done_sections += 1
+                progress("chunk", done_sections, sections)
         spans[source] = (first, next_id + len(chunks) - first)
 
     progress("embed", 0, len(chunks))
@@ -334,14 +341,26 @@ def _merge(index_dir: Path, manifest: Manifest, group: list[str], embedder, reto
                    if retokenise else manifest.fingerprint)
 
 
-def _commit(index_dir: Path, manifest: Manifest) -> Path:
-    """Write the manifest as a new commit point and make it live; then tidy up."""
+def _clean(index_dir: Path, live: Manifest | None) -> None:
+    """``versions.clean``, told the segments of the live manifest already read (it is large)."""
+    version = versions.current_version(index_dir)
+    known = {version.name: {s.name for s in live.segments}} if live is not None and version is not None else None
+    versions.clean(index_dir, known)
+
+
+def _commit(index_dir: Path, manifest: Manifest, previous: Manifest | None) -> Path:
+    """Write the manifest as a new commit point and make it live; then tidy up (the two kept commit
+    points are this one and ``previous``, whose segments the caller knows)."""
+    before = versions.current_version(index_dir)
     work = versions.new_workspace(index_dir)
     manifest.save(work)
     versions.crash_point("after-write")
     version = versions.publish(index_dir, work)
     versions.crash_point("after-publish")
-    versions.clean(index_dir)
+    known = {version.name: {s.name for s in manifest.segments}}
+    if previous is not None and before is not None:
+        known[before.name] = {s.name for s in previous.segments}
+    versions.clean(index_dir, known)
     return version
 
 

@@ -87,9 +87,35 @@ def load_index(index_dir: Path, model_name: str | None = None) -> IndexData:
                      SentenceTable.concat([p.sentences for p in parts]))
 
 
-def verify_segments(index_dir: Path, manifest: Manifest) -> list[str]:
-    """Every segment file against its recorded sha256; one line per problem (empty: all match)."""
-    return [problem for s in manifest.segments for problem in segments.verify(index_dir, s)]
+VERIFIED = ".verified.json"  # in the index folder: what the last writer verified (see segments.verify)
+
+
+def verify_segments(index_dir: Path, manifest: Manifest, cached: bool = False) -> list[str]:
+    """Every segment file against its recorded sha256; one line per problem (empty: all match).
+
+    ``cached`` (writers only, under the lock): skip files unchanged since a writer last hashed
+    them, and record what was hashed. ``status`` hashes everything.
+    """
+    if not cached:
+        return [problem for s in manifest.segments for problem in segments.verify(index_dir, s)]
+    import json
+    import os
+
+    path = index_dir / VERIFIED
+    try:
+        cache = json.loads(path.read_bytes())
+        cache = cache if isinstance(cache, dict) else {}
+    except (OSError, ValueError):
+        cache = {}
+    before = dict(cache)
+    problems = [problem for s in manifest.segments for problem in segments.verify(index_dir, s, cache)]
+    live = {f"{s.name}/{name}" for s in manifest.segments for name in s.checksums}
+    cache = {k: v for k, v in cache.items() if k in live}
+    if cache != before:
+        tmp = index_dir / f"{VERIFIED}.tmp"
+        tmp.write_text(json.dumps(cache), encoding="utf-8")
+        os.replace(tmp, path)
+    return problems
 
 
 def status(index_dir: Path) -> dict:

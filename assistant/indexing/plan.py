@@ -112,7 +112,9 @@ def make_plan(listing: Listing, corpus_dir: Path, old: Manifest | None, ingest: 
     for source, f in listing.files.items():
         entry = old_files.get(source)
         if entry is not None and sha[source] and entry.sha256 == sha[source]:
-            plan.keep[source] = replace(entry, size=f.size, mtime_ns=_recorded_mtime(f, plan.scanned_at_ns))
+            mtime = _recorded_mtime(f, plan.scanned_at_ns)
+            same = entry.size == f.size and entry.mtime_ns == mtime
+            plan.keep[source] = entry if same else replace(entry, size=f.size, mtime_ns=mtime)
         else:
             todo.append(source)
 

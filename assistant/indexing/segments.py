@@ -163,23 +163,37 @@ def _check(entry: SegmentEntry, ids: np.ndarray, counts: TermCounts, vectors: Ve
         raise IndexCorrupt(f"{where} has sentences of chunks it does not hold: {REBUILD}")
 
 
-def verify(index_dir: Path, entry: SegmentEntry) -> list[str]:
-    """Problems with a segment's files against its recorded checksums (empty: all match)."""
-    from assistant.indexing.scan import file_hash
+def verify(index_dir: Path, entry: SegmentEntry, cache: dict | None = None) -> list[str]:
+    """Problems with a segment's files against its recorded checksums (empty: all match).
+
+    With ``cache`` (segment file -> [size, mtime_ns, sha256, verified_at_ns], updated here), a
+    file whose size and mtime are as when it was last verified, and older than that, is not
+    hashed again: as for corpus files, only a write changes what a file holds.
+    """
+    import time
+
+    from assistant.indexing.scan import RACY_NS, file_hash
 
     folder = versions.segment_dir(index_dir, entry.name)
     if not folder.is_dir():
         return [f"segment {entry.name} is missing"]
     problems = []
     for name, sha in entry.checksums.items():
-        path = folder / name
+        path, key = folder / name, f"{entry.name}/{name}"
         try:
+            st = path.stat()
+            seen = cache.get(key) if cache is not None else None
+            if seen and seen[:3] == [st.st_size, st.st_mtime_ns, sha] and st.st_mtime_ns < seen[3] - RACY_NS:
+                continue
+            started = time.time_ns()
             actual = file_hash(path)
         except OSError as exc:
             problems.append(f"segment {entry.name}: {name} cannot be read ({exc.strerror or exc})")
             continue
         if actual != sha:
             problems.append(f"segment {entry.name}: {name} does not match its checksum (changed or damaged)")
+        elif cache is not None:
+            cache[key] = [st.st_size, st.st_mtime_ns, sha, started]
     return problems
 
 

@@ -194,14 +194,15 @@ def write_pointer(index_dir: Path, version: Path) -> None:
     _fsync_dir(index_dir)
 
 
-def clean(index_dir: Path) -> list[str]:
+def clean(index_dir: Path, known: dict[str, set[str]] | None = None) -> list[str]:
     """Remove leftovers of dead writers and what no kept commit point needs; returns the names removed.
 
     Removed: temporary folders; commit points newer than the live one (renamed into place
     by a writer that died before switching CURRENT: no reader ever followed them); commit
     points older than the last KEEP_VERSIONS; segments no kept commit point names. A
-    damaged CURRENT is rewritten to the live (recovered) commit point. Call only while
-    holding the writer lock.
+    damaged CURRENT is rewritten to the live (recovered) commit point. ``known``: commit
+    point name -> its segment names, for manifests the caller holds (the others are read).
+    Call only while holding the writer lock.
     """
     removed: list[str] = []
     if not index_dir.is_dir():
@@ -214,13 +215,13 @@ def clean(index_dir: Path) -> list[str]:
         versions = [p for p in versions if p.name <= live.name]
     keep = set(versions[-KEEP_VERSIONS:]) | ({live} if live else set())
     for p in index_dir.iterdir():
-        stale = p.name.startswith(".tmp-") or p.name == f"{CURRENT}.tmp" or (_VERSION.match(p.name) and p not in keep)
+        stale = p.name.startswith(".tmp-") or p.name.endswith(".tmp") or (_VERSION.match(p.name) and p not in keep)
         if stale:
             shutil.rmtree(p) if p.is_dir() else p.unlink()
             removed.append(p.name)
     folder = index_dir / SEGMENTS
     if folder.is_dir():
-        needed = _segments_named(keep)
+        needed = _segments_named(keep, known or {})
         if needed is None:  # a kept manifest is unreadable: remove no segment on a guess
             return removed
         for p in folder.iterdir():
@@ -230,11 +231,14 @@ def clean(index_dir: Path) -> list[str]:
     return removed
 
 
-def _segments_named(versions) -> set[str] | None:
+def _segments_named(versions, known: dict[str, set[str]]) -> set[str] | None:
     import json
 
     needed: set[str] = set()
     for version in versions:
+        if version.name in known:
+            needed |= known[version.name]
+            continue
         try:
             obj = json.loads((version / "manifest.json").read_bytes())
             needed.update(s["name"] for s in obj["segments"])

@@ -192,6 +192,9 @@ def test_json_progress_goes_to_stderr_and_names_are_escaped(tmp_path, embedder):
     assert payload["added"] == [odd] and list(payload["skipped"]) == ["binary\tname.txt"]
     progress = result.stderr.splitlines()
     assert "embed 0/11" in progress and "embed 11/11" in progress and "parse 2/2" in progress
+    chunking = [line for line in progress if line.startswith("chunk ")]  # by section: a big file shows progress
+    total = chunking[0].split("/")[1]
+    assert chunking[0] == f"chunk 0/{total}" and chunking[-1] == f"chunk {total}/{total}" and int(total) > 1
     assert all(len(line.split()) == 2 for line in progress)  # plain "stage done/total" lines
 
     (corpus / odd).unlink()

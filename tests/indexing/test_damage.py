@@ -148,10 +148,12 @@ def _drop_bm25_row(index: Path) -> None:
     (lambda m: {**m, "model": {"name": m["model"]["name"]}}, "model.dimension is missing"),
     (lambda m: [], "the manifest is list, not dict"),
     (lambda m: {k: v for k, v in m.items() if k != "files"}, "files is missing"),
+    (lambda m: {**m, "files": {**m["files"], "sha256": m["files"]["sha256"][:-1]}}, "files.sha256 has 1 values for 2"),
     (lambda m: {**m, "segments": [{**m["segments"][0], "ranges": [["0", 3]]}]}, "not a [first, count] pair"),
-    (lambda m: {**m, "files": {k: {**f, "chunks": f["chunks"] + (k == HERTS)} for k, f in m["files"].items()}},
+    (lambda m: {**m, "files": {**m["files"], "chunks": [c + (name == HERTS) for name, c in
+                                                       zip(m["files"]["name"], m["files"]["chunks"])]}},
      "live chunks but its files have"),
-], ids=["no-dimension", "a-list", "no-files", "bad-range", "counts-disagree"])
+], ids=["no-dimension", "a-list", "no-files", "short-column", "bad-range", "counts-disagree"])
 def test_a_malformed_manifest_is_one_line_everywhere(two, embedder, edit, message):
     corpus, index = two
     path = versions.current_version(index) / "manifest.json"
