@@ -335,7 +335,7 @@ def _merge(index_dir: Path, manifest: Manifest, group: list[str], embedder, reto
         elif not placed and entry is not None:
             out.append(entry)
             placed = True
-    files = {name: (replace(f, segment=entry.name) if f.segment in group else f)
+    files = {name: (f._replace(segment=entry.name) if f.segment in group else f)
              for name, f in manifest.files.items()}
     return replace(manifest, segments=tuple(out), files=files, fingerprint=Fingerprint.current()
                    if retokenise else manifest.fingerprint)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.config import IngestSettings
@@ -114,7 +114,7 @@ def make_plan(listing: Listing, corpus_dir: Path, old: Manifest | None, ingest: 
         if entry is not None and sha[source] and entry.sha256 == sha[source]:
             mtime = _recorded_mtime(f, plan.scanned_at_ns)
             same = entry.size == f.size and entry.mtime_ns == mtime
-            plan.keep[source] = entry if same else replace(entry, size=f.size, mtime_ns=mtime)
+            plan.keep[source] = entry if same else entry._replace(size=f.size, mtime_ns=mtime)
         else:
             todo.append(source)
 

@@ -28,6 +28,7 @@ import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from assistant.errors import IndexMissing
 
@@ -61,14 +62,20 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-@dataclass(frozen=True)
-class CorpusFile:
-    """A candidate report file. ``path`` is where to read it (through a link, if one led here)."""
+class CorpusFile(NamedTuple):
+    """A candidate report file. ``path`` is where to read it (through a link, if one led here).
+
+    A named tuple, not a dataclass: one is made per corpus file on every update.
+    """
 
     source: str  # path relative to the corpus folder, with "/"; the report ids derive from it
-    path: Path
+    location: str  # kept as a string: a Path per file costs more than the whole scan at 17k files
     size: int
     mtime_ns: int
+
+    @property
+    def path(self) -> Path:
+        return Path(self.location)
 
 
 @dataclass
@@ -116,13 +123,13 @@ def list_corpus(corpus_dir: Path, must_exist: bool = True) -> Listing:
                 if not inner and entry.name.lower().endswith(REPORT_SUFFIXES):
                     listing.skipped[source] = "a folder, not a report file (it holds no reports)"
             elif entry.is_file(follow_symlinks=False):
-                found += _add(source, Path(entry.path), entry.stat(follow_symlinks=False))
+                found += _add(source, entry.path, entry.stat(follow_symlinks=False))
             else:
                 listing.skipped[source] = "not a regular file (a socket, pipe or device)"
         return found
 
-    def _add(source: str, path: Path, st: os.stat_result, via_link: bool = False) -> int:
-        if _DOCUMENTATION.match(path.name if not via_link else source.rsplit("/", 1)[-1]):
+    def _add(source: str, location: str, st: os.stat_result) -> int:
+        if _DOCUMENTATION.match(source.rsplit("/", 1)[-1]):
             listing.skipped[source] = "documentation file (README, SOURCES, LICENSE), not a report"
             return 0
         key = (st.st_dev, st.st_ino)
@@ -130,7 +137,7 @@ def list_corpus(corpus_dir: Path, must_exist: bool = True) -> Listing:
             listing.skipped[source] = f"the same file as {safe_name(seen[key])} (a link to it), which is indexed"
             return 0
         seen[key] = source
-        listing.files[source] = CorpusFile(source, path, st.st_size, st.st_mtime_ns)
+        listing.files[source] = CorpusFile(source, location, st.st_size, st.st_mtime_ns)
         return 1
 
     walk(str(corpus_dir), "")
@@ -145,7 +152,7 @@ def list_corpus(corpus_dir: Path, must_exist: bool = True) -> Listing:
         elif not os.path.isfile(target):
             listing.skipped[source] = "symbolic link to something that is not a regular file"
         else:
-            _add(source, Path(entry.path), os.stat(target), via_link=True)
+            _add(source, entry.path, os.stat(target))
     listing.files = dict(sorted(listing.files.items()))
     listing.skipped = dict(sorted(listing.skipped.items()))
     return listing
