@@ -143,7 +143,7 @@ class Manifest:
     chunker: ChunkSettings
     fingerprint: Fingerprint
     next_chunk_id: int = 0
-    scanned_at_ns: int = 0  # when the corpus was last scanned (see scan.trust_stat)
+    scanned_at_ns: int = 0  # when the corpus was last scanned (see plan.hashes)
     segments: tuple[SegmentEntry, ...] = ()
     files: dict[str, FileEntry] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)

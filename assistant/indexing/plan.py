@@ -1,8 +1,9 @@
 """What an update has to do: compare the corpus with the live manifest, parse what is new.
 
 Each corpus file is new, changed, unchanged or gone. Unchanged files are recognised by
-their recorded size and mtime where that can be trusted (``scan.trust_stat``), else by
-their sha256. New and changed files are parsed here; embedding is the caller's work.
+their recorded size and mtime where those can be trusted (as recorded, and the file was
+modified at least ``scan.RACY_NS`` before the scan that recorded them: git's rule against
+"racily clean" files), else by their sha256. New and changed files are parsed here; embedding is the caller's work.
 
 Resolution rules, so that nothing is indexed twice and nothing indexed is lost:
 
@@ -24,7 +25,7 @@ from pathlib import Path
 from assistant.config import IngestSettings
 from assistant.errors import RemovalRefused
 from assistant.indexing.manifest import FileEntry, Manifest
-from assistant.indexing.scan import RACY_NS, CorpusFile, Listing, file_hash, safe_name, trust_stat
+from assistant.indexing.scan import RACY_NS, CorpusFile, Listing, file_hash, safe_name
 from assistant.models import Report
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -69,9 +70,11 @@ def hashes(listing: Listing, old: Manifest | None, ingest: IngestSettings, progr
     """
     out: dict[str, str] = {}
     total = len(listing.files)
+    recorded = old.files if old is not None and not rehash else {}
+    trusted_before = (old.scanned_at_ns if old is not None else 0) - RACY_NS
     for done, (source, f) in enumerate(listing.files.items(), start=1):
-        entry = old.files.get(source) if old else None
-        if entry is not None and not rehash and trust_stat(f, entry.size, entry.mtime_ns, old.scanned_at_ns):
+        entry = recorded.get(source)
+        if entry is not None and entry.size == f.size and entry.mtime_ns == f.mtime_ns < trusted_before:
             out[source] = entry.sha256
         elif f.size > ingest.max_bytes:
             out[source] = ""
@@ -167,8 +170,9 @@ def make_plan(listing: Listing, corpus_dir: Path, old: Manifest | None, ingest: 
                 owner_of_hash[entry.sha256] = source
                 reason += "; the previously indexed version is kept"
         plan.skipped[source] = reason
-    plan.keep = dict(sorted(plan.keep.items()))
-    plan.skipped = dict(sorted(plan.skipped.items()))
+    if failed:  # kept old versions were added out of order
+        plan.keep = dict(sorted(plan.keep.items()))
+        plan.skipped = dict(sorted(plan.skipped.items()))
     return plan
 
 

@@ -100,67 +100,72 @@ def list_corpus(corpus_dir: Path, must_exist: bool = True) -> Listing:
         return Listing(exists=False)
     root = os.path.realpath(corpus_dir)
     listing = Listing()
-    seen: dict[tuple[int, int], str] = {}  # (device, inode) -> the source listed for it
-    links: list[tuple[str, os.DirEntry]] = []
+    files, skipped = listing.files, listing.skipped
+    seen: dict[tuple[int, int], str] = {}  # (device, inode) of files with several names -> the one listed
+    links: list[tuple[str, str]] = []  # (source, path) of symbolic links, resolved after the walk
+
+    def add(source: str, location: str, st: os.stat_result) -> int:
+        if _DOCUMENTATION.match(source.rpartition("/")[2]):
+            skipped[source] = "documentation file (README, SOURCES, LICENSE), not a report"
+            return 0
+        if st.st_nlink > 1 or location in link_paths:  # only such a file can be reached twice
+            key = (st.st_dev, st.st_ino)
+            if key in seen:
+                skipped[source] = f"the same file as {safe_name(seen[key])} (a link to it), which is indexed"
+                return 0
+            seen[key] = source
+        files[source] = CorpusFile(source, location, st.st_size, st.st_mtime_ns)
+        return 1
 
     def walk(folder: str, prefix: str) -> int:
         """List ``folder``; returns how many candidate files it (recursively) gave."""
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            listing.skipped[prefix.rstrip("/") or "."] = f"cannot open folder: {exc.strerror or exc}"
+            skipped[prefix.rstrip("/") or "."] = f"cannot open folder: {exc.strerror or exc}"
             return 0
         found = 0
-        for entry in entries:
-            if entry.name.startswith("."):
+        for entry in entries:  # once per corpus file on every update: kept lean
+            name = entry.name
+            if name[0] == ".":
                 continue
-            source = prefix + entry.name
-            if entry.is_symlink():
-                links.append((source, entry))
+            if entry.is_file(follow_symlinks=False):
+                found += add(prefix + name, entry.path, entry.stat(follow_symlinks=False))
+            elif entry.is_symlink():
+                links.append((prefix + name, entry.path))
             elif entry.is_dir(follow_symlinks=False):
-                inner = walk(entry.path, source + "/")
+                inner = walk(entry.path, prefix + name + "/")
                 found += inner
-                if not inner and entry.name.lower().endswith(REPORT_SUFFIXES):
-                    listing.skipped[source] = "a folder, not a report file (it holds no reports)"
-            elif entry.is_file(follow_symlinks=False):
-                found += _add(source, entry.path, entry.stat(follow_symlinks=False))
+                if not inner and name.lower().endswith(REPORT_SUFFIXES):
+                    skipped[prefix + name] = "a folder, not a report file (it holds no reports)"
             else:
-                listing.skipped[source] = "not a regular file (a socket, pipe or device)"
+                skipped[prefix + name] = "not a regular file (a socket, pipe or device)"
         return found
 
-    def _add(source: str, location: str, st: os.stat_result) -> int:
-        if _DOCUMENTATION.match(source.rsplit("/", 1)[-1]):
-            listing.skipped[source] = "documentation file (README, SOURCES, LICENSE), not a report"
-            return 0
-        key = (st.st_dev, st.st_ino)
-        if key in seen:
-            listing.skipped[source] = f"the same file as {safe_name(seen[key])} (a link to it), which is indexed"
-            return 0
-        seen[key] = source
-        listing.files[source] = CorpusFile(source, location, st.st_size, st.st_mtime_ns)
-        return 1
-
+    link_paths: set[str] = set()
     walk(str(corpus_dir), "")
-    for source, entry in links:  # after the walk, so a file reached directly keeps its own name
-        target = os.path.realpath(entry.path)
+    for source, path in links:  # after the walk, so a file reached directly keeps its own name
+        target = os.path.realpath(path)
         if not os.path.exists(target):
-            listing.skipped[source] = "broken symbolic link"
+            skipped[source] = "broken symbolic link"
         elif os.path.commonpath([root, target]) != root:
-            listing.skipped[source] = "symbolic link to a location outside the corpus folder: not followed"
+            skipped[source] = "symbolic link to a location outside the corpus folder: not followed"
         elif os.path.isdir(target):
-            listing.skipped[source] = "symbolic link to a folder: not followed (its files are indexed where they are)"
+            skipped[source] = "symbolic link to a folder: not followed (its files are indexed where they are)"
         elif not os.path.isfile(target):
-            listing.skipped[source] = "symbolic link to something that is not a regular file"
+            skipped[source] = "symbolic link to something that is not a regular file"
         else:
-            _add(source, entry.path, os.stat(target))
-    listing.files = dict(sorted(listing.files.items()))
+            direct = os.path.relpath(target, root).replace(os.sep, "/")
+            if direct in files:
+                skipped[source] = f"the same file as {safe_name(direct)} (a link to it), which is indexed"
+            else:
+                link_paths.add(path)  # two links to one hidden file: the inode tells
+                add(source, path, os.stat(target))
+    names = list(listing.files)
+    if not all(a < b for a, b in zip(names, names[1:])):  # links come after the walk; "a/x" walks before "a.x"
+        listing.files = dict(sorted(listing.files.items()))
     listing.skipped = dict(sorted(listing.skipped.items()))
     return listing
-
-
-def trust_stat(file: CorpusFile, size: int, mtime_ns: int, scanned_at_ns: int) -> bool:
-    """Whether a file whose recorded (size, mtime) match may keep its recorded hash unread."""
-    return file.size == size and file.mtime_ns == mtime_ns and mtime_ns < scanned_at_ns - RACY_NS
 
 
 @dataclass

@@ -194,15 +194,16 @@ def write_pointer(index_dir: Path, version: Path) -> None:
     _fsync_dir(index_dir)
 
 
-def clean(index_dir: Path, known: dict[str, set[str]] | None = None) -> list[str]:
+def clean(index_dir: Path, known: dict[str, set[str]] | None = None, segments: bool = True) -> list[str]:
     """Remove leftovers of dead writers and what no kept commit point needs; returns the names removed.
 
     Removed: temporary folders; commit points newer than the live one (renamed into place
     by a writer that died before switching CURRENT: no reader ever followed them); commit
     points older than the last KEEP_VERSIONS; segments no kept commit point names. A
     damaged CURRENT is rewritten to the live (recovered) commit point. ``known``: commit
-    point name -> its segment names, for manifests the caller holds (the others are read).
-    Call only while holding the writer lock.
+    point name -> its segment names, for manifests the caller holds (the others are read);
+    ``segments=False`` leaves segments alone (a writer that is about to commit removes
+    unneeded ones then, knowing both kept manifests). Call only while holding the writer lock.
     """
     removed: list[str] = []
     if not index_dir.is_dir():
@@ -220,7 +221,7 @@ def clean(index_dir: Path, known: dict[str, set[str]] | None = None) -> list[str
             shutil.rmtree(p) if p.is_dir() else p.unlink()
             removed.append(p.name)
     folder = index_dir / SEGMENTS
-    if folder.is_dir():
+    if segments and folder.is_dir():
         needed = _segments_named(keep, known or {})
         if needed is None:  # a kept manifest is unreadable: remove no segment on a guess
             return removed
