@@ -148,7 +148,7 @@ def update(corpus, index, model, as_json, wait, max_size, allow_removals):
 @friendly
 def add(files, corpus, index, model, as_json, wait, max_size):
     """Copy report FILES into the corpus and update the index."""
-    from assistant.indexing.build import add_files
+    from assistant.indexing.add import add_files
     from assistant.search.embed import Embedder
 
     _run(lambda progress: add_files(list(files), config.corpus_dir(corpus), config.index_dir(index),

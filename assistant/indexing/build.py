@@ -31,15 +31,11 @@ from assistant.errors import IndexCorrupt, IndexMismatch
 from assistant.indexing import segments, versions
 from assistant.indexing.manifest import (PARSER_CHANGED, REBUILD, Fingerprint, Manifest, SegmentEntry, expand,
                                          to_ranges)
-from assistant.indexing.plan import Plan, Progress, entry_for, guard_removals, make_plan
-from assistant.indexing.scan import CorpusScan, file_hash, list_corpus, safe_name
+from assistant.indexing.plan import Plan, Progress, entry_for, guard_removals, make_plan, no_progress
+from assistant.indexing.scan import CorpusScan, list_corpus, safe_name
 
 MAX_SEGMENTS = 8  # more after an update: the smallest are merged, down to half as many
 MAX_DELETED_SHARE = 0.3  # a segment with more of its rows deleted is rewritten without them
-
-
-def _quiet(stage: str, done: int, total: int) -> None:
-    """The progress callback when nobody listens."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +120,7 @@ def optimize_index(index_dir: Path, embedder, progress: Progress | None = None, 
     """Merge every segment into one, dropping deleted rows (vectors are read back, not re-embedded)."""
     started = time.monotonic()
     index_dir = Path(index_dir)
-    progress = progress or _quiet
+    progress = progress or no_progress
     with versions.writer_lock(index_dir, wait):
         versions.crash_point("after-lock")
         old, retokenise = _base(index_dir, embedder.name, None)
@@ -152,7 +148,7 @@ def refresh(corpus_dir: Path, index_dir: Path, embedder, progress: Progress | No
     index_dir = Path(index_dir)
     lock = contextlib.nullcontext() if locked else versions.writer_lock(index_dir, wait)
     with lock:
-        return _refresh(Path(corpus_dir), index_dir, embedder, progress or _quiet, settings, ingest, rebuild,
+        return _refresh(Path(corpus_dir), index_dir, embedder, progress or no_progress, settings, ingest, rebuild,
                         allow_removals)
 
 
@@ -370,64 +366,3 @@ def _commit(index_dir: Path, manifest: Manifest, previous: Manifest | None) -> P
         known[before.name] = {s.name for s in previous.segments}
     versions.clean(index_dir, known)
     return version
-
-
-# -- adding files ----------------------------------------------------------------------------------
-
-
-def add_files(paths: list[Path], corpus_dir: Path, index_dir: Path, embedder, progress: Progress | None = None, *,
-              ingest: IngestSettings = IngestSettings(), wait: float = 0.0,
-              allow_removals: bool = False) -> UpdateSummary:
-    """Copy report files into the corpus, then update the index, all under the writer lock.
-
-    The lock is taken first: while another build or update runs, nothing is copied and
-    ``IndexBusy`` is raised. A file is not copied (and is listed in ``skipped`` under the
-    name given) when it cannot be read, when it is an exact duplicate of a corpus file, or
-    when a different file of the same name is already there: nothing in the corpus is ever
-    overwritten.
-    """
-    import os
-    import shutil
-    import uuid
-
-    from assistant.errors import UnreadableDocument
-    from assistant.indexing.plan import hashes
-    from assistant.ingest.readers import read_document
-
-    corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
-    with versions.writer_lock(index_dir, wait):
-        corpus_dir.mkdir(parents=True, exist_ok=True)
-        version = versions.current_version(index_dir)
-        try:
-            old = Manifest.load(version) if version is not None else None
-        except versions.IndexProblem:
-            old = None  # the update below says what is wrong with it
-        listing = list_corpus(corpus_dir)
-        known = {sha: source for source, sha in hashes(listing, old, ingest, _quiet).items() if sha}
-        refused: dict[str, str] = {}
-        for path in map(Path, paths):
-            given = str(path)
-            try:
-                read_document(path, ingest.max_bytes)
-            except UnreadableDocument as exc:
-                refused[given] = str(exc)
-                continue
-            except OSError as exc:  # not there, a folder, no permission
-                refused[given] = f"cannot read file: {exc.strerror or exc}"
-                continue
-            sha, target = file_hash(path), corpus_dir / path.name
-            if sha in known:
-                refused[given] = f"exact duplicate of {safe_name(known[sha])}"
-            elif target.exists() or target.is_symlink():
-                refused[given] = (f"a different file named {safe_name(path.name)} is already in the corpus; "
-                                  "rename it to add it")
-            else:
-                # Copy under a hidden name, then rename: an update never sees half a file.
-                partial = corpus_dir / f".adding-{os.getpid()}-{uuid.uuid4().hex[:8]}-{path.name}"
-                shutil.copyfile(path, partial)
-                os.replace(partial, target)
-                known[sha] = path.name
-        summary, _ = refresh(corpus_dir, index_dir, embedder, progress, ingest=ingest, locked=True,
-                             allow_removals=allow_removals)
-    return replace(summary, skipped={**refused, **summary.skipped})
-

@@ -31,6 +31,10 @@ from assistant.models import Report
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
+def no_progress(stage: str, done: int, total: int) -> None:
+    """The progress callback when nobody listens."""
+
+
 @dataclass(frozen=True)
 class Parsed:
     """A new or changed file, read and parsed."""

@@ -23,7 +23,8 @@ from conftest import SEED_CORPUS
 
 from assistant.cli import main
 from assistant.config import IngestSettings
-from assistant.indexing.build import add_files, update_index
+from assistant.indexing.add import add_files
+from assistant.indexing.build import update_index
 from assistant.indexing.load import load_index
 from assistant.ingest.readers import MAX_BYTES
 

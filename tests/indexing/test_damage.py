@@ -23,7 +23,8 @@ from conftest import ROOT, SEED_CORPUS
 from assistant.cli import main
 from assistant.errors import IndexBusy, IndexCorrupt
 from assistant.indexing import versions
-from assistant.indexing.build import add_files, build_index, update_index
+from assistant.indexing.add import add_files
+from assistant.indexing.build import build_index, update_index
 from assistant.indexing.load import load_index, status
 from assistant.indexing.manifest import Manifest
 

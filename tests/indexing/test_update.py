@@ -21,7 +21,8 @@ from _indexing import (
 from conftest import SEED_CORPUS
 
 from assistant.indexing import versions
-from assistant.indexing.build import add_files, update_index
+from assistant.indexing.add import add_files
+from assistant.indexing.build import update_index
 from assistant.indexing.load import load_index
 from assistant.indexing.segments import terms
 from assistant.models import Filters
