@@ -62,13 +62,15 @@ def _one_line_error(result, *fragments: str) -> None:
         assert fragment in lines[0], lines[0]
 
 
+def _edit_chunks(index: Path, edit) -> None:
+    path = _segment(index) / "chunks.json"
+    columns = json.loads(path.read_text())
+    edit(columns)
+    path.write_text(json.dumps(columns))
+
+
 def _flip_id(index: Path, row: int = 3, to: int = 9999) -> None:
-    path = _segment(index) / "chunks.jsonl"
-    lines = path.read_text().splitlines(keepends=True)
-    obj = json.loads(lines[row])
-    obj["id"] = to
-    lines[row] = json.dumps(obj) + "\n"
-    path.write_text("".join(lines))
+    _edit_chunks(index, lambda c: c["id"].__setitem__(row, to))  # still valid JSON, still unique ids
 
 
 # -- a flipped chunk id --------------------------------------------------------------------------
@@ -79,15 +81,15 @@ def test_a_flipped_chunk_id_is_caught_by_status_update_load_and_ask(two, embedde
     _flip_id(index)
     info = status(index)
     assert not info["healthy"]
-    assert info["problems"] == ["segment s000001: chunks.jsonl does not match its checksum (changed or damaged)"]
+    assert info["problems"] == ["segment s000001: chunks.json does not match its checksum (changed or damaged)"]
     result = _cli("index", "status", "--index", str(index))
-    assert result.exit_code == 1 and "DAMAGED" in result.stdout and "chunks.jsonl does not match" in result.stdout
-    with pytest.raises(IndexCorrupt, match="chunks.jsonl does not match its checksum"):
+    assert result.exit_code == 1 and "DAMAGED" in result.stdout and "chunks.json does not match" in result.stdout
+    with pytest.raises(IndexCorrupt, match="chunks.json does not match its checksum"):
         update_index(corpus, index, embedder)
-    with pytest.raises(IndexCorrupt, match="chunk ids in chunks.jsonl differ from the manifest's"):
+    with pytest.raises(IndexCorrupt, match="chunk ids in chunks.json differ from the manifest's"):
         load_index(index, embedder.name)
     _one_line_error(_cli("ask", "What was Iridium's well-led score?", "--index", str(index)),
-                    "chunk ids in chunks.jsonl differ", "rebuild with `assistant index build`")
+                    "chunk ids in chunks.json differ", "rebuild with `assistant index build`")
     _one_line_error(_cli("index", "update", "--corpus", str(corpus), "--index", str(index)), "does not match its checksum")
     # The fix the message names works.
     assert _cli("index", "build", "--corpus", str(corpus), "--index", str(index)).exit_code == 0
@@ -95,8 +97,8 @@ def test_a_flipped_chunk_id_is_caught_by_status_update_load_and_ask(two, embedde
 
 
 @pytest.mark.parametrize("damage, message", [
-    (lambda i: _flip_id(i), "chunk ids in chunks.jsonl differ"),
-    (lambda i: _swap_ids(i), "chunk ids in chunks.jsonl differ"),
+    (lambda i: _flip_id(i), "chunk ids in chunks.json differ"),
+    (lambda i: _swap_ids(i), "chunk ids in chunks.json differ"),
     (lambda i: _offset_past_the_text(i), "offsets lie outside its report's text"),
     (lambda i: _vectors_under_other_ids(i), "ids of the vectors differ"),
     (lambda i: _drop_bm25_row(i), "BM25 rows"),
@@ -112,17 +114,14 @@ def test_structure_is_checked_at_load_even_when_checksums_agree(two, embedder, d
 
 
 def _swap_ids(index: Path) -> None:
-    path = _segment(index) / "chunks.jsonl"
-    rows = [json.loads(line) for line in path.read_text().splitlines()]
-    rows[2]["id"], rows[5]["id"] = rows[5]["id"], rows[2]["id"]  # still unique, still the same set
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    def swap(c):
+        c["id"][2], c["id"][5] = c["id"][5], c["id"][2]  # still unique, still the same set
+
+    _edit_chunks(index, swap)
 
 
 def _offset_past_the_text(index: Path) -> None:
-    path = _segment(index) / "chunks.jsonl"
-    rows = [json.loads(line) for line in path.read_text().splitlines()]
-    rows[0]["end"] = 10**7
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    _edit_chunks(index, lambda c: c["end"].__setitem__(0, 10**7))
 
 
 def _vectors_under_other_ids(index: Path) -> None:

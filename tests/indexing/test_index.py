@@ -60,7 +60,7 @@ def test_manifest_records_every_file_chunk_and_checksum(data, corpus_dir, index_
     folder = versions.segment_dir(index_dir, segment.name)
     assert segment.checksums == {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
                                  for p in sorted(folder.iterdir())}
-    assert {"reports.json", "chunks.jsonl", "vectors.faiss", "sentences.npz"} <= set(segment.checksums)
+    assert {"reports.json", "chunks.json", "vectors.faiss", "sentences.npz"} <= set(segment.checksums)
     assert m.fingerprint == Fingerprint.current() and m.skipped == {}
     # The JSON round-trips through the typed form unchanged.
     assert Manifest.from_json(json.loads(json.dumps(m.to_json()))) == m
@@ -97,6 +97,11 @@ def test_no_index_is_a_clear_error(tmp_path):
         load_index(tmp_path)
 
 
+def _drop_last_chunk(path: Path) -> None:
+    columns = json.loads(path.read_text())
+    path.write_text(json.dumps({k: (v[:-1] if k != "sections" else v) for k, v in columns.items()}))
+
+
 def _truncate(path: Path) -> None:
     path.write_bytes(path.read_bytes()[:100])
 
@@ -107,12 +112,11 @@ def _truncate(path: Path) -> None:
         (lambda i: _truncate(_segment(i) / "vectors.faiss"), "is corrupt"),
         (lambda i: (_live(i) / "manifest.json").write_text("{not json"), "manifest .* is unreadable"),
         (lambda i: (_segment(i) / "reports.json").unlink(), "is corrupt"),
-        (lambda i: (_segment(i) / "chunks.jsonl").write_text(
-            "".join((_segment(i) / "chunks.jsonl").read_text().splitlines(keepends=True)[:-1])),
-         "chunk ids in chunks.jsonl differ"),
+        (lambda i: _drop_last_chunk(_segment(i) / "chunks.json"), "chunk ids in chunks.json differ"),
+        (lambda i: (_segment(i) / "chunks.json").write_text('{"id": [0, "1"]}'), "malformed chunk columns"),
         (lambda i: shutil.rmtree(_segment(i)), "segment s000001 is missing"),
     ],
-    ids=["truncated-vectors", "bad-manifest", "no-reports", "missing-chunk", "missing-segment"],
+    ids=["truncated-vectors", "bad-manifest", "no-reports", "missing-chunk", "bad-columns", "missing-segment"],
 )
 def test_corrupt_index_is_refused(copy, damage, message):
     damage(copy)
