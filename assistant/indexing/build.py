@@ -200,13 +200,13 @@ def _refresh(corpus_dir: Path, index_dir: Path, embedder, progress: Progress, se
 
     next_id = old.next_chunk_id if old else 0
     new_entry, new_files, embedded = _index_new(index_dir, plan, embedder, settings, next_id, progress)
-    kept = _with_deletions(old.segments if old else (), dropped.values(), plan.keep.values())
+    kept = _with_deletions(old.segments if old else (), dropped, plan.keep.values())
     manifest = Manifest(
         model_name=embedder.name, dimension=old.dimension if old else int(embedder.dimension),
         chunker=settings, fingerprint=Fingerprint.current(),  # re-tokenising merges every older segment
         next_chunk_id=next_id + embedded, scanned_at_ns=plan.scanned_at_ns,
         segments=kept + ((new_entry,) if new_entry else ()), files=_sorted({**plan.keep, **new_files}),
-        skipped=plan.skipped)
+        skipped=plan.skipped, restat=_restat(old, plan))
     group = [s.name for s in manifest.segments] if retokenise else merge_policy(manifest.segments)
     merged = 0
     if group:
@@ -272,19 +272,21 @@ def _index_new(index_dir: Path, plan: Plan, embedder, settings: ChunkSettings, n
     progress("terms", 0, 1)
     counts = TermCounts.from_tokens(segments.terms(chunks))
     progress("write", 0, 1)
-    entry = segments.write(index_dir, segments.Segment(reports, chunks, counts, index, sentences))
+    files = {s: entry_for(plan.parsed[s], "", first, count, plan.scanned_at_ns) for s, (first, count) in spans.items()}
+    entry = segments.write(index_dir, segments.Segment(reports, chunks, counts, index, sentences), files)
     progress("write", 1, 1)
     versions.crash_point("after-segment")
-    files = {s: entry_for(plan.parsed[s], entry.name, first, count, plan.scanned_at_ns)
-             for s, (first, count) in spans.items()}
-    return entry, files, len(chunks)
+    return entry, {s: f._replace(segment=entry.name) for s, f in files.items()}, len(chunks)
 
 
-def _with_deletions(old: tuple[SegmentEntry, ...], dropped, kept) -> tuple[SegmentEntry, ...]:
-    """The old segments with the dropped files' chunks marked deleted; segments no file uses any more go."""
+def _with_deletions(old: tuple[SegmentEntry, ...], dropped: dict, kept) -> tuple[SegmentEntry, ...]:
+    """The old segments with the dropped files (name -> FileEntry) marked deleted: their chunk ids
+    and their names. Segments no live file uses any more go."""
     marks: dict[str, list[int]] = {}
-    for entry in dropped:
+    names: dict[str, list[str]] = {}
+    for name, entry in dropped.items():
         marks.setdefault(entry.segment, []).extend(range(entry.first_chunk, entry.first_chunk + entry.chunks))
+        names.setdefault(entry.segment, []).append(name)
     used = {e.segment for e in kept}
     out = []
     for s in old:
@@ -292,9 +294,21 @@ def _with_deletions(old: tuple[SegmentEntry, ...], dropped, kept) -> tuple[Segme
             continue
         if s.name in marks:
             deleted = np.union1d(expand(s.deleted), np.asarray(marks[s.name], dtype=np.int64))
-            s = replace(s, deleted=to_ranges(deleted))
+            s = replace(s, deleted=to_ranges(deleted), dropped=tuple(sorted({*s.dropped, *names[s.name]})))
         out.append(s)
     return tuple(out)
+
+
+def _restat(old: Manifest | None, plan: Plan) -> dict[str, tuple[int, int]]:
+    """Newer (size, mtime) of kept files than their segment tables hold: the old ones still kept,
+    and those the plan refreshed (the plan keeps the old entry itself when nothing changed)."""
+    if old is None:
+        return {}
+    out = {name: stat for name, stat in old.restat.items() if name in plan.keep}
+    for name, entry in plan.keep.items():
+        if entry is not old.files.get(name):
+            out[name] = (entry.size, entry.mtime_ns)
+    return out
 
 
 def merge_policy(entries: tuple[SegmentEntry, ...]) -> list[str]:
@@ -322,7 +336,8 @@ def _merge(index_dir: Path, manifest: Manifest, group: list[str], embedder, reto
         parts.append(segments.read(index_dir, manifest.segment(name), manifest.dimension, live.get(name, set())))
     progress("merge", len(group), len(group) + 1)
     combined = segments.combine(parts, embed=embedder.encode if retokenise else None, retokenise=retokenise)
-    entry = segments.write(index_dir, combined) if combined.chunks or combined.reports else None
+    table = {name: f for name, f in manifest.files.items() if f.segment in group}  # their current stats
+    entry = segments.write(index_dir, combined, table) if combined.chunks or combined.reports else None
     progress("merge", len(group) + 1, len(group) + 1)
     out, placed = [], False
     for s in manifest.segments:
@@ -333,8 +348,9 @@ def _merge(index_dir: Path, manifest: Manifest, group: list[str], embedder, reto
             placed = True
     files = {name: (f._replace(segment=entry.name) if f.segment in group else f)
              for name, f in manifest.files.items()}
-    return replace(manifest, segments=tuple(out), files=files, fingerprint=Fingerprint.current()
-                   if retokenise else manifest.fingerprint)
+    restat = {name: stat for name, stat in manifest.restat.items() if name not in table}  # now in the new table
+    return replace(manifest, segments=tuple(out), files=files, restat=restat,
+                   fingerprint=Fingerprint.current() if retokenise else manifest.fingerprint)
 
 
 def _sorted(files: dict) -> dict:

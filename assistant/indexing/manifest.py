@@ -8,15 +8,21 @@ A manifest says everything about one published state of the index:
   whose fingerprint differs from the running code's is never searched or extended as if
   nothing had changed (see ``check``);
 - ``segments``: the live segments in order, each with the chunk ids it holds (as
-  ``[first, count]`` ranges), its deletion marks (ranges of ids no longer live), the kind
-  of its vector index, and the sha256 of every file in its folder;
+  ``[first, count]`` ranges), its deletion marks (ranges of ids no longer live, and the
+  names of the files they belonged to), the kind of its vector index, and the sha256 of
+  every file in its folder;
 - ``files``: each indexed corpus file -> its sha256, size and mtime (to skip re-hashing
-  untouched files), its report ids, its segment and its chunk id range (saved as columns:
-  ``{"name": [...], "sha256": [...], ...}``, one value per file in each);
+  untouched files), its report ids, its segment and its chunk id range;
 - ``skipped``: corpus entries not indexed, with a one-line reason.
 
-``Manifest.from_json`` validates the shape and raises ``IndexCorrupt`` with one line
-naming the first bad field; a manifest of another format raises ``IndexMismatch``.
+The files table is not written into manifest.json: each segment holds the table of its own
+files (``segments/sNNNNNN/files.json``, as columns), written once with the segment, and the
+manifest only records which of them were dropped and any newer size/mtime (``restat``).
+Lucene keeps segment metadata the same way: at 17k files, rewriting one big table on every
+update cost more than everything else the update did.
+
+``Manifest.load`` validates the shape and raises ``IndexCorrupt`` with one line naming the
+first bad field; a manifest of another format raises ``IndexMismatch``.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from assistant.errors import IndexCorrupt, IndexMismatch
 
 FORMAT_VERSION = 2
 FILE = "manifest.json"
+TABLE = "files.json"  # in each segment folder: the corpus files whose chunks it holds
 REBUILD = "rebuild with `assistant index build`"
 
 Ranges = tuple[tuple[int, int], ...]  # (first id, count) pairs
@@ -120,6 +127,7 @@ class SegmentEntry:
     deleted: Ranges  # of those, the ids no longer live
     vectors: str  # "flat" | "ivf"
     checksums: dict[str, str] = field(default_factory=dict)  # file name -> sha256
+    dropped: tuple[str, ...] = ()  # corpus files in its table whose chunks are deleted
 
     @property
     def rows(self) -> int:
@@ -145,8 +153,9 @@ class Manifest:
     next_chunk_id: int = 0
     scanned_at_ns: int = 0  # when the corpus was last scanned (see plan.hashes)
     segments: tuple[SegmentEntry, ...] = ()
-    files: dict[str, FileEntry] = field(default_factory=dict)
+    files: dict[str, FileEntry] = field(default_factory=dict)  # the live files, by name
     skipped: dict[str, str] = field(default_factory=dict)
+    restat: dict[str, tuple[int, int]] = field(default_factory=dict)  # file -> (size, mtime) newer than its table's
     created: str = ""
     format_version: int = FORMAT_VERSION
 
@@ -170,7 +179,7 @@ class Manifest:
     # -- JSON ------------------------------------------------------------------------------------
 
     def to_json(self) -> dict:
-        """The JSON object saved as manifest.json."""
+        """The JSON object saved as manifest.json (the files tables are the segments')."""
         return {
             "format_version": self.format_version,
             "created": self.created,
@@ -181,22 +190,17 @@ class Manifest:
             "scanned_at_ns": self.scanned_at_ns,
             "segments": [
                 {"name": s.name, "ranges": [list(r) for r in s.ranges], "deleted": [list(r) for r in s.deleted],
-                 "vectors": s.vectors, "checksums": dict(s.checksums)}
+                 "dropped": list(s.dropped), "vectors": s.vectors, "checksums": dict(s.checksums)}
                 for s in self.segments
             ],
-            # Columns, not one object per file: at 17k files the manifest is read and written on
-            # every update, and lists of plain values parse and validate several times faster.
-            "files": {
-                "name": list(self.files),
-                **{key: [getattr(f, key) for f in self.files.values()] for key in _SCALAR_COLUMNS},
-                **{key: [list(getattr(f, key)) for f in self.files.values()] for key in _LIST_COLUMNS},
-            },
+            "restat": {name: list(stat) for name, stat in self.restat.items()},
             "skipped": dict(self.skipped),
         }
 
     @classmethod
-    def from_json(cls, obj, where: str = "index manifest") -> "Manifest":
-        """A validated manifest. Raises IndexMismatch (another format) or IndexCorrupt (bad shape)."""
+    def from_json(cls, obj, tables: dict[str, object], where: str = "index manifest") -> "Manifest":
+        """A validated manifest from manifest.json and its segments' files tables (segment name ->
+        the parsed files.json). Raises IndexMismatch (another format) or IndexCorrupt (bad shape)."""
         v = _Validator(where)
         top = v.typed(obj, dict, "the manifest")
         version = top.get("format_version")
@@ -211,14 +215,31 @@ class Manifest:
         fp = v.field(top, "fingerprint", dict)
         segments = []
         for i, s in enumerate(v.field(top, "segments", list)):
-            s = v.typed(s, dict, f"segments[{i}]")
-            seg = SegmentEntry(
-                v.field(s, "name", str, f"segments[{i}]."), v.ranges(s, "ranges", f"segments[{i}]."),
-                v.ranges(s, "deleted", f"segments[{i}]."), v.field(s, "vectors", str, f"segments[{i}]."),
-                {k: v.typed(h, str, f"segments[{i}].checksums.{k}")
-                 for k, h in v.field(s, "checksums", dict, f"segments[{i}].").items()})
-            segments.append(seg)
-        files = _files(v, v.field(top, "files", dict))
+            p = f"segments[{i}]."
+            s = v.typed(s, dict, p[:-1])
+            segments.append(SegmentEntry(
+                v.field(s, "name", str, p), v.ranges(s, "ranges", p), v.ranges(s, "deleted", p),
+                v.field(s, "vectors", str, p),
+                {k: v.typed(h, str, f"{p}checksums.{k}") for k, h in v.field(s, "checksums", dict, p).items()},
+                tuple(v.typed(n, str, p + "dropped") for n in v.field(s, "dropped", list, p))))
+        restat = {}
+        for name, stat in v.field(top, "restat", dict).items():
+            if not (type(stat) is list and len(stat) == 2 and set(map(type, stat)) <= {int}):
+                v.fail(f"restat[{json.dumps(name)}] is not a [size, mtime_ns] pair")
+            restat[name] = (stat[0], stat[1])
+        files: dict[str, FileEntry] = {}
+        for seg in segments:
+            table = _files(_Validator(f"files table of index segment {seg.name}"), tables.get(seg.name), seg.name)
+            if not set(seg.dropped) <= set(table):
+                v.fail(f"segment {seg.name} drops a file its table does not hold")
+            for name in set(table) - set(seg.dropped):
+                if name in files:
+                    v.fail(f"file {json.dumps(name)} is live in two segments")
+                entry = table[name]
+                files[name] = entry._replace(size=restat[name][0], mtime_ns=restat[name][1]) \
+                    if name in restat else entry
+        if not set(restat) <= set(files):
+            v.fail("restat names a file that is not indexed")
         skipped = {k: v.typed(r, str, "skipped") for k, r in v.field(top, "skipped", dict).items()}
         manifest = cls(
             model_name=v.field(model, "name", str, "model."),
@@ -228,28 +249,29 @@ class Manifest:
                                     v.field(fp, "parser", str, "fingerprint.")),
             next_chunk_id=v.field(top, "next_chunk_id", int),
             scanned_at_ns=v.field(top, "scanned_at_ns", int),
-            segments=tuple(segments), files=files, skipped=skipped,
+            segments=tuple(segments), files=dict(sorted(files.items())), skipped=skipped, restat=restat,
             created=v.field(top, "created", str), format_version=version,
         )
         _check_consistent(manifest, v)
         return manifest
 
     def save(self, folder: Path) -> None:
-        """Write ``folder/manifest.json``."""
+        """Write ``folder/manifest.json`` (the segments' files tables are written with the segments)."""
         (folder / FILE).write_text(json.dumps(self.to_json(), separators=(",", ":")), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> "Manifest":
-        """Read and validate ``folder/manifest.json``; every failure is one line."""
-        path = folder / FILE
-        try:
-            obj = json.loads(path.read_bytes().decode("utf-8"))
-        except FileNotFoundError:
-            raise IndexCorrupt(f"index version {folder} has no manifest: {REBUILD}") from None
-        except (OSError, ValueError) as exc:
-            raise IndexCorrupt(f"index manifest {path} is unreadable ({' '.join(str(exc).split())[:100]}): "
-                               f"{REBUILD}") from None
-        return cls.from_json(obj, f"index manifest {path}")
+        """Read and validate ``folder/manifest.json`` and its segments' files tables; every failure is one line."""
+        from assistant.indexing.versions import segment_dir
+
+        obj = _read_json(folder / FILE, "index manifest")
+        if isinstance(obj, dict) and isinstance(obj.get("segments"), list) and obj.get("format_version") == FORMAT_VERSION:
+            names = [s.get("name") for s in obj["segments"] if isinstance(s, dict)]
+            tables = {n: _read_json(segment_dir(folder.parent, n) / TABLE, f"files table of index segment {n}")
+                      for n in names if isinstance(n, str)}
+        else:
+            tables = {}  # from_json says what is wrong
+        return cls.from_json(obj, tables, f"index manifest {folder / FILE}")
 
     # -- compatibility -------------------------------------------------------------------------
 
@@ -274,30 +296,51 @@ PARSER_CHANGED = ("the index was parsed by another parser version (ingest.PARSER
                   f"{REBUILD} to re-read every report")
 
 
-_SCALAR_COLUMNS = {"sha256": str, "size": int, "mtime_ns": int, "segment": str, "first_chunk": int, "chunks": int}
+_SCALAR_COLUMNS = {"sha256": str, "size": int, "mtime_ns": int, "first_chunk": int, "chunks": int}
 _LIST_COLUMNS = ("reports", "notes")
 
 
-def _files(v: "_Validator", columns: dict) -> dict[str, FileEntry]:
-    """The files table from its columns, each checked for type and length."""
-    names = v.field(columns, "name", list, "files.")
+def _read_json(path: Path, what: str):
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise IndexCorrupt(f"{what} is missing ({path}): {REBUILD}") from None
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"{what} {path} is unreadable ({' '.join(str(exc).split())[:100]}): {REBUILD}") from None
+
+
+def table_json(files) -> dict:
+    """A segment's files table (``FileEntry`` values by name) as the columns saved in files.json."""
+    return {"name": list(files),
+            **{key: [getattr(f, key) for f in files.values()] for key in _SCALAR_COLUMNS},
+            **{key: [list(getattr(f, key)) for f in files.values()] for key in _LIST_COLUMNS}}
+
+
+def _files(v: "_Validator", columns, segment: str) -> dict[str, FileEntry]:
+    """A segment's files table from its columns, each checked for type and length.
+
+    Columns, not one object per file: at 17k files a table parses and validates several
+    times faster.
+    """
+    columns = v.typed(columns, dict, "the table")
+    names = v.field(columns, "name", list)
     for key, kind in {"name": str, **_SCALAR_COLUMNS}.items():
-        column = v.field(columns, key, list, "files.")
+        column = v.field(columns, key, list)
         if len(column) != len(names):
-            v.fail(f"files.{key} has {len(column)} values for {len(names)} files")
+            v.fail(f"{key} has {len(column)} values for {len(names)} files")
         if not set(map(type, column)) <= {kind}:
-            v.fail(f"files.{key} holds a value that is not {kind.__name__}")
+            v.fail(f"{key} holds a value that is not {kind.__name__}")
     for key in _LIST_COLUMNS:
-        column = v.field(columns, key, list, "files.")
+        column = v.field(columns, key, list)
         if len(column) != len(names):
-            v.fail(f"files.{key} has {len(column)} values for {len(names)} files")
+            v.fail(f"{key} has {len(column)} values for {len(names)} files")
         if not (set(map(type, column)) <= {list} and set(map(type, chain.from_iterable(column))) <= {str}):
-            v.fail(f"files.{key} holds a value that is not a list of str")
+            v.fail(f"{key} holds a value that is not a list of str")
     if len(set(names)) != len(names):
-        v.fail("files.name lists a file twice")
+        v.fail("name lists a file twice")
     rows = zip(names, *(columns[k] for k in _SCALAR_COLUMNS), *(columns[k] for k in _LIST_COLUMNS))
     return {name: FileEntry(sha, size, mtime, tuple(reports), segment, first, count, tuple(notes) if notes else ())
-            for name, sha, size, mtime, segment, first, count, reports, notes in rows}
+            for name, sha, size, mtime, first, count, reports, notes in rows}
 
 
 class _Validator:

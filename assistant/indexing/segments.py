@@ -8,6 +8,7 @@ A segment folder (``index/segments/sNNNNNN/``) holds, for the chunks of some rep
     bm25_tf.npz       raw term counts (rows = chunks), bm25_doclen.npy, bm25_vocab.json
     vectors.faiss     the chunk vectors by chunk id (``search.vectors.VectorIndex``)
     sentences.npz     the sentence table (``search.sentences.SentenceTable``)
+    files.json        the corpus files whose chunks these are (``manifest.TABLE``, as columns)
 
 Chunk ids are global: the manifest's ``next_chunk_id`` hands them out, and a segment's
 ids are recorded in its manifest entry as ranges. Rows of deleted chunks stay in the
@@ -26,7 +27,7 @@ import numpy as np
 
 from assistant.errors import IndexCorrupt
 from assistant.indexing import versions
-from assistant.indexing.manifest import REBUILD, SegmentEntry, expand, to_ranges
+from assistant.indexing.manifest import REBUILD, TABLE, SegmentEntry, expand, table_json, to_ranges
 from assistant.models import Chunk, Fact, Report, Section
 from assistant.search.bm25 import TermCounts
 from assistant.search.sentences import SentenceTable
@@ -61,8 +62,9 @@ def terms(chunks: list[Chunk]) -> list[list[str]]:
 # -- writing ---------------------------------------------------------------------------------------
 
 
-def write(index_dir: Path, segment: Segment) -> SegmentEntry:
-    """Write ``segment`` into a new folder under ``segments/``; returns its manifest entry."""
+def write(index_dir: Path, segment: Segment, files) -> SegmentEntry:
+    """Write ``segment`` and its corpus ``files`` (``FileEntry`` by name) into a new folder under
+    ``segments/``; returns its manifest entry."""
     from assistant.indexing.scan import file_hash
 
     work = versions.new_workspace(index_dir)
@@ -79,6 +81,7 @@ def write(index_dir: Path, segment: Segment) -> SegmentEntry:
     segment.counts.save(work)
     segment.vectors.save(work / VECTORS)
     segment.sentences.save(work)
+    (work / TABLE).write_text(json.dumps(table_json(files), separators=(",", ":")), encoding="utf-8")
     checksums = {p.name: file_hash(p) for p in sorted(work.iterdir())}
     name = versions.add_segment(index_dir, work)
     return SegmentEntry(name, to_ranges(segment.ids), (), segment.vectors.kind, checksums)

@@ -144,23 +144,30 @@ def _drop_bm25_row(index: Path) -> None:
 # -- manifests of the wrong shape ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda m: {**m, "model": {"name": m["model"]["name"]}}, "model.dimension is missing"),
-    (lambda m: [], "the manifest is list, not dict"),
-    (lambda m: {k: v for k, v in m.items() if k != "files"}, "files is missing"),
-    (lambda m: {**m, "files": {**m["files"], "sha256": m["files"]["sha256"][:-1]}}, "files.sha256 has 1 values for 2"),
-    (lambda m: {**m, "segments": [{**m["segments"][0], "ranges": [["0", 3]]}]}, "not a [first, count] pair"),
-    (lambda m: {**m, "files": {**m["files"], "chunks": [c + (name == HERTS) for name, c in
-                                                       zip(m["files"]["name"], m["files"]["chunks"])]}},
-     "live chunks but its files have"),
-], ids=["no-dimension", "a-list", "no-files", "short-column", "bad-range", "counts-disagree"])
-def test_a_malformed_manifest_is_one_line_everywhere(two, embedder, edit, message):
-    corpus, index = two
-    path = versions.current_version(index) / "manifest.json"
+def _edit_json(path: Path, edit) -> None:
     path.write_text(json.dumps(edit(json.loads(path.read_text()))))
+
+
+@pytest.mark.parametrize("where, edit, message", [
+    ("manifest", lambda m: {**m, "model": {"name": m["model"]["name"]}}, "model.dimension is missing"),
+    ("manifest", lambda m: [], "the manifest is list, not dict"),
+    ("manifest", lambda m: {k: v for k, v in m.items() if k != "segments"}, "segments is missing"),
+    ("manifest", lambda m: {**m, "segments": [{**m["segments"][0], "ranges": [["0", 3]]}]},
+     "not a [first, count] pair"),
+    ("manifest", lambda m: {**m, "restat": {"nowhere.txt": [1, 2]}}, "restat names a file that is not indexed"),
+    ("table", lambda t: {k: v for k, v in t.items() if k != "sha256"}, "sha256 is missing"),
+    ("table", lambda t: {**t, "sha256": t["sha256"][:-1]}, "sha256 has 1 values for 2 files"),
+    ("table", lambda t: {**t, "chunks": [c + (n == HERTS) for n, c in zip(t["name"], t["chunks"])]},
+     "live chunks but its files have"),
+], ids=["no-dimension", "a-list", "no-segments", "bad-range", "restat-stranger", "table-no-sha", "short-column",
+        "counts-disagree"])
+def test_a_malformed_manifest_is_one_line_everywhere(two, embedder, where, edit, message):
+    corpus, index = two
+    version = versions.current_version(index)
+    _edit_json(version / "manifest.json" if where == "manifest" else _segment(index) / "files.json", edit)
     for call in (lambda: load_index(index, embedder.name), lambda: status(index),
                  lambda: update_index(corpus, index, embedder)):
-        with pytest.raises(IndexCorrupt, match=rf"index manifest .* is invalid \(.*{_re(message)}.*\): rebuild") as caught:
+        with pytest.raises(IndexCorrupt, match=rf" is invalid \(.*{_re(message)}.*\): rebuild") as caught:
             call()
         assert "\n" not in str(caught.value)
     for args in (["ask", "anything", "--index", str(index)], ["index", "status", "--index", str(index)],

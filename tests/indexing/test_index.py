@@ -60,10 +60,12 @@ def test_manifest_records_every_file_chunk_and_checksum(data, corpus_dir, index_
     folder = versions.segment_dir(index_dir, segment.name)
     assert segment.checksums == {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
                                  for p in sorted(folder.iterdir())}
-    assert {"reports.json", "chunks.json", "vectors.faiss", "sentences.npz"} <= set(segment.checksums)
+    assert {"reports.json", "chunks.json", "vectors.faiss", "sentences.npz", "files.json"} <= set(segment.checksums)
     assert m.fingerprint == Fingerprint.current() and m.skipped == {}
-    # The JSON round-trips through the typed form unchanged.
-    assert Manifest.from_json(json.loads(json.dumps(m.to_json()))) == m
+    # The JSON round-trips through the typed form unchanged; the files table is the segment's.
+    table = json.loads((folder / "files.json").read_text())
+    assert table["name"] == sorted(m.files) and "files" not in m.to_json()
+    assert Manifest.from_json(json.loads(json.dumps(m.to_json())), {segment.name: table}) == m
 
 
 def test_loaded_index_exposes_its_sentence_table(data):

@@ -11,7 +11,7 @@ import pytest
 from _indexing import HEARTBEAT, HERTS, IRIDIUM, small_index
 from conftest import SEED_CORPUS
 
-from assistant.indexing.build import update_index
+from assistant.indexing.build import optimize_index, update_index
 from assistant.indexing.load import load_index
 from assistant.indexing.scan import list_corpus, safe_name
 
@@ -95,6 +95,14 @@ def test_untouched_files_are_not_read_again(tmp_path, embedder, monkeypatch):
     update_index(corpus, index, embedder)  # reads them (their stat changed) and records the new stat
     shutil.copy(SEED_CORPUS / HEARTBEAT, corpus / HEARTBEAT)  # something to publish
     update_index(corpus, index, embedder)
+    # The new stats are recorded beside the segment's files table (which is never rewritten) ...
+    manifest = load_index(index, embedder.name).manifest
+    assert set(manifest.restat) == {IRIDIUM, HERTS}
+    assert manifest.files[HERTS].mtime_ns == (corpus / HERTS).stat().st_mtime_ns
+    # ... until a merge writes a new table with them.
+    optimize_index(index, embedder)
+    merged = load_index(index, embedder.name).manifest
+    assert merged.restat == {} and merged.files[HERTS].mtime_ns == (corpus / HERTS).stat().st_mtime_ns
     read: list[str] = []
     real_hash = plan.file_hash
     monkeypatch.setattr(plan, "file_hash", lambda path: read.append(path.name) or real_hash(path))

@@ -18,6 +18,7 @@ from assistant.indexing import versions
 from assistant.indexing.build import merge_policy, optimize_index, update_index
 from assistant.indexing.load import load_index, status
 from assistant.indexing.manifest import Manifest, SegmentEntry
+from assistant.models import Filters
 
 NHS = "nhs-improving-quality-through-systems-case-studies.txt"
 QUERIES = ("freedom to speak up guardian awareness", "governance and leadership", "infection control audits")
@@ -57,6 +58,20 @@ def test_updates_append_segments_and_mark_deletions(segmented, embedder):
     assert "call centre" in data.reports["hertfordshire-iuc-huc-hq-2023-11-21"].text
     info = status(index)
     assert [s["deleted"] for s in info["segments"]] == [6, 0, 0, 0] and info["healthy"]
+
+
+def test_search_across_segments_never_returns_a_deleted_chunk(segmented, embedder):
+    _, index = segmented
+    retriever = assistant_for(index, embedder).retriever
+    live = {c.chunk_id for c in retriever.data.chunks}
+    for mode in ("dense", "bm25", "hybrid"):
+        hits = retriever.search("call centre urgent care service", mode=mode, k=40, depth=60)
+        assert hits and {h.chunk.chunk_id for h in hits} <= live and not {0, 1, 2, 3, 4, 5} & {
+            h.chunk.chunk_id for h in hits}
+    herts = Filters(providers=("Hertfordshire IUC Service and HUC HQ",))
+    hits = retriever.search("call centre", herts, mode="dense", k=10)
+    assert hits and {h.chunk.provider for h in hits} == {"Hertfordshire IUC Service and HUC HQ"}
+    assert any("call centre" in h.chunk.text for h in hits)  # the changed text, from the newest segment
 
 
 def test_optimize_merges_into_one_segment_answering_the_same(segmented, embedder):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ from conftest import ROOT
 
 from assistant.config import ChunkSettings
 from assistant.indexing import versions as store
-from assistant.indexing.manifest import Fingerprint, Manifest, SegmentEntry
+from assistant.indexing.manifest import TABLE, Fingerprint, Manifest, SegmentEntry, table_json
 from assistant.cli import main
 from assistant.indexing.build import update_index
 from assistant.indexing.versions import IndexBusy
@@ -45,6 +46,7 @@ def _version(index: Path, segments: tuple[str, ...] = ()) -> Path:
     """Publish a commit point whose manifest names ``segments`` (folders made if missing)."""
     for name in segments:
         store.segment_dir(index, name).mkdir(parents=True, exist_ok=True)
+        (store.segment_dir(index, name) / TABLE).write_text(json.dumps(table_json({})))  # holds no files
     work = store.new_workspace(index)
     Manifest("model", 384, ChunkSettings(), Fingerprint.current(),
              segments=tuple(SegmentEntry(n, (), (), "flat") for n in segments)).save(work)
