@@ -1,9 +1,10 @@
 """What an update has to do: compare the corpus with the live manifest, parse what is new.
 
 Each corpus file is new, changed, unchanged or gone. Unchanged files are recognised by
-their recorded size and mtime where those can be trusted (as recorded, and the file was
-modified at least ``scan.RACY_NS`` before the scan that recorded them: git's rule against
-"racily clean" files), else by their sha256. New and changed files are parsed here; embedding is the caller's work.
+their recorded size and mtime where those can be trusted, else by their sha256. A stat is
+recorded only when the file was modified clearly before the scan recording it (``scan.racy``:
+git's rule against "racily clean" files); otherwise the mtime is recorded as -1, which no
+file matches, so the next update reads that file again. New and changed files are parsed here; embedding is the caller's work.
 
 Resolution rules, so that nothing is indexed twice and nothing indexed is lost:
 
@@ -25,7 +26,7 @@ from pathlib import Path
 from assistant.config import IngestSettings
 from assistant.errors import RemovalRefused
 from assistant.indexing.manifest import FileEntry, Manifest
-from assistant.indexing.scan import RACY_NS, CorpusFile, Listing, file_hash, safe_name
+from assistant.indexing.scan import CorpusFile, Listing, file_hash, racy, safe_name
 from assistant.models import Report
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -75,10 +76,9 @@ def hashes(listing: Listing, old: Manifest | None, ingest: IngestSettings, progr
     out: dict[str, str] = {}
     total = len(listing.files)
     recorded = old.files if old is not None and not rehash else {}
-    trusted_before = (old.scanned_at_ns if old is not None else 0) - RACY_NS
     for done, (source, f) in enumerate(listing.files.items(), start=1):
         entry = recorded.get(source)
-        if entry is not None and entry.size == f.size and entry.mtime_ns == f.mtime_ns < trusted_before:
+        if entry is not None and entry.size == f.size and entry.mtime_ns == f.mtime_ns:
             out[source] = entry.sha256
         elif f.size > ingest.max_bytes:
             out[source] = ""
@@ -101,7 +101,7 @@ def entry_for(parsed: Parsed, segment: str, first_chunk: int, chunks: int, scann
 
 def _recorded_mtime(f: CorpusFile, scanned_at_ns: int) -> int:
     # Modified within a tick of this scan: record -1 so the next scan reads it instead of trusting it.
-    return f.mtime_ns if f.mtime_ns < scanned_at_ns - RACY_NS else -1
+    return -1 if racy(f.mtime_ns, scanned_at_ns) else f.mtime_ns
 
 
 def make_plan(listing: Listing, corpus_dir: Path, old: Manifest | None, ingest: IngestSettings,

@@ -34,10 +34,19 @@ from assistant.errors import IndexMissing
 
 REPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 _DOCUMENTATION = re.compile(r"^(readme|sources|licen[cs]e)([._\-\s].*)?$", re.IGNORECASE)
-# A file's stat is trusted (its recorded hash reused without reading it) only when it was last
-# modified this long before the scan that recorded it: a write within the same timestamp tick as
-# that scan could otherwise go unseen (git's "racily clean" problem). FAT timestamps tick in 2 s.
+# A file's recorded stat is trusted (its recorded hash reused without reading it) only when the
+# file was last modified clearly before the scan that recorded it: a write within the same
+# timestamp tick as that scan could otherwise go unseen (git's "racily clean" problem). The
+# margin is one tick: 2 s where timestamps are whole seconds (FAT, some network shares), and
+# 50 ms where they carry sub-second digits (ext4, xfs, btrfs, APFS tick in milliseconds or less).
 RACY_NS = 2_000_000_000
+FINE_RACY_NS = 50_000_000
+
+
+def racy(mtime_ns: int, scanned_at_ns: int) -> bool:
+    """Whether a file modified at ``mtime_ns`` is too close to a scan at ``scanned_at_ns`` to trust its stat."""
+    margin = RACY_NS if mtime_ns % 1_000_000_000 == 0 else FINE_RACY_NS
+    return mtime_ns >= scanned_at_ns - margin
 
 
 def safe_name(name: str) -> str:

@@ -193,7 +193,7 @@ def verify(index_dir: Path, entry: SegmentEntry, cache: dict | None = None) -> l
     """
     import time
 
-    from assistant.indexing.scan import RACY_NS, file_hash
+    from assistant.indexing.scan import file_hash, racy
 
     folder = versions.segment_dir(index_dir, entry.name)
     if not folder.is_dir():
@@ -204,7 +204,7 @@ def verify(index_dir: Path, entry: SegmentEntry, cache: dict | None = None) -> l
         try:
             st = path.stat()
             seen = cache.get(key) if cache is not None else None
-            if seen and seen[:3] == [st.st_size, st.st_mtime_ns, sha] and st.st_mtime_ns < seen[3] - RACY_NS:
+            if seen and seen[:3] == [st.st_size, st.st_mtime_ns, sha] and not racy(st.st_mtime_ns, seen[3]):
                 continue
             started = time.time_ns()
             actual = file_hash(path)

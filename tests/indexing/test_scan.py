@@ -13,7 +13,7 @@ from conftest import SEED_CORPUS
 
 from assistant.indexing.build import optimize_index, update_index
 from assistant.indexing.load import load_index
-from assistant.indexing.scan import list_corpus, safe_name
+from assistant.indexing.scan import list_corpus, racy, safe_name
 
 
 def _report(folder, name, source=IRIDIUM):
@@ -94,6 +94,8 @@ def test_untouched_files_are_not_read_again(tmp_path, embedder, monkeypatch):
         os.utime(p, (old, old))
     update_index(corpus, index, embedder)  # reads them (their stat changed) and records the new stat
     shutil.copy(SEED_CORPUS / HEARTBEAT, corpus / HEARTBEAT)  # something to publish
+    soon = time.time_ns() + 10**9  # modified "during" the scan below: its stat cannot be trusted later
+    os.utime(corpus / HEARTBEAT, ns=(soon, soon))
     update_index(corpus, index, embedder)
     # The new stats are recorded beside the segment's files table (which is never rewritten) ...
     manifest = load_index(index, embedder.name).manifest
@@ -109,7 +111,14 @@ def test_untouched_files_are_not_read_again(tmp_path, embedder, monkeypatch):
     os.utime(corpus / HERTS, (old + 5, old + 5))  # touched, same bytes
     summary = update_index(corpus, index, embedder)
     assert summary.changed == [] and not summary.published
-    assert sorted(read) == sorted([HERTS, HEARTBEAT])  # HEARTBEAT: copied just now, too recent to trust
+    assert sorted(read) == sorted([HERTS, HEARTBEAT])  # HEARTBEAT: its recorded stat was racy (-1)
+
+
+def test_racy_margin_follows_the_timestamp_granularity():
+    scan = 1_700_000_000_123_456_789
+    assert racy(scan - 10_000_000, scan) and not racy(scan - 60_000_000, scan)  # fine timestamps: 50 ms
+    whole = 1_700_000_000_000_000_000  # a whole-second mtime (FAT, some shares): 2 s
+    assert racy(whole, whole + 1_500_000_000) and not racy(whole, whole + 2_500_000_000)
 
 
 def test_safe_name_shows_control_characters():
