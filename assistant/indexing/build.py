@@ -205,7 +205,7 @@ def _refresh(corpus_dir: Path, index_dir: Path, embedder, progress: Progress, se
         model_name=embedder.name, dimension=old.dimension if old else int(embedder.dimension),
         chunker=settings, fingerprint=Fingerprint.current(),  # re-tokenising merges every older segment
         next_chunk_id=next_id + embedded, scanned_at_ns=plan.scanned_at_ns,
-        segments=kept + ((new_entry,) if new_entry else ()), files=_sorted({**plan.keep, **new_files}),
+        segments=kept + ((new_entry,) if new_entry else ()), files={**plan.keep, **new_files},
         skipped=plan.skipped, restat=_restat(old, plan))
     group = [s.name for s in manifest.segments] if retokenise else merge_policy(manifest.segments)
     merged = 0
@@ -351,12 +351,6 @@ def _merge(index_dir: Path, manifest: Manifest, group: list[str], embedder, reto
     restat = {name: stat for name, stat in manifest.restat.items() if name not in table}  # now in the new table
     return replace(manifest, segments=tuple(out), files=files, restat=restat,
                    fingerprint=Fingerprint.current() if retokenise else manifest.fingerprint)
-
-
-def _sorted(files: dict) -> dict:
-    """``files`` by name (already so, in the usual case, and then not sorted again)."""
-    names = list(files)
-    return files if all(a < b for a, b in zip(names, names[1:])) else dict(sorted(files.items()))
 
 
 def _clean(index_dir: Path) -> None:

@@ -22,6 +22,7 @@ suffix, an empty or binary file, a file over the size limit: each skipped with i
 from __future__ import annotations
 
 import hashlib
+import operator
 import os
 import re
 import stat
@@ -126,20 +127,29 @@ def list_corpus(corpus_dir: Path, must_exist: bool = True) -> Listing:
         files[source] = CorpusFile(source, location, st.st_size, st.st_mtime_ns)
         return 1
 
+    by_name = operator.attrgetter("name")
+    documentation = _DOCUMENTATION.match
+
     def walk(folder: str, prefix: str) -> int:
         """List ``folder``; returns how many candidate files it (recursively) gave."""
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=by_name)
         except OSError as exc:
             skipped[prefix.rstrip("/") or "."] = f"cannot open folder: {exc.strerror or exc}"
             return 0
         found = 0
-        for entry in entries:  # once per corpus file on every update: kept lean
+        for entry in entries:  # runs once per corpus file on every update: kept lean
             name = entry.name
             if name[0] == ".":
                 continue
             if entry.is_file(follow_symlinks=False):
-                found += add(prefix + name, entry.path, entry.stat(follow_symlinks=False))
+                st = entry.stat(follow_symlinks=False)
+                if st.st_nlink > 1 or documentation(name):  # rare: the checks in add()
+                    found += add(prefix + name, entry.path, st)
+                else:
+                    files[prefix + name] = CorpusFile(prefix + name, entry.path, st.st_size, st.st_mtime_ns)
+                    found += 1
             elif entry.is_symlink():
                 links.append((prefix + name, entry.path))
             elif entry.is_dir(follow_symlinks=False):
