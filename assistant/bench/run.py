@@ -54,7 +54,7 @@ class Options:
     embed_limit: int = 1_000
     sample: int = 256
     repeats: int = 3
-    adds: int = 3  # reports added one at a time, each timed
+    adds: int = 5  # reports added one at a time, each timed
     rank_bm25_queries: int = 5
     seed: int = 0
     backend: str | None = None

@@ -119,9 +119,10 @@ def make_plan(listing: Listing, corpus_dir: Path, old: Manifest | None, ingest: 
     for source, f in listing.files.items():
         entry = old_files.get(source)
         if entry is not None and sha[source] and entry.sha256 == sha[source]:
-            mtime = _recorded_mtime(f, plan.scanned_at_ns)
-            same = entry.size == f.size and entry.mtime_ns == mtime
-            plan.keep[source] = entry if same else entry._replace(size=f.size, mtime_ns=mtime)
+            if entry.size == f.size and entry.mtime_ns == f.mtime_ns:  # the usual case: untouched
+                plan.keep[source] = entry
+            else:  # same bytes, newer stat: record it (or -1, when too recent to trust)
+                plan.keep[source] = entry._replace(size=f.size, mtime_ns=_recorded_mtime(f, plan.scanned_at_ns))
         else:
             todo.append(source)
 
