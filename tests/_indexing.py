@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 from conftest import SEED_CORPUS
@@ -14,24 +15,38 @@ KIDDERMINSTER = "kidderminster-hospital-2024-07-24.txt"
 IRIDIUM_QUESTION = "What was Iridium's well-led score?"
 IRIDIUM_SENTENCE = "This service scored 50 (out of 100) for this area."
 
+_TEMPLATES: dict[tuple[str, ...], Path] = {}  # seed files -> a (corpus, index) pair built once per session
+_TEMPLATE_ROOT: list[tempfile.TemporaryDirectory] = []
+
 
 def small_index(root: Path, embedder, *names: str) -> tuple[Path, Path]:
-    """A corpus of these seed files under ``root`` and an index of it. Returns (corpus, index)."""
-    from assistant.indexing.update import update_index
+    """A corpus of these seed files under ``root`` and an index of it. Returns (corpus, index).
 
+    Each set of files is indexed once per session and copied: embedding is the slow part.
+    """
+    from assistant.indexing.build import update_index
+
+    template = _TEMPLATES.get(names)
+    if template is None:
+        if not _TEMPLATE_ROOT:
+            _TEMPLATE_ROOT.append(tempfile.TemporaryDirectory(prefix="small-index-"))
+        template = Path(_TEMPLATE_ROOT[0].name) / str(len(_TEMPLATES))
+        (template / "corpus").mkdir(parents=True)
+        for name in names:
+            shutil.copy(SEED_CORPUS / name, template / "corpus" / name)
+        update_index(template / "corpus", template / "index", embedder)
+        _TEMPLATES[names] = template
     corpus, index = root / "corpus", root / "index"
-    corpus.mkdir(parents=True)
-    for name in names:
-        shutil.copy(SEED_CORPUS / name, corpus / name)
-    update_index(corpus, index, embedder)
+    shutil.copytree(template / "corpus", corpus)
+    shutil.copytree(template / "index", index)
     return corpus, index
 
 
 def chunk_count(path: Path) -> int:
     """How many chunks a file makes, counted without any index."""
     from assistant.ingest.chunk import chunk_reports
-    from assistant.search.embed import token_counter
     from assistant.ingest.parse import parse_file
+    from assistant.search.embed import token_counter
 
     return len(chunk_reports(parse_file(path, path.parent), token_counter()))
 
@@ -51,3 +66,11 @@ def assert_iridium_scored_50(assistant) -> None:
     assert answer.citations[0].text == IRIDIUM_SENTENCE
     report = assistant.data.reports[answer.citations[0].report]
     assert report.text[answer.citations[0].start : answer.citations[0].end] == IRIDIUM_SENTENCE
+
+
+def live_segments(index: Path) -> list[str]:
+    """Names of the segments the live commit point uses."""
+    from assistant.indexing import versions
+    from assistant.indexing.manifest import Manifest
+
+    return [s.name for s in Manifest.load(versions.current_version(index)).segments]

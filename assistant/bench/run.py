@@ -1,25 +1,25 @@
-"""The benchmark: build, query and update a synthetic corpus at each size, and compare with the baselines.
+"""The benchmark: build, load, query and update a synthetic corpus at each size, through the real code.
 
-For each size (in chunks) it reports the index build time split into parse, chunk,
-embed, BM25, FAISS and write; embedding throughput; the time to add one report with
-the real incremental ``update_index``; query latency p50/p95 split into query
-embedding, filter, BM25, FAISS, fusion and answer; a set question over every
-provider; peak RSS; index size on disk. In the same pass it compares our BM25 with
-``rank_bm25.BM25Okapi`` (speed ratio, and that scores agree) and flat FAISS with the
-approximate (IVF) index (recall@10 and latency).
+For each size (in chunks) the corpus is generated (``generate``) and indexed by the real
+``build_index``, whose progress stages give the build time split into hash, parse, chunk,
+embed, sentences, vectors, terms and write. Then: load time; query latency p50/p95 split
+into query embedding, filter, BM25, FAISS, fusion and answer (``timing.StageTimer`` wraps the
+retriever's own steps); a set question over every provider; adding one report with the
+real ``update_index``, several times in a row (each adds a segment); peak RSS; index size on
+disk. In the same pass it compares our BM25 with ``rank_bm25.BM25Okapi`` (speed ratio,
+scores agree) and flat FAISS with IVF on the index's own vectors (recall@10, latency).
 
-Embedding 100k chunks at ~40 chunks/s takes ~40 minutes, so only sizes up to
-``embed_limit`` are embedded for real. Above it a sample is embedded (to measure
-throughput) and every other chunk gets a synthetic vector: the real vector of a
-sampled chunk of the same section heading plus Gaussian noise, normalised (cosine ~0.9
-to it), so the vectors cluster as real ones do. The output says so (``vectors``).
-Sizes above ``RETRIEVAL_ONLY_ABOVE`` are retrieval alone (see ``retrieval_only``).
+Above ``embed_limit`` chunks the build embeds through a ``synthetic.SyntheticEmbedder``: a
+sample for real, the rest synthetic (the output says so). Queries and added reports are
+always embedded for real. Sizes above ``RETRIEVAL_ONLY_ABOVE`` are retrieval alone
+(``scale.retrieval_only``).
 """
 
 from __future__ import annotations
 
 import gc
 import shutil
+import statistics
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -31,7 +31,8 @@ from assistant.bench import generate
 from assistant.bench.timing import STAGES, StageTimer, folder_mb, peak_rss_mb, percentiles, stopwatch
 
 RETRIEVAL_ONLY_ABOVE = 200_000
-NOISE = 0.5  # norm of the noise added to a sampled real vector (before normalising): cosine ~0.89
+REFERENCE_CHUNKS = 1_000  # the size adding a report is compared with
+BUILD_STAGES = ("hash", "parse", "chunk", "embed", "sentences", "vectors", "terms", "write")
 # Passage and value questions over the synthetic corpus (its themes), and the set question of the issue.
 QUESTIONS = (
     "How were complaints handled?", "Were staff aware of the freedom to speak up guardian?",
@@ -53,6 +54,7 @@ class Options:
     embed_limit: int = 1_000
     sample: int = 256
     repeats: int = 3
+    adds: int = 9  # reports added one at a time, each timed (the median of many: the machine is shared)
     rank_bm25_queries: int = 5
     seed: int = 0
     backend: str | None = None
@@ -60,95 +62,72 @@ class Options:
     log: object = field(default=print)
 
 
-def synthetic_vectors(chunks, sample_rows: np.ndarray, sample_vectors: np.ndarray, seed: int) -> np.ndarray:
-    """Vectors for ``chunks``: real ones for the sampled rows, a noisy copy of a same-heading sample for the rest."""
-    rng = np.random.default_rng(seed)
-    n, d = len(chunks), sample_vectors.shape[1]
-    heading = [c.section[-1] for c in chunks]
-    by_heading: dict[str, list[int]] = {}
-    for j, row in enumerate(sample_rows):
-        by_heading.setdefault(heading[row], []).append(j)
-    anchors = np.empty(n, dtype=np.int64)
-    rows_by_heading: dict[str, list[int]] = {}
-    for row, h in enumerate(heading):
-        rows_by_heading.setdefault(h, []).append(row)
-    for h, rows in rows_by_heading.items():
-        pool = np.asarray(by_heading.get(h) or range(len(sample_rows)))
-        anchors[rows] = pool[rng.integers(0, len(pool), len(rows))]
-    out = np.empty((n, d), dtype=np.float32)
-    for i in range(0, n, 65_536):  # in blocks, to bound the temporary noise array
-        block = sample_vectors[anchors[i : i + 65_536]] + rng.standard_normal((min(65_536, n - i), d)).astype(
-            np.float32) * (NOISE / np.sqrt(d))
-        out[i : i + len(block)] = block / np.linalg.norm(block, axis=1, keepdims=True)
-    out[sample_rows] = sample_vectors
-    return out
+class StageClock:
+    """A progress callback that notes when each stage starts; ``seconds()`` gives each stage's duration."""
+
+    def __init__(self):
+        self.starts: dict[str, float] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        self.starts.setdefault(stage, time.perf_counter())
+
+    def seconds(self, end: float) -> dict[str, float]:
+        """Stage -> seconds from its start to the next stage's start (the last one: to ``end``)."""
+        order = sorted(self.starts.items(), key=lambda kv: kv[1])
+        ends = [t for _, t in order[1:]] + [end]
+        return {stage: round(e - s, 2) for (stage, s), e in zip(order, ends)}
 
 
-def embed_chunks(chunks, embedder, opts: Options) -> tuple[np.ndarray, dict]:
-    """Vectors for ``chunks`` and what was done: embedded for real up to ``embed_limit``, else sampled."""
-    from assistant.ingest.chunk import chunk_text
+def build(corpus: Path, index_dir: Path, embedder, opts: Options, n: int) -> tuple[dict, dict]:
+    """Index ``corpus`` with the real build_index; returns (seconds per stage, what was embedded)."""
+    from assistant.bench.synthetic import SyntheticEmbedder
+    from assistant.indexing.build import build_index
 
-    n = len(chunks)
-    if n <= opts.embed_limit:
-        started = time.perf_counter()
-        vectors = embedder.encode([chunk_text(c) for c in chunks])
-        seconds = time.perf_counter() - started
-        return vectors, {"vectors": "embedded", "embed_s": round(seconds, 2), "chunks_per_s": round(n / seconds, 1)}
-    rows = np.sort(np.random.default_rng(opts.seed).choice(n, size=min(opts.sample, n), replace=False))
+    synthetic = n > opts.embed_limit
+    used = SyntheticEmbedder(embedder, opts.sample, opts.seed) if synthetic else embedder
+    clock = StageClock()
     started = time.perf_counter()
-    sample = embedder.encode([chunk_text(chunks[r]) for r in rows])
-    rate = len(rows) / (time.perf_counter() - started)
-    vectors = synthetic_vectors(chunks, rows, sample, opts.seed)
-    return vectors, {
-        "vectors": f"synthetic (not embedded): {len(rows)} sampled chunks embedded, the rest a sampled vector "
-                   f"plus noise, normalised",
-        "embed_s": round(n / rate, 1), "embed_s_is": "estimated from the sample's throughput",
-        "chunks_per_s": round(rate, 1),
-    }
-
-
-def faiss_pair(vectors: np.ndarray, ids: np.ndarray) -> tuple[object, object, dict]:
-    """(the index make_faiss chooses, the other kind for comparison, build timings)."""
-    from assistant.indexing import ann
-    from assistant.indexing.index import make_faiss
-
-    t: dict = {}
-    with stopwatch(t, "faiss_s"):
-        chosen = make_faiss(vectors.shape[1], len(vectors))
-        if not chosen.is_trained:
-            chosen.train(vectors)
-        chosen.add_with_ids(vectors, ids)
-        tuning = ann.tune_nprobe(chosen, vectors, ids)
-    if ann.ivf_of(chosen) is None:
-        with stopwatch(t, "approx_build_s"):
-            approx = make_faiss(vectors.shape[1], len(vectors), threshold=0)
-            approx.train(vectors)
-            approx.add_with_ids(vectors, ids)
-            tuning = ann.tune_nprobe(approx, vectors, ids)
-        flat = chosen
+    build_index(corpus, index_dir, used, progress=clock)
+    end = time.perf_counter()
+    stages = clock.seconds(end)
+    seconds = {f"{s}_s": stages.get(s, 0.0) for s in BUILD_STAGES}
+    seconds["total_s"] = round(end - started, 2)
+    if synthetic:
+        embedding = {
+            "vectors": f"synthetic (not embedded): {used.embedded} sampled texts embedded, the rest a sampled "
+                       f"vector plus noise, normalised",
+            "embed_s_estimated": round((used.embedded + used.synthesised) / used.rate, 1),
+            "chunks_per_s": round(used.rate, 1),
+        }
     else:
-        approx = chosen
-        flat = make_faiss(vectors.shape[1], len(vectors), threshold=len(vectors))
-        flat.add_with_ids(vectors, ids)
-    t["nprobe"], t["cells"], t["calibration_recall@10"] = tuning.nprobe, tuning.cells, round(tuning.recall, 3)
-    return chosen, (flat, approx), t
+        embedding = {"vectors": "embedded", "chunks_per_s": round(n / max(seconds["embed_s"], 1e-9), 1)}
+    return seconds, embedding
 
 
-def compare_faiss(flat, approx, queries: np.ndarray, depth: int = 50) -> dict:
-    """Recall@10 of the approximate index against flat on real query vectors, and both latencies."""
-    from assistant.indexing.ann import recall_at
+def compare_faiss(data, query_vectors: np.ndarray, depth: int = 50) -> dict:
+    """Flat against IVF built from the loaded index's own vectors: recall@10 on the questions, latency."""
+    from assistant.search.vectors import VectorIndex, recall_at
+
+    ids = np.asarray(sorted(c.chunk_id for c in data.chunks), dtype=np.int64)
+    vectors = data.vectors.reconstruct(ids)
+    flat = VectorIndex.build(vectors, ids, threshold=10**12)
+    started = time.perf_counter()
+    approx = VectorIndex.build(vectors, ids, threshold=0)
+    approx_build = time.perf_counter() - started
 
     def timed(index):
         ts = []
-        for q in queries:
-            started = time.perf_counter()
-            index.search(q.reshape(1, -1), depth)
-            ts.append(time.perf_counter() - started)
+        for q in query_vectors:
+            t0 = time.perf_counter()
+            index.search(q, depth)
+            ts.append(time.perf_counter() - t0)
         return percentiles(ts)
 
-    _, truth = flat.search(queries, 10)
-    _, found = approx.search(queries, 10)
-    return {"recall@10": round(recall_at(found, truth), 3), "flat": timed(flat), "approximate": timed(approx)}
+    _, truth = flat.search(query_vectors, 10)
+    _, found = approx.search(query_vectors, 10)
+    return {"recall@10": round(recall_at(found, truth), 3), "flat": timed(flat), "approximate": timed(approx),
+            "chosen": data.vectors.kinds[0] if data.vectors.parts else "flat", "cells": int(approx.ivf.nlist),
+            "nprobe": approx.nprobe, "approx_build_s": round(approx_build, 2)}
 
 
 def compare_bm25(tokens: list[list[str]], bm25, queries: list[list[str]]) -> dict:
@@ -157,7 +136,7 @@ def compare_bm25(tokens: list[list[str]], bm25, queries: list[list[str]]) -> dic
 
     started = time.perf_counter()
     reference = BM25Okapi(tokens)
-    build = time.perf_counter() - started
+    build_s = time.perf_counter() - started
     theirs, ours, diff = [], [], 0.0
     for q in queries:
         t0 = time.perf_counter()
@@ -170,78 +149,79 @@ def compare_bm25(tokens: list[list[str]], bm25, queries: list[list[str]]) -> dic
         diff = max(diff, float(np.max(np.abs(a - b))) if len(a) else 0.0)
     ratio = float(np.median(theirs) / max(np.median(ours), 1e-9))
     return {"rank_bm25": percentiles(theirs), "ours": percentiles(ours), "speedup_x": round(ratio, 2),
-            "max_abs_score_diff": diff, "rank_bm25_build_s": round(build, 2), "queries": len(queries)}
+            "max_abs_score_diff": diff, "rank_bm25_build_s": round(build_s, 2), "queries": len(queries)}
 
 
-def write_index(index_dir: Path, corpus: Path, docs, reports, chunks, counts, faiss_index, embedder) -> None:
-    """Publish the benchmark's index with a manifest that matches the corpus files, so update_index can build on it."""
-    from assistant.indexing import versions as store
-    from assistant.config import ChunkSettings
-    from assistant.indexing.index import faiss_kind, file_entry, file_hash, new_manifest, write_version
+def add_reports(corpus: Path, index_dir: Path, embedder, next_i: int, opts: Options,
+                reference: tuple[Path, Path] | None = None) -> dict:
+    """Add the next generated reports one at a time with the real update, timing each.
 
-    manifest = new_manifest(embedder.name, faiss_index.d, ChunkSettings(), faiss_kind(faiss_index))
-    manifest["next_chunk_id"] = len(chunks)
-    by_report: dict[str, list] = {}
-    for c in chunks:
-        by_report.setdefault(c.report_id, []).append(c)
-    for doc in docs:
-        reps = [reports[r] for r in reports_of(doc.source, reports)]
-        mine = [c for r in reps for c in by_report.get(r.report_id, [])]
-        manifest["files"][doc.source] = file_entry(file_hash(corpus / doc.source), reps, mine, [])
-    with store.writer_lock(index_dir):
-        write_version(index_dir, manifest, reports, chunks, counts, faiss_index)
+    With ``reference`` (a 1k-chunk corpus and index), each report is also added there, with the
+    same bytes and alternating which goes first, so the two are timed minutes apart on the same
+    shared machine: their ratio is what the load of other processes cancels out of.
+    """
+    from assistant.indexing.build import update_index
+    from assistant.indexing.load import status
+
+    def timed(folder: Path, index: Path, doc) -> dict:
+        (folder / doc.source).write_text(doc.text, encoding="utf-8")
+        clock = StageClock()
+        started = time.perf_counter()
+        summary = update_index(folder, index, embedder, progress=clock)
+        end = time.perf_counter()
+        return {"seconds": round(end - started, 3), "added": summary.added,
+                "chunks_embedded": summary.chunks_embedded, "stages_s": clock.seconds(end)}
+
+    runs, ref_runs = [], []
+    for k, i in enumerate(range(next_i, next_i + opts.adds)):
+        doc = generate.document(i, opts.seed)
+        if reference is not None and k % 2:
+            ref_runs.append(timed(*reference, doc))
+        runs.append(timed(corpus, index_dir, doc))
+        if reference is not None and not k % 2:
+            ref_runs.append(timed(*reference, doc))
+    info = status(index_dir)
+    out = {"seconds": round(statistics.median(r["seconds"] for r in runs), 3), "runs": runs,
+           "segments_after": len(info["segments"]), "healthy_after": info["healthy"],
+           "how": "assistant.indexing.build.update_index (hash, parse, embed, segment, verify, publish); "
+                  "the median of the runs"}
+    if ref_runs:
+        ref = statistics.median(r["seconds"] for r in ref_runs)
+        out["reference_1k"] = {"seconds": round(ref, 3), "runs": [r["seconds"] for r in ref_runs]}
+        out["ratio_to_1k"] = round(out["seconds"] / ref, 2)
+    return out
 
 
-def reports_of(source: str, reports: dict) -> list[str]:
-    """Report ids of one source file (the generator writes one report a file)."""
-    stem = source.rsplit(".", 1)[0]
-    return [stem] if stem in reports else []
+def reference_index(work: Path, embedder, opts: Options) -> tuple[Path, Path]:
+    """A 1k-chunk corpus and index to time additions against (see ``add_reports``)."""
+    from assistant.bench.synthetic import SyntheticEmbedder
+    from assistant.indexing.build import build_index
+
+    corpus, index_dir = work / "reference-corpus", work / "reference-index"
+    generate.write_corpus(corpus, REFERENCE_CHUNKS, opts.seed)
+    build_index(corpus, index_dir, SyntheticEmbedder(embedder, opts.sample, opts.seed))
+    return corpus, index_dir
 
 
-def bench_size(n: int, embedder, opts: Options, work: Path) -> dict:
+def bench_size(n: int, embedder, opts: Options, work: Path, reference: tuple[Path, Path] | None = None) -> dict:
     """Everything measured at one size."""
-    from assistant.search.bm25 import BM25, TermCounts
-    from assistant.ingest.chunk import chunk_reports
-    from assistant.search.embed import token_counter
-    from assistant.indexing.index import load_index, tokens_for
-    from assistant.ingest.parse import parse_document
-    from assistant.session import build_assistant
+    from assistant.indexing.load import load_index
+    from assistant.indexing.segments import terms
     from assistant.search.tokens import tokenize
+    from assistant.session import build_assistant
 
     corpus, index_dir = work / f"corpus-{n}", work / f"index-{n}"
     docs = generate.write_corpus(corpus, n, opts.seed)
-    build: dict = {}
-    with stopwatch(build, "parse_s"):
-        reports = {r.report_id: r for d in docs for r in parse_document(d.text, d.source)}
-    with stopwatch(build, "chunk_s"):
-        chunks = chunk_reports(reports.values(), token_counter(embedder.model_dir))
-    vectors, embedding = embed_chunks(chunks, embedder, opts)
-    build["embed_s"] = embedding.pop("embed_s")
-    with stopwatch(build, "bm25_s"):
-        tokens = tokens_for(chunks)
-        counts = TermCounts.from_tokens(tokens)
-        bm25 = BM25(counts)
-    ids = np.asarray([c.chunk_id for c in chunks], dtype=np.int64)
-    chosen, (flat, approx), faiss_t = faiss_pair(vectors, ids)
-    build["faiss_s"] = faiss_t.pop("faiss_s")
-    with stopwatch(build, "write_s"):
-        write_index(index_dir, corpus, docs, reports, chunks, counts, chosen, embedder)
-    build = {k: round(v, 2) for k, v in build.items()}
-    build["total_s"] = round(sum(build.values()), 2)
-    del vectors
+    opts.log(f"  building {n:,} chunks ...")
+    build_s, embedding = build(corpus, index_dir, embedder, opts, n)
     gc.collect()
 
-    query_vectors = np.vstack([embedder.encode_query(q) for q in QUESTIONS]).astype(np.float32)
-    faiss_cmp = compare_faiss(flat, approx, query_vectors)
-    faiss_cmp.update(faiss_t, approx_build_s=round(faiss_t.pop("approx_build_s", build["faiss_s"]), 2),
-                     chosen="ivf" if chosen is approx else "flat")
-    bm25_cmp = compare_bm25(tokens, bm25, [tokenize(q) for q in QUESTIONS[: opts.rank_bm25_queries]])
-    del tokens, flat, approx, chosen
-    gc.collect()
-
-    data = load_index(index_dir, embedder.name)
+    timing: dict = {}
+    with stopwatch(timing, "load_s"):
+        data = load_index(index_dir, embedder.name)
     assistant = build_assistant(data, embedder)
     assistant.ask(QUESTIONS[0])  # warm caches (catalog, lazy imports) outside the timings
+    opts.log("  querying ...")
     samples = []
     with StageTimer(assistant.retriever) as timer:
         for _ in range(opts.repeats):
@@ -249,35 +229,32 @@ def bench_size(n: int, embedder, opts: Options, work: Path) -> dict:
                 samples.append(timer.measure(lambda: assistant.ask(q)))
         set_times = [timer.measure(lambda: assistant.ask(SET_QUESTION))["total"] for _ in range(opts.repeats)]
     latency = {s: percentiles([x[s] for x in samples]) for s in (*STAGES, "retrieval", "total")}
+    # The index's own share of retrieval (filter, BM25, FAISS, fusion): the query embedding is the
+    # model's, and on a shared machine it carries most of the noise.
+    latency["search"] = percentiles([x["retrieval"] - x["embed"] for x in samples])
     providers = len(assistant.catalog.by_provider)
     set_answer = assistant.ask(SET_QUESTION)
-    del assistant, data
-    gc.collect()
 
-    add = add_one_report(corpus, index_dir, embedder, len(docs), opts.seed)
+    opts.log("  comparing with rank_bm25 and flat FAISS ...")
+    query_vectors = np.vstack([embedder.encode_query(q) for q in QUESTIONS]).astype(np.float32)
+    faiss_cmp = compare_faiss(data, query_vectors)
+    bm25_cmp = compare_bm25(terms(data.chunks), data.bm25, [tokenize(q) for q in QUESTIONS[: opts.rank_bm25_queries]])
     result = {
-        "chunks": len(chunks), "reports": len(reports), "providers": providers, **embedding,
-        "build": build, "add_one_report": add, "query": latency, "queries": len(samples),
+        "chunks": len(data.chunks), "reports": len(data.reports), "providers": providers, **embedding,
+        "build": build_s, "load_s": round(timing["load_s"], 2), "query": latency, "queries": len(samples),
         "set_question": {"question": SET_QUESTION, **percentiles(set_times), "providers_scanned": providers,
                          "listed": len(set_answer.focus)},
-        "bm25_vs_rank_bm25": bm25_cmp, "faiss_flat_vs_approximate": faiss_cmp,
-        "index_mb": folder_mb(index_dir), "peak_rss_mb": peak_rss_mb(),
+        "bm25_vs_rank_bm25": bm25_cmp, "faiss_flat_vs_approximate": faiss_cmp, "index_mb": folder_mb(index_dir),
     }
+    del assistant, data
+    gc.collect()
+    opts.log(f"  adding {opts.adds} reports one at a time ...")
+    result["add_one_report"] = add_reports(corpus, index_dir, embedder, len(docs), opts,
+                                           reference if n > REFERENCE_CHUNKS else None)
+    result["peak_rss_mb"] = peak_rss_mb()
     shutil.rmtree(corpus, ignore_errors=True)
     shutil.rmtree(index_dir, ignore_errors=True)
     return result
-
-
-def add_one_report(corpus: Path, index_dir: Path, embedder, next_i: int, seed: int) -> dict:
-    """Write the next generated report into the corpus and time the real incremental update."""
-    from assistant.indexing.update import update_index
-
-    doc = generate.document(next_i, seed)
-    (corpus / doc.source).write_text(doc.text, encoding="utf-8")
-    started = time.perf_counter()
-    summary = update_index(corpus, index_dir, embedder)
-    return {"seconds": round(time.perf_counter() - started, 2), "chunks_embedded": summary.chunks_embedded,
-            "added": summary.added, "how": "assistant.update.update_index (whole incremental update, publish included)"}
 
 
 def run(opts: Options) -> dict:
@@ -285,8 +262,8 @@ def run(opts: Options) -> dict:
     import os
     import platform
 
-    from assistant.search.embed import Embedder
     from assistant.bench import compare
+    from assistant.search.embed import Embedder
 
     work = Path(opts.work) if opts.work else Path(tempfile.mkdtemp(prefix="assistant-bench-"))
     os.environ.setdefault("ASSISTANT_DATA_DIR", str(work / "data"))
@@ -296,10 +273,15 @@ def run(opts: Options) -> dict:
     result = {
         "machine": {"cpu": _cpu_name() or platform.machine(), "cores": os.cpu_count(),
                     "memory_gb": round(__import__("psutil").virtual_memory().total / 2**30, 1),
-                    "python": platform.python_version(), "gpu": compare.gpu_description()},
+                    "python": platform.python_version(), "gpu": compare.gpu_description(),
+                    "load_average_at_start": [round(x, 2) for x in os.getloadavg()]},
         "backend": embedder.backend, "device": embedder.device,
         "model_load_s": round(time.perf_counter() - started, 2), "sizes": {},
     }
+    reference = None
+    if any(REFERENCE_CHUNKS < n <= RETRIEVAL_ONLY_ABOVE for n in opts.sizes):
+        opts.log(f"reference index of {REFERENCE_CHUNKS:,} chunks ...")
+        reference = reference_index(work, embedder, opts)
     for n in opts.sizes:
         opts.log(f"size {n:,} chunks ...")
         if n > RETRIEVAL_ONLY_ABOVE:
@@ -307,8 +289,9 @@ def run(opts: Options) -> dict:
 
             result["sizes"][str(n)] = retrieval_only(n, embedder, opts)
         else:
-            result["sizes"][str(n)] = bench_size(n, embedder, opts, work)
+            result["sizes"][str(n)] = bench_size(n, embedder, opts, work, reference)
         opts.log(f"size {n:,} done")
+    result["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     if opts.embed_limit and min(opts.sizes, default=0) <= opts.embed_limit:
         opts.log("embedding backends ...")
         result["embedding_backends"] = compare.backends(min(opts.sizes), opts.seed, opts.log)

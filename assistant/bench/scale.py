@@ -2,7 +2,7 @@
 
 The generated corpus is parsed, chunked and tokenised once at ``BASE_CHUNKS``; its
 BM25 term rows are repeated until there are ``n`` rows, and every vector is
-synthetic (see ``run.synthetic_vectors``). Repeating rows keeps the real vocabulary
+synthetic (see ``synthetic.SyntheticEmbedder``). Repeating rows keeps the real vocabulary
 and term distribution, so a BM25 query touches as many postings as it would on a
 corpus of that size; the output says all of this (``vectors``, ``bm25_rows``).
 Measured: query embedding, BM25 top-50, FAISS flat and IVF, fusion; and the two
@@ -24,20 +24,22 @@ def retrieval_only(n: int, embedder, opts) -> dict:
     """Retrieval latency and the baseline comparisons at ``n`` chunks; see the module docstring."""
     from scipy import sparse
 
-    from assistant.search.bm25 import BM25, TermCounts
-    from assistant.ingest.chunk import chunk_reports
-    from assistant.search.embed import token_counter
-    from assistant.indexing.index import tokens_for
+    from assistant.bench import generate
+    from assistant.bench.run import QUESTIONS, compare_bm25
+    from assistant.bench.synthetic import SyntheticEmbedder
+    from assistant.indexing.segments import terms
+    from assistant.ingest.chunk import chunk_reports, chunk_text
     from assistant.ingest.parse import parse_document
+    from assistant.search.bm25 import BM25, TermCounts
+    from assistant.search.embed import token_counter
     from assistant.search.retrieve import fuse_rrf
     from assistant.search.tokens import tokenize
-    from assistant.bench import generate
-    from assistant.bench.run import QUESTIONS, compare_bm25, compare_faiss, embed_chunks, faiss_pair
+    from assistant.search.vectors import VectorIndex, Vectors, recall_at
 
     base_n = min(n, BASE_CHUNKS)
     reports = [r for d in generate.documents(base_n, opts.seed) for r in parse_document(d.text, d.source)]
     base_chunks = chunk_reports(reports, token_counter(embedder.model_dir))
-    base_tokens = tokens_for(base_chunks)
+    base_tokens = terms(base_chunks)
     base_counts = TermCounts.from_tokens(base_tokens)
     times = -(-n // base_n)
     build: dict = {}
@@ -45,45 +47,57 @@ def retrieval_only(n: int, embedder, opts) -> dict:
         tf = sparse.vstack([base_counts.tf] * times, format="csr")[:n]
         counts = TermCounts(base_counts.vocab, tf, np.tile(base_counts.doc_len, times)[:n])
         bm25 = BM25(counts)
-    chunks = (base_chunks * times)[:n]  # vectors are drawn per chunk heading; ids are rows
+    texts = [chunk_text(c) for c in base_chunks]
     del reports
-    vectors, embedding = embed_chunks(chunks, embedder, opts)
-    del chunks
+    synthetic = SyntheticEmbedder(embedder, opts.sample, opts.seed)
+    vectors = synthetic.encode((texts * times)[:n])  # clustered by section heading, as in a real corpus
+    del texts
     gc.collect()
     ids = np.arange(n, dtype=np.int64)
-    chosen, (flat, approx), faiss_t = faiss_pair(vectors, ids)
-    build["faiss_s"] = faiss_t.pop("faiss_s")
-    del vectors
-    gc.collect()
+    with stopwatch(build, "faiss_s"):
+        index = VectorIndex.build(vectors, ids)
+    searched = Vectors([index], index.dimension)
 
-    query_vectors = []
-    samples = []
+    samples, query_vectors = [], []
     for _ in range(opts.repeats):
         for q in QUESTIONS:
             t: dict = {}
             with stopwatch(t, "embed"):
-                v = embedder.encode_query(q).reshape(1, -1).astype(np.float32)
+                v = embedder.encode_query(q).astype(np.float32)
             with stopwatch(t, "bm25"):
-                rows, scores = bm25.top(tokenize(q), 50)
+                rows, _ = bm25.top(tokenize(q), 50)
             with stopwatch(t, "faiss"):
-                _, found = chosen.search(v, 50)
+                found = searched.search(v, 50)
             with stopwatch(t, "fusion"):
-                fuse_rrf({"bm25": rows.tolist(), "dense": found[0].tolist()}, {"bm25": 1.0, "dense": 1.0})
+                fuse_rrf({"bm25": rows.tolist(), "dense": [i for i, _ in found]}, {"bm25": 1.0, "dense": 1.0})
             t["retrieval"] = sum(t.values())
             samples.append(t)
             if len(query_vectors) < len(QUESTIONS):
-                query_vectors.append(v[0])
+                query_vectors.append(v)
     latency = {s: percentiles([x[s] for x in samples]) for s in ("embed", "bm25", "faiss", "fusion", "retrieval")}
-    faiss_cmp = compare_faiss(flat, approx, np.vstack(query_vectors))
-    faiss_cmp.update(faiss_t, approx_build_s=round(faiss_t.pop("approx_build_s", build["faiss_s"]), 2),
-                     chosen="ivf" if chosen is approx else "flat")
-    del flat, approx, chosen
+    latency["search"] = percentiles([x["retrieval"] - x["embed"] for x in samples])
+    queries = np.vstack(query_vectors)
+    flat = VectorIndex.build(vectors, ids, threshold=10**12)
+    del vectors
+    gc.collect()
+    _, truth = flat.search(queries, 10)
+    _, got = index.search(queries, 10)
+    flat_t: dict = {}
+    for i, q in enumerate(queries):
+        with stopwatch(flat_t, i):
+            flat.search(q, 50)
+    faiss_cmp = {"recall@10": round(recall_at(got, truth), 3), "chosen": index.kind, "nprobe": index.nprobe,
+                 "cells": int(index.ivf.nlist) if index.ivf is not None else None, "flat": percentiles(list(flat_t.values())),
+                 "approximate": latency["faiss"]}
+    del flat
     gc.collect()
     few = max(1, min(2, opts.rank_bm25_queries))  # rank_bm25 takes seconds a query here
     tokens = (base_tokens * times)[:n]
     bm25_cmp = compare_bm25(tokens, bm25, [tokenize(q) for q in QUESTIONS[:few]])
     return {
-        "chunks": n, "mode": "retrieval only", **embedding,
+        "chunks": n, "mode": "retrieval only", "chunks_per_s": round(synthetic.rate, 1),
+        "vectors": f"synthetic (not embedded): {synthetic.embedded} sampled chunks embedded, the rest a sampled "
+                   "vector plus noise, normalised",
         "bm25_rows": f"the {base_n:,}-chunk generated corpus's term rows repeated {times}x",
         "build": {k: round(v, 2) for k, v in build.items()}, "query": latency, "queries": len(samples),
         "bm25_vs_rank_bm25": bm25_cmp, "faiss_flat_vs_approximate": faiss_cmp, "peak_rss_mb": peak_rss_mb(),

@@ -72,8 +72,34 @@ class TermCounts:
         tf = sparse.vstack([old_tf, new.tf], format="csr")
         return TermCounts(new.vocab, tf, np.concatenate([self.doc_len, new.doc_len]))
 
+    @classmethod
+    def concat(cls, parts: list["TermCounts"]) -> "TermCounts":
+        """The rows of ``parts`` in order, over the union of their vocabularies.
+
+        Each part's columns are renumbered into the joint vocabulary (terms in order of first
+        appearance), so BM25 over the result scores exactly as over documents counted together.
+        """
+        vocab: list[str] = []
+        index: dict[str, int] = {}
+        blocks = []
+        for part in parts:
+            remap = np.empty(len(part.vocab), dtype=np.int64)
+            for i, term in enumerate(part.vocab):
+                col = index.get(term)
+                if col is None:
+                    col = index[term] = len(vocab)
+                    vocab.append(term)
+                remap[i] = col
+            tf = part.tf.tocsr()
+            blocks.append((tf.data, remap[tf.indices], tf.indptr, tf.shape[0]))
+        tfs = [sparse.csr_matrix((data, cols, indptr), shape=(rows, len(vocab))) for data, cols, indptr, rows in blocks]
+        tf = sparse.vstack(tfs, format="csr") if tfs else sparse.csr_matrix((0, 0), dtype=np.int32)
+        doc_len = np.concatenate([p.doc_len for p in parts]) if parts else np.zeros(0)
+        return cls(vocab, tf.astype(np.int32), doc_len)
+
     def save(self, folder: Path) -> None:
-        sparse.save_npz(folder / "bm25_tf.npz", self.tf)
+        # Uncompressed: loading is on the query path, and zlib costs more time than the bytes saved.
+        sparse.save_npz(folder / "bm25_tf.npz", self.tf, compressed=False)
         np.save(folder / "bm25_doclen.npy", self.doc_len)
         (folder / "bm25_vocab.json").write_text(json.dumps(self.vocab), encoding="utf-8")
 

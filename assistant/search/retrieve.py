@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.search.catalog import Catalog, section_matches
 from assistant.config import RetrievalSettings
-from assistant.indexing.index import IndexData
+from assistant.indexing.load import IndexData
 from assistant.models import Filters, Hit
 from assistant.search.tokens import tokenize
 
@@ -67,7 +67,7 @@ class Retriever:
         self._report_rows = {k: np.asarray(v, dtype=np.int64) for k, v in rows_by_report.items()}
         self._chunk_ids = np.fromiter((c.chunk_id for c in self.data.chunks), dtype=np.int64,
                                       count=len(self.data.chunks))
-        # The index never changes under a Retriever, so a filter's mask (and FAISS selector) is
+        # The index never changes under a Retriever, so a filter's mask (and vector allow-list) is
         # computed once: at 100k chunks building them took ~55 ms a query (bench/RESULTS.md).
         self._masks: dict[Filters, np.ndarray] = {}
         self._selectors: dict[bytes, object] = {}
@@ -103,40 +103,24 @@ class Retriever:
         return [(self.data.chunks[r].chunk_id, float(s)) for r, s in zip(rows, scores)]
 
     def dense(self, query: str, mask: np.ndarray, depth: int, vector: np.ndarray | None = None) -> list[tuple[int, float]]:
-
-        from assistant.indexing.ann import search_params
-
         if not mask.any():
             return []
-        q = (self.embedder.encode_query(query) if vector is None else vector).reshape(1, -1).astype(np.float32)
-        params = None
-        if not mask.all():
-            params = search_params(self.data.faiss, self._selector(mask))  # IVF needs its nprobe here
-        k = min(depth, int(mask.sum()))
-        scores, ids = self.data.faiss.search(q, k, params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        q = (self.embedder.encode_query(query) if vector is None else vector).astype(np.float32)
+        allowed = None if mask.all() else self._allowed(mask)
+        return self.data.vectors.search(q, min(depth, int(mask.sum())), allowed)
 
-    def _selector(self, mask: np.ndarray):
-        """A FAISS selector of the chunk ids under ``mask``, cached by the mask's bytes.
-
-        A bitmap over the id space, not an id hash set: building IDSelectorBatch for 80k ids
-        costs ~8 ms at 100k chunks and ~120 ms at 1M; a bitmap is one np.packbits.
-        """
-        import faiss
+    def _allowed(self, mask: np.ndarray):
+        """The chunk ids under ``mask`` as a search allow-list, cached by the mask's bytes."""
+        from assistant.search.vectors import IdFilter
 
         key = np.packbits(mask).tobytes()
-        selector = self._selectors.get(key)
-        if selector is None:
+        allowed = self._selectors.get(key)
+        if allowed is None:
             if len(self._selectors) >= 64:
                 self._selectors.clear()
-            ids = self._chunk_ids[mask]
-            space = np.zeros(int(self._chunk_ids.max()) + 1 if self._chunk_ids.size else 1, dtype=bool)
-            space[ids] = True
-            bits = np.packbits(space, bitorder="little")  # FAISS reads bit (id & 7) of byte id >> 3
-            selector = faiss.IDSelectorBitmap(space.size, faiss.swig_ptr(bits))
-            selector.bits_array = bits  # keep the buffer alive as long as the selector
-            self._selectors[key] = selector
-        return selector
+            space = int(self._chunk_ids.max()) + 1 if self._chunk_ids.size else 1
+            allowed = self._selectors[key] = IdFilter(self._chunk_ids[mask], space)
+        return allowed
 
     # -- fused ---------------------------------------------------------------------------
 

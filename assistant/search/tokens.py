@@ -6,6 +6,12 @@ import re
 from functools import lru_cache
 from importlib import resources
 
+# Bump when tokenising changes in a way the files below do not show (the word pattern, the
+# glossary expansion rule): an index records it in its fingerprint (indexing.manifest), and
+# an index tokenised under another version is re-tokenised by `assistant index update`.
+TOKENIZER_VERSION = 1
+STEMMER_ALGORITHM = "english"
+
 _WORD = re.compile(r"[a-z0-9]+(?:&[a-z0-9]+)?")
 
 # Function words that carry no topic. Negations ("not", "no") are stop words for
@@ -27,7 +33,7 @@ STOP_WORDS = STOP_WORDS - {"up"}
 def _stemmer():
     import Stemmer  # PyStemmer: Snowball, in C
 
-    return Stemmer.Stemmer("english")
+    return Stemmer.Stemmer(STEMMER_ALGORITHM)
 
 
 @lru_cache(maxsize=1)

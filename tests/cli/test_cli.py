@@ -85,8 +85,8 @@ def test_mismatched_model_is_one_line(index_dir, tmp_path):
 def test_corrupt_index_is_one_line(index_dir, tmp_path):
     copy = tmp_path / "index"
     shutil.copytree(index_dir, copy)
-    version = copy / (copy / "CURRENT").read_text().strip()
-    (version / "vectors.faiss").write_bytes(b"not a faiss index")
+    (segment,) = (copy / "segments").iterdir()
+    (segment / "vectors.faiss").write_bytes(b"not a faiss index")
     code, out = run("ask", "anything", "--index", str(copy))
     assert code == 1 and "corrupt" in out and "assistant index build" in out
     assert len(out.strip().splitlines()) == 1

@@ -22,9 +22,11 @@ from click.testing import CliRunner
 from conftest import SEED_CORPUS
 
 from assistant.cli import main
-from assistant.indexing.index import load_index
+from assistant.config import IngestSettings
+from assistant.indexing.add import add_files
+from assistant.indexing.build import update_index
+from assistant.indexing.load import load_index
 from assistant.ingest.readers import MAX_BYTES
-from assistant.indexing.update import add_files, update_index
 
 CP1252 = "heartbeat-alliance-cp1252.txt"
 
@@ -86,8 +88,8 @@ def test_good_files_in_the_same_batch_are_indexed(batch, embedder):
     assert summary.notes == {CP1252: ["not UTF-8: decoded as cp1252"]}
     assert any(line == f"note: {CP1252}: not UTF-8: decoded as cp1252" for line in summary.lines())
     data = load_index(index, embedder.name)
-    assert sorted(data.manifest["files"]) == [CP1252, HERTS, IRIDIUM, KIDDERMINSTER]
-    assert data.manifest["skipped"] == summary.skipped
+    assert sorted(data.manifest.files) == [CP1252, HERTS, IRIDIUM, KIDDERMINSTER]
+    assert data.manifest.skipped == summary.skipped
     assistant = assistant_for(index, embedder)
     assert_iridium_scored_50(assistant)  # what was indexed before is all still there
     answer = assistant.ask("What was Heartbeat Alliance's previous rating?")
@@ -140,3 +142,64 @@ def test_add_of_good_files_exits_zero(tmp_path, embedder):
     corpus, index = small_index(tmp_path, embedder, IRIDIUM)
     summary = add_files([SEED_CORPUS / HERTS], corpus, index, embedder)
     assert (summary.added, summary.skipped, summary.chunks_embedded) == ([HERTS], {}, 6)
+
+
+def test_a_junk_original_and_its_renamed_copy_are_indexed_once(tmp_path, embedder):
+    """The original is replaced by junk and a byte-identical copy appears, in one update: the copy is
+    indexed (the readable file wins), the original's old version goes, no report is there twice."""
+    corpus, index = small_index(tmp_path, embedder, IRIDIUM, HERTS)
+    original = (corpus / IRIDIUM).read_bytes()
+    (corpus / IRIDIUM).chmod(0o644)
+    (corpus / IRIDIUM).write_bytes(b"\x00junk\x00" * 50)
+    (corpus / "iridium-renamed.txt").write_bytes(original)
+    summary = update_index(corpus, index, embedder)
+    assert summary.added == ["iridium-renamed.txt"] and summary.chunks_embedded == 11
+    assert summary.skipped == {IRIDIUM: "binary file, not text; its previously indexed content is now "
+                                        "indexed from iridium-renamed.txt"}
+    data = load_index(index, embedder.name)
+    assert sorted(data.manifest.files) == [HERTS, "iridium-renamed.txt"]
+    iridium = [r for r in data.reports.values() if r.provider == "Iridium Medical Practice"]
+    assert [r.report_id for r in iridium] == ["iridium-renamed"]
+    assistant = assistant_for(index, embedder)
+    answer = assistant.ask("What was Iridium's well-led score?")
+    assert [c.report for c in answer.citations] == ["iridium-renamed"]
+
+
+def test_max_size_lets_a_larger_file_in(tmp_path, embedder):
+    corpus, index = small_index(tmp_path, embedder, HERTS)
+    text = (SEED_CORPUS / IRIDIUM).read_text(encoding="utf-8")
+    (corpus / IRIDIUM).write_text(text, encoding="utf-8")
+    size = (corpus / IRIDIUM).stat().st_size
+    small = IngestSettings(max_bytes=size - 1)
+    refused = update_index(corpus, index, embedder, ingest=small)
+    assert refused.added == [] and refused.skipped[IRIDIUM].startswith(f"file is {size / 1024:.1f} KB, over the")
+    result = CliRunner().invoke(main, ["index", "update", "--corpus", str(corpus), "--index", str(index),
+                                       "--max-size", f"{size}B", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["added"] == [IRIDIUM]
+    bad = CliRunner().invoke(main, ["index", "update", "--corpus", str(corpus), "--index", str(index),
+                                    "--max-size", "lots"])
+    assert bad.exit_code == 2 and "is not a size" in bad.output
+
+
+def test_json_progress_goes_to_stderr_and_names_are_escaped(tmp_path, embedder):
+    corpus, index = small_index(tmp_path, embedder, HERTS)
+    odd = "new\nline\x1b[31m.txt"
+    (corpus / odd).write_bytes((SEED_CORPUS / IRIDIUM).read_bytes())
+    (corpus / "binary\tname.txt").write_bytes(b"\x00\x01" * 100)
+    result = CliRunner().invoke(main, ["index", "update", "--corpus", str(corpus), "--index", str(index), "--json"])
+    assert result.exit_code == 3, result.output
+    payload = json.loads(result.stdout)  # stdout is exactly one JSON object
+    assert payload["added"] == [odd] and list(payload["skipped"]) == ["binary\tname.txt"]
+    progress = result.stderr.splitlines()
+    assert "embed 0/11" in progress and "embed 11/11" in progress and "parse 2/2" in progress
+    chunking = [line for line in progress if line.startswith("chunk ")]  # by section: a big file shows progress
+    total = chunking[0].split("/")[1]
+    assert chunking[0] == f"chunk 0/{total}" and chunking[-1] == f"chunk {total}/{total}" and int(total) > 1
+    assert all(len(line.split()) == 2 for line in progress)  # plain "stage done/total" lines
+
+    (corpus / odd).unlink()
+    result = CliRunner().invoke(main, ["index", "update", "--corpus", str(corpus), "--index", str(index)])
+    lines = result.stdout.splitlines()
+    assert "removed: new\\nline\\x1b[31m.txt" in lines  # one line, the control characters shown escaped
+    assert "skipped: binary\\tname.txt: binary file, not text" in lines

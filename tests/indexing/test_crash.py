@@ -1,4 +1,5 @@
-"""kill -9 during an update, at every named point: the index still loads and answers, and the next run tidies up."""
+"""kill -9 during a segment update or a merge, at every named point: the index still loads and answers,
+and the next run tidies up (temporary folders, orphan segments, an unswitched commit point)."""
 
 from __future__ import annotations
 
@@ -10,62 +11,74 @@ import sys
 from pathlib import Path
 
 import pytest
-from _indexing import HEARTBEAT, HERTS, IRIDIUM, assert_iridium_scored_50, assistant_for, small_index
+from _indexing import HEARTBEAT, HERTS, IRIDIUM, assert_iridium_scored_50, assistant_for, live_segments, small_index
 from conftest import ROOT, SEED_CORPUS
 
 from assistant.indexing import versions as store
-from assistant.indexing.index import load_index
-from assistant.indexing.update import update_index
+from assistant.indexing.build import optimize_index, update_index
+from assistant.indexing.load import load_index, status
 
-# Runs one update in a child process; prints each progress step so a parent can kill it mid-embedding.
+pytestmark = pytest.mark.slow
+
+# Runs one update (or optimize) in a child process; prints each progress step so a parent can kill it
+# mid-embedding.
 _CHILD = """
 import sys
 from pathlib import Path
 from assistant.search.embed import Embedder
-from assistant.indexing.update import update_index
+from assistant.indexing.build import optimize_index, update_index
 
 def progress(stage, done, total):
     print(stage, done, total, flush=True)
 
-update_index(Path(sys.argv[1]), Path(sys.argv[2]), Embedder(), progress)
+if sys.argv[3] == "optimize":
+    optimize_index(Path(sys.argv[2]), Embedder(), progress)
+else:
+    update_index(Path(sys.argv[1]), Path(sys.argv[2]), Embedder(), progress)
 print("finished", flush=True)
 """
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory, embedder) -> tuple[Path, Path]:
-    """Iridium and Hertfordshire indexed once; each test works on a copy."""
-    return small_index(tmp_path_factory.mktemp("crash"), embedder, IRIDIUM, HERTS)
+UPDATE_POINTS = store.CRASH_POINTS
+OPTIMIZE_POINTS = ("after-lock", "after-merge", "after-write", "before-publish", "before-pointer", "after-publish")
 
 
 @pytest.fixture()
-def pending(template, tmp_path) -> tuple[Path, Path]:
-    """A copy of the template with one new report waiting to be indexed."""
-    corpus, index = tmp_path / "corpus", tmp_path / "index"
-    shutil.copytree(template[0], corpus)
-    shutil.copytree(template[1], index)
+def pending(tmp_path, embedder) -> tuple[Path, Path]:
+    """Iridium and Hertfordshire indexed (one segment), with Heartbeat waiting to be indexed."""
+    corpus, index = small_index(tmp_path, embedder, IRIDIUM, HERTS)
     shutil.copy(SEED_CORPUS / HEARTBEAT, corpus / HEARTBEAT)
     return corpus, index
 
 
-def _child(corpus: Path, index: Path, crash_at: str | None = None) -> subprocess.Popen:
+def _child(corpus: Path, index: Path, crash_at: str | None = None, what: str = "update") -> subprocess.Popen:
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
     env.pop(store.CRASH_ENV, None)
     if crash_at:
         env[store.CRASH_ENV] = crash_at
-    return subprocess.Popen([sys.executable, "-c", _CHILD, str(corpus), str(index)], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-c", _CHILD, str(corpus), str(index), what], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _leftovers(index: Path) -> list[str]:
-    return sorted(p.name for p in index.iterdir() if p.name.startswith(".tmp-") or p.name == "CURRENT.tmp")
+    """Temporary folders, a half-switched pointer, and segments no commit point names."""
+    named = set()
+    for version in store.commit_points(index):
+        named.update(s["name"] for s in __import__("json").loads((version / "manifest.json").read_text())["segments"])
+    orphans = [f"segments/{p.name}" for p in (index / "segments").iterdir() if p.name not in named]
+    return sorted([p.name for p in index.iterdir() if p.name.startswith(".tmp-") or p.name == "CURRENT.tmp"] + orphans)
+
+
+def _kill_at(corpus: Path, index: Path, point: str, what: str) -> None:
+    child = _child(corpus, index, crash_at=point, what=what)
+    out, err = child.communicate(timeout=300)
+    assert child.returncode == -signal.SIGKILL, err[-2000:]
+    assert "finished" not in out
 
 
 def _check_recovery(corpus: Path, index: Path, embedder, published: bool) -> None:
-    """The live version answers; then the next update finishes the job and removes every leftover."""
+    """The live commit point answers; then the next update finishes the job and removes every leftover."""
     data = load_index(index, embedder.name)
     assert data.path.name == ("v000002" if published else "v000001")
-    assert (HEARTBEAT in data.manifest["files"]) is published
+    assert (HEARTBEAT in data.manifest.files) is published
     assert_iridium_scored_50(assistant_for(index, embedder))
 
     summary = update_index(corpus, index, embedder)
@@ -73,25 +86,42 @@ def _check_recovery(corpus: Path, index: Path, embedder, published: bool) -> Non
     assert summary.chunks_embedded == (0 if published else 10)
     assert _leftovers(index) == []
     live = store.current_version(index)
-    versions = sorted(p.name for p in index.iterdir() if p.name.startswith("v"))
-    assert versions[-1] == live.name and len(versions) <= store.KEEP_VERSIONS
+    commits = [p.name for p in store.commit_points(index)]
+    assert commits[-1] == live.name and len(commits) <= store.KEEP_VERSIONS
+    assert status(index)["healthy"]
     assistant = assistant_for(index, embedder)
     assert_iridium_scored_50(assistant)
     assert "Heartbeat Alliance" in assistant.catalog.providers()
 
 
-@pytest.mark.parametrize("point", store.CRASH_POINTS)
-def test_kill_at_each_point_leaves_a_loadable_index(pending, embedder, point):
+@pytest.mark.parametrize("point", UPDATE_POINTS)
+def test_segment_update_killed_at_each_point_leaves_a_loadable_index(pending, embedder, point):
     corpus, index = pending
-    child = _child(corpus, index, crash_at=point)
-    out, err = child.communicate(timeout=300)
-    assert child.returncode == -signal.SIGKILL, err[-2000:]
-    assert "finished" not in out
+    _kill_at(corpus, index, point, "update")
+    if point in ("after-segment", "after-merge"):
+        assert _leftovers(index) == ["segments/s000002"]  # written, never committed
     if point in ("after-write", "before-publish"):
-        assert len(_leftovers(index)) == 1  # the half-done version, never live
+        assert len(_leftovers(index)) == 2  # the segment and the half-done commit point, never live
     if point == "before-pointer":
         assert (index / "v000002").is_dir() and (index / "CURRENT").read_text().strip() == "v000001"
     _check_recovery(corpus, index, embedder, published=point == "after-publish")
+
+
+@pytest.mark.parametrize("point", OPTIMIZE_POINTS)
+def test_merge_killed_at_each_point_leaves_a_loadable_index(pending, embedder, point):
+    corpus, index = pending
+    update_index(corpus, index, embedder)  # two segments now
+    assert len(live_segments(index)) == 2
+    _kill_at(corpus, index, point, "optimize")
+    data = load_index(index, embedder.name)
+    merged = point == "after-publish"
+    assert len(data.manifest.segments) == (1 if merged else 2)
+    assert "Heartbeat Alliance" in {r.provider for r in data.reports.values()}
+    assert_iridium_scored_50(assistant_for(index, embedder))
+    summary = optimize_index(index, embedder)
+    assert summary.published is not merged and len(live_segments(index)) == 1
+    assert _leftovers(index) == [] and status(index)["healthy"]
+    assert_iridium_scored_50(assistant_for(index, embedder))
 
 
 def test_kill_from_outside_while_embedding(pending, embedder):

@@ -1,4 +1,4 @@
-"""Index build, load and manifest; a corrupt or mismatched index is refused with one clear line."""
+"""Build, load and the typed manifest; a corrupt or mismatched index is refused with one clear line."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from _indexing import HERTS, IRIDIUM, small_index
 
-from assistant.indexing import versions as store
 from assistant.config import ChunkSettings
-from assistant.indexing.index import FORMAT_VERSION, build_index, load_index, status
-from assistant.indexing.versions import IndexCorrupt, IndexMismatch, IndexMissing
-from assistant.indexing.update import update_index
+from assistant.errors import IndexCorrupt, IndexMismatch, IndexMissing
+from assistant.indexing import versions
+from assistant.indexing.build import build_index, update_index
+from assistant.indexing.load import load_index, status
+from assistant.indexing.manifest import FORMAT_VERSION, Fingerprint, Manifest, expand
 
 SEED_FILES = 5
 
@@ -28,35 +29,61 @@ def copy(index_dir, tmp_path) -> Path:
 
 
 def _live(index: Path) -> Path:
-    return store.current_version(index)
+    return versions.current_version(index)
 
 
-def _edit_manifest(index: Path, **changes) -> None:
+def _segment(index: Path) -> Path:
+    return versions.segment_dir(index, Manifest.load(_live(index)).segments[0].name)
+
+
+def _edit_manifest(index: Path, edit) -> None:
     path = _live(index) / "manifest.json"
-    manifest = json.loads(path.read_text())
-    manifest.update(changes)
-    path.write_text(json.dumps(manifest))
+    obj = json.loads(path.read_text())
+    path.write_text(json.dumps(edit(obj)))
 
 
-def test_manifest_records_every_file_and_chunk(data, corpus_dir):
-    files = data.manifest["files"]
-    assert sorted(files) == sorted(p.name for p in corpus_dir.iterdir())
-    for source, entry in files.items():
-        assert entry["sha256"] == hashlib.sha256((corpus_dir / source).read_bytes()).hexdigest()
-    assert files["nhs-improving-quality-through-systems-case-studies.txt"]["reports"] == [
-        f"nhs-improving-quality-through-systems-case-studies#{n}" for n in (1, 2, 3)
-    ]
-    ids = sorted(cid for entry in files.values() for cid in entry["chunk_ids"])
+def test_manifest_records_every_file_chunk_and_checksum(data, corpus_dir, index_dir):
+    m = data.manifest
+    assert isinstance(m, Manifest) and m.format_version == FORMAT_VERSION
+    assert sorted(m.files) == sorted(p.name for p in corpus_dir.iterdir())
+    for source, entry in m.files.items():
+        assert entry.sha256 == hashlib.sha256((corpus_dir / source).read_bytes()).hexdigest()
+        assert entry.size == (corpus_dir / source).stat().st_size
+    assert m.files["nhs-improving-quality-through-systems-case-studies.txt"].reports == tuple(
+        f"nhs-improving-quality-through-systems-case-studies#{n}" for n in (1, 2, 3))
+    # A fresh build is one segment; every file's chunks are one id range in it.
+    (segment,) = m.segments
+    ids = sorted(i for f in m.files.values() for i in range(f.first_chunk, f.first_chunk + f.chunks))
     assert ids == sorted(c.chunk_id for c in data.chunks) == list(range(len(data.chunks)))
-    assert data.manifest["next_chunk_id"] == len(data.chunks) == data.faiss.ntotal == data.counts.tf.shape[0]
-    assert data.manifest["format_version"] == FORMAT_VERSION and data.manifest["faiss"] == "flat"
-    assert data.manifest["skipped"] == {}
+    assert expand(segment.ranges).tolist() == ids and segment.deleted == ()
+    assert m.next_chunk_id == len(data.chunks) == data.vectors.ntotal == data.counts.tf.shape[0]
+    folder = versions.segment_dir(index_dir, segment.name)
+    assert segment.checksums == {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                                 for p in sorted(folder.iterdir())}
+    assert {"reports.json", "chunks.json", "vectors.faiss", "sentences.npz", "files.json"} <= set(segment.checksums)
+    assert m.fingerprint == Fingerprint.current() and m.skipped == {}
+    # The JSON round-trips through the typed form unchanged; the files table is the segment's.
+    table = json.loads((folder / "files.json").read_text())
+    assert table["name"] == sorted(m.files) and "files" not in m.to_json()
+    assert Manifest.from_json(json.loads(json.dumps(m.to_json())), {segment.name: table}) == m
 
 
-def test_status_summarises_without_loading(index_dir, data):
+def test_loaded_index_exposes_its_sentence_table(data):
+    table = data.sentences
+    assert len(table) > len(data.chunks)
+    assert set(table.chunk_id.tolist()) == {c.chunk_id for c in data.chunks}
+    row = int(table.chunk_id.tolist().index(data.chunks[0].chunk_id))
+    report = data.reports[data.chunks[0].report_id]
+    first = report.text[table.start[row]:table.end[row]]
+    assert first and first in data.chunks[0].text
+
+
+def test_status_checks_every_file_without_loading(index_dir, data):
     info = status(index_dir)
     assert (info["files"], info["reports"], info["chunks"]) == (SEED_FILES, 7, len(data.chunks))
     assert info["version"] == data.path.name and info["dimension"] == 384
+    assert info["healthy"] is True and info["problems"] == [] and info["notes"] == []
+    assert [s["vectors"] for s in info["segments"]] == ["flat"]
 
 
 def test_build_returns_the_version_and_scan(tmp_path, embedder):
@@ -72,33 +99,36 @@ def test_no_index_is_a_clear_error(tmp_path):
         load_index(tmp_path)
 
 
+def _drop_last_chunk(path: Path) -> None:
+    columns = json.loads(path.read_text())
+    path.write_text(json.dumps({k: (v[:-1] if k != "sections" else v) for k, v in columns.items()}))
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:100])
+
+
 @pytest.mark.parametrize(
     "damage, message",
     [
-        (lambda v: (v / "vectors.faiss").write_bytes((v / "vectors.faiss").read_bytes()[:100]), "is corrupt"),
-        (lambda v: (v / "manifest.json").unlink(), "has no manifest"),
-        (lambda v: (v / "manifest.json").write_text("{not json"), "manifest .* is unreadable"),
-        (lambda v: (v / "reports.json").unlink(), "is corrupt"),
-        (lambda v: (v / "chunks.jsonl").write_text(
-            "".join((v / "chunks.jsonl").read_text().splitlines(keepends=True)[:-1])), "is inconsistent"),
+        (lambda i: _truncate(_segment(i) / "vectors.faiss"), "is corrupt"),
+        (lambda i: (_live(i) / "manifest.json").write_text("{not json"), "manifest .* is unreadable"),
+        (lambda i: (_segment(i) / "reports.json").unlink(), "is corrupt"),
+        (lambda i: _drop_last_chunk(_segment(i) / "chunks.json"), "chunk ids in chunks.json differ"),
+        (lambda i: (_segment(i) / "chunks.json").write_text('{"id": [0, "1"]}'), "malformed chunk columns"),
+        (lambda i: shutil.rmtree(_segment(i)), "segment s000001 is missing"),
     ],
-    ids=["truncated-vectors", "no-manifest", "bad-manifest", "no-reports", "missing-chunk"],
+    ids=["truncated-vectors", "bad-manifest", "no-reports", "missing-chunk", "bad-columns", "missing-segment"],
 )
 def test_corrupt_index_is_refused(copy, damage, message):
-    damage(_live(copy))
+    damage(copy)
     with pytest.raises(IndexCorrupt, match=message) as caught:
         load_index(copy)
     assert "\n" not in str(caught.value) and "rebuild with `assistant index build`" in str(caught.value)
 
 
-def test_pointer_to_a_missing_version_is_refused(copy):
-    (copy / "CURRENT").write_text("v000042\n")
-    with pytest.raises(IndexCorrupt, match="not an index version"):
-        load_index(copy)
-
-
 def test_index_of_another_model_is_refused(copy, embedder):
-    _edit_manifest(copy, model={"name": "some-other-model", "dimension": 384})
+    _edit_manifest(copy, lambda m: {**m, "model": {"name": "some-other-model", "dimension": 384}})
     with pytest.raises(IndexMismatch, match="built with model 'some-other-model'"):
         load_index(copy, embedder.name)
     with pytest.raises(IndexMismatch, match="built with model 'some-other-model'"):
@@ -106,8 +136,11 @@ def test_index_of_another_model_is_refused(copy, embedder):
 
 
 def test_index_of_another_format_is_refused(copy):
-    _edit_manifest(copy, format_version=FORMAT_VERSION + 1)
+    _edit_manifest(copy, lambda m: {**m, "format_version": FORMAT_VERSION + 1})
     with pytest.raises(IndexMismatch, match=f"index format {FORMAT_VERSION + 1} cannot be read"):
+        load_index(copy)
+    _edit_manifest(copy, lambda m: {**m, "format_version": 1})  # the layout before segments
+    with pytest.raises(IndexMismatch, match="index format 1 cannot be read .*rebuild with `assistant index build`"):
         load_index(copy)
 
 
@@ -118,8 +151,9 @@ def test_update_refuses_other_chunk_settings(copy, embedder, corpus_dir):
 
 def test_update_of_a_corrupt_index_says_so_and_a_build_repairs_it(tmp_path, embedder):
     corpus, index = small_index(tmp_path, embedder, HERTS)
-    (_live(index) / "vectors.faiss").write_bytes(b"not faiss")
-    with pytest.raises(IndexCorrupt, match="rebuild with `assistant index build`"):
+    (_segment(index) / "vectors.faiss").write_bytes(b"not faiss")
+    with pytest.raises(IndexCorrupt, match="vectors.faiss does not match its checksum.*rebuild with `assistant index build`"):
         update_index(corpus, index, embedder)
     version, _ = build_index(corpus, index, embedder)
-    assert version.name == "v000002" and load_index(index, embedder.name).faiss.ntotal == 6
+    assert version.name == "v000002" and load_index(index, embedder.name).vectors.ntotal == 6
+    assert status(index)["healthy"]

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from _indexing import (
     HEARTBEAT,
+    live_segments,
     HERTS,
     IRIDIUM,
     IRIDIUM_QUESTION,
@@ -19,11 +20,13 @@ from _indexing import (
 )
 from conftest import SEED_CORPUS
 
-from assistant.search.bm25 import BM25, TermCounts
-from assistant.indexing.index import load_index, tokens_for
+from assistant.indexing import versions
+from assistant.indexing.add import add_files
+from assistant.indexing.build import update_index
+from assistant.indexing.load import load_index
+from assistant.indexing.segments import terms
 from assistant.models import Filters
 from assistant.search.tokens import tokenize
-from assistant.indexing.update import add_files, update_index
 
 
 class SpyEmbedder:
@@ -56,11 +59,15 @@ def test_first_update_builds_the_index(tmp_path, embedder):
     assert (summary.changed, summary.removed, summary.skipped) == ([], [], {})
     assert summary.chunks_embedded == chunk_count(corpus / HERTS) == 6
     assert summary.published and summary.version == "v000001"
+    assert live_segments(index) == ["s000001"]
 
 
 def test_adding_one_report_embeds_only_its_chunks(two, embedder):
     corpus, index = two
     before = load_index(index, embedder.name)
+    (old_segment,) = live_segments(index)
+    old_files = {p.name: (p.read_bytes(), p.stat().st_mtime_ns)
+                 for p in versions.segment_dir(index, old_segment).iterdir()}
     shutil.copy(SEED_CORPUS / HEARTBEAT, corpus / HEARTBEAT)
     spy = SpyEmbedder(embedder)
     summary = update_index(corpus, index, spy)
@@ -68,17 +75,25 @@ def test_adding_one_report_embeds_only_its_chunks(two, embedder):
     assert summary.added == [HEARTBEAT]
     assert (summary.changed, summary.removed, summary.skipped) == ([], [], {})
     assert summary.chunks_embedded == chunk_count(corpus / HEARTBEAT) == 10
-    assert len(spy.texts) == 10 and all(t.startswith("Heartbeat Alliance | ") for t in spy.texts)
+    chunk_texts = [t for t in spy.texts if t.startswith("Heartbeat Alliance | ")]
+    assert len(chunk_texts) == 10  # (the sentence table may embed Heartbeat's sentences too)
+    # The update appended one segment holding only the new report; the old one was not touched.
+    assert live_segments(index) == [old_segment, "s000002"]
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in versions.segment_dir(index, old_segment).iterdir()} == old_files
+    new = versions.segment_dir(index, "s000002")
+    assert "Heartbeat Alliance" in (new / "reports.json").read_text()
+    assert "Iridium" not in (new / "reports.json").read_text()
 
     after = load_index(index, embedder.name)
-    assert len(after.chunks) == len(before.chunks) + 10 == after.faiss.ntotal
+    assert len(after.chunks) == len(before.chunks) + 10 == after.vectors.ntotal
     # Unchanged chunks keep their ids and their exact vectors; new ids continue from next_chunk_id.
     old_ids = [c.chunk_id for c in before.chunks]
     assert [c.chunk_id for c in after.chunks[: len(old_ids)]] == old_ids
     assert [c.chunk_id for c in after.chunks[len(old_ids) :]] == list(range(17, 27))
-    assert after.manifest["next_chunk_id"] == 27
+    assert after.manifest.next_chunk_id == 27
     ids = np.asarray(old_ids, dtype=np.int64)
-    assert np.array_equal(after.faiss.reconstruct_batch(ids), before.faiss.reconstruct_batch(ids))
+    assert np.array_equal(after.vectors.reconstruct(ids), before.vectors.reconstruct(ids))
 
     assistant = assistant_for(index, embedder)
     answer = assistant.ask("What was Heartbeat Alliance's well-led score?")
@@ -91,8 +106,9 @@ def test_adding_one_report_embeds_only_its_chunks(two, embedder):
 def test_change_and_removal(two, embedder):
     corpus, index = two
     before = load_index(index, embedder.name)
-    herts_ids = before.manifest["files"][HERTS]["chunk_ids"]
-    iridium_ids = set(before.manifest["files"][IRIDIUM]["chunk_ids"])
+    herts = before.manifest.files[HERTS]
+    iridium_ids = set(range(before.manifest.files[IRIDIUM].first_chunk,
+                            before.manifest.files[IRIDIUM].first_chunk + 11))
     path = corpus / IRIDIUM
     path.chmod(0o644)
     path.write_text(path.read_text(encoding="utf-8").replace("scored 50", "scored 55"), encoding="utf-8")
@@ -102,8 +118,14 @@ def test_change_and_removal(two, embedder):
     assert (changed.added, changed.removed) == ([], [])
     assert changed.chunks_embedded == chunk_count(path) == 11
     data = load_index(index, embedder.name)
-    assert data.manifest["files"][HERTS]["chunk_ids"] == herts_ids
+    kept = data.manifest.files[HERTS]
+    assert (kept.sha256, kept.first_chunk, kept.chunks) == (herts.sha256, herts.first_chunk, herts.chunks)
     assert not iridium_ids & {c.chunk_id for c in data.chunks}
+    # 11 of the first segment's 17 rows were deleted, past MAX_DELETED_SHARE: it was rewritten
+    # without them (Hertfordshire's ids kept); Iridium's new chunks are the new segment.
+    first, second = data.manifest.segments
+    assert first.ranges == ((herts.first_chunk, 6),) and first.deleted == ()
+    assert second.ranges == ((17, 11),) and data.manifest.files[IRIDIUM].segment == second.name
     answer = assistant_for(index, embedder).ask(IRIDIUM_QUESTION)
     assert "scored 55 out of 100" in answer.text
     assert answer.citations[0].text == "This service scored 55 (out of 100) for this area."
@@ -113,22 +135,32 @@ def test_change_and_removal(two, embedder):
     assert removed.removed == [HERTS]
     assert (removed.added, removed.changed, removed.chunks_embedded) == ([], [], 0)
     data = load_index(index, embedder.name)
-    assert list(data.manifest["files"]) == [IRIDIUM]
-    assert data.faiss.ntotal == len(data.chunks) == 11
+    assert list(data.manifest.files) == [IRIDIUM]
+    assert data.vectors.ntotal == len(data.chunks) == 11
+    assert [s.name for s in data.manifest.segments] == [second.name]  # no live chunk left in the first
     assert {r.provider for r in data.reports.values()} == {"Iridium Medical Practice"}
 
 
-def test_bm25_after_updates_equals_counting_from_scratch(two, embedder):
+def test_bm25_across_segments_scores_as_rank_bm25_over_the_live_chunks(two, embedder, monkeypatch):
+    """Global idf and average length: BM25 over several segments with deletions is one BM25."""
+    from rank_bm25 import BM25Okapi
+
+    import assistant.indexing.build as build
+
+    monkeypatch.setattr(build, "MAX_DELETED_SHARE", 1.0)  # keep the deleted rows in their segment
     corpus, index = two
     shutil.copy(SEED_CORPUS / HEARTBEAT, corpus / HEARTBEAT)
-    (corpus / HERTS).unlink()
+    path = corpus / IRIDIUM
+    path.chmod(0o644)
+    path.write_text(path.read_text(encoding="utf-8").replace("scored 50", "scored 55"), encoding="utf-8")
     update_index(corpus, index, embedder)
     data = load_index(index, embedder.name)
-    fresh = BM25(TermCounts.from_tokens(tokens_for(data.chunks)))
-    for query in ("freedom to speak up guardian", "governance leaders staff"):
-        terms = tokenize(query)
-        assert np.allclose(data.bm25.scores(terms), fresh.scores(terms))
-        assert data.bm25.scores(terms).max() > 0
+    assert len(data.manifest.segments) == 2 and data.manifest.segments[0].deleted
+    reference = BM25Okapi(terms(data.chunks))
+    for query in ("freedom to speak up guardian", "governance leaders staff", "scored 55 well-led"):
+        q = tokenize(query)
+        assert np.allclose(data.bm25.scores(q), reference.get_scores(q), rtol=0, atol=1e-9)
+        assert data.bm25.scores(q).max() > 0
 
 
 def test_update_with_nothing_new_publishes_nothing(two, embedder):
@@ -204,16 +236,19 @@ def test_change_question_with_one_report_cites_its_own_comparison(two, embedder)
 
 def test_updates_above_the_approximate_threshold_use_ivf(tmp_path, embedder, monkeypatch):
     """With the IVF threshold lowered below the corpus size, build and update still answer exactly."""
-    import assistant.indexing.index as index_module
-    from assistant.indexing.update import update_index
+    import assistant.search.vectors as vectors_module
 
-    monkeypatch.setattr(index_module, "APPROXIMATE_ABOVE", 5)
-    corpus, index = small_index(tmp_path, embedder, IRIDIUM, HERTS)
+    monkeypatch.setattr(vectors_module, "APPROXIMATE_ABOVE", 5)
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    for name in (IRIDIUM, HERTS):
+        shutil.copy(SEED_CORPUS / name, corpus / name)
+    update_index(corpus, index, embedder)
     shutil.copy(SEED_CORPUS / HEARTBEAT, corpus / HEARTBEAT)
     summary = update_index(corpus, index, embedder)
     assert summary.added == [HEARTBEAT]
     assistant = assistant_for(index, embedder)
-    assert assistant.data.manifest["faiss"] == "ivf"
+    assert [s.vectors for s in assistant.data.manifest.segments] == ["ivf", "ivf"]
     answer = assistant.ask(IRIDIUM_QUESTION)
     assert answer.citations[0].text == IRIDIUM_SENTENCE
     hits = assistant.retriever.search("Freedom to Speak Up Guardian awareness", mode="dense", k=3)

@@ -75,10 +75,13 @@ def parse_file(path: Path, corpus_dir: Path, settings: IngestSettings = IngestSe
     Raises errors.UnreadableDocument (or UnsupportedFormat) for a file it cannot read.
     """
     path, corpus_dir = Path(path), Path(corpus_dir)
-    try:
-        source = path.resolve().relative_to(corpus_dir.resolve()).as_posix()
+    try:  # the path's own name inside the corpus, not a link target's
+        source = path.absolute().relative_to(corpus_dir.absolute()).as_posix()
     except ValueError:
-        source = path.name
+        try:
+            source = path.resolve().relative_to(corpus_dir.resolve()).as_posix()
+        except ValueError:
+            source = path.name
     document = read_document(path, settings)
     return [replace(r, warnings=r.warnings + document.notes) for r in parse_document(document.text, source)]
 
