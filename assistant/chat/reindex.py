@@ -12,7 +12,6 @@ asks the user before it passes ``allow_removals=True``.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,14 +27,9 @@ def update(corpus_dir: Path, index_dir: Path, embedder, progress: Progress | Non
     Raises ``errors.RemovalRefused`` when the update would remove most reports and
     ``allow_removals`` is False.
     """
-    from assistant.indexing.update import update_index
+    from assistant.indexing.build import update_index
 
-    options = {}
-    # The guard's keyword arrives with the indexing library's destructive-update check; an
-    # update_index without it has no guard to lift.
-    if "allow_removals" in inspect.signature(update_index).parameters:
-        options["allow_removals"] = allow_removals
-    return update_index(corpus_dir, index_dir, embedder, progress=progress, **options).lines()
+    return update_index(corpus_dir, index_dir, embedder, progress=progress, allow_removals=allow_removals).lines()
 
 
 def reindex_and_load(corpus_dir: Path, index_dir: Path, model_dir: str | None = None, current=None,

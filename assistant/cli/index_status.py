@@ -2,6 +2,8 @@
 
 Exit code 0 when healthy, 1 when a segment file is missing or does not match its
 recorded checksum (each problem printed), or when the index cannot be read at all.
+With ``--reports`` it lists what was read from each report instead, so an inspector
+can check the parse: names, service, date, ratings and scores, and the warnings.
 """
 
 from __future__ import annotations
@@ -18,9 +20,14 @@ from assistant.cli.common import common, friendly
 @click.command("status")
 @common
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option("--reports", "list_reports", is_flag=True,
+              help="List each indexed report: location, provider, service, date, ratings, scores, warnings.")
 @friendly
-def status(corpus, index, model, as_json):
+def status(corpus, index, model, as_json, list_reports):
     """Show what the live index holds and check its files against their checksums."""
+    if list_reports:
+        _reports(config.index_dir(index), as_json)
+        return
     from assistant.indexing.load import status as index_status
     from assistant.indexing.scan import safe_name
 
@@ -43,3 +50,50 @@ def status(corpus, index, model, as_json):
             click.echo(f"problem: {problem}")
     if not info["healthy"]:
         sys.exit(1)
+
+
+def report_summary(report) -> dict:
+    """What was read from one report, as plain data (the ``--reports --json`` rows)."""
+    from assistant.models import KEY_QUESTIONS
+
+    ratings = dict(report.ratings)
+    scores = dict(report.scores)
+    main = next((report.dates[k] for k in ("report", "assessment", "inspection") if k in report.dates), None)
+    return {
+        "report": report.report_id,
+        "source": report.source,
+        "location": report.provider,
+        "provider": report.registered_provider,
+        "aliases": list(report.aliases),
+        "postcode": report.postcode,
+        "service_type": report.service_type,
+        "service": report.service,
+        "layout": report.layout,
+        "date": str(main) if main else report.date,
+        "overall": ratings.get("overall"),
+        "key_questions": {kq: {"rating": ratings.get(kq), "score": scores.get(kq)}
+                          for kq in KEY_QUESTIONS if kq in ratings or kq in scores},
+        "warnings": list(report.warnings),
+    }
+
+
+def _reports(index_dir, as_json: bool) -> None:
+    from assistant.chat.display import plain
+    from assistant.indexing.load import load_reports
+
+    rows = [report_summary(r) for r in sorted(load_reports(index_dir).values(), key=lambda r: (r.provider, r.date or ""))]
+    if as_json:
+        click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
+        return
+    for row in rows:
+        names = row["location"] + (f" (provided by {row['provider']})" if row["provider"] and row["provider"] != row["location"] else "")
+        service = " · ".join(s for s in (row["service_type"], row["service"]) if s) or "service type not found"
+        click.echo(plain(f"{names} — {row['report']}"))
+        click.echo(plain(f"  {service}; {row['layout']} layout; dated {row['date'] or 'not found'}; "
+                         f"overall {row['overall'] or 'not stated'}"))
+        kqs = [f"{kq} {v['rating'] or '–'}" + (f" {v['score']}" if v["score"] is not None else "")
+               for kq, v in row["key_questions"].items()]
+        click.echo(plain("  key questions: " + ("; ".join(kqs) or "none stated")))
+        for warning in row["warnings"]:
+            click.echo(plain(f"  warning: {warning}"))
+    click.echo(f"{len(rows)} reports")

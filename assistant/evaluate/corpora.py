@@ -12,7 +12,6 @@ reason, not scored as a failure: a branch may carry the questions before the fil
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import os
 import shutil
@@ -25,8 +24,6 @@ from assistant.evaluate.dataset import Question
 
 SEEDS, REAL = "seeds", "real"
 REAL_FOLDER = Path("tests/data/real")
-# Files kept beside the report pages that are not reports: the provenance notes of tests/data/real.
-NOT_REPORTS = ("SOURCES*.md",)
 # What shapes an index besides the corpus: these parts of the package (relative to assistant/).
 _INDEX_CODE = ("ingest", "indexing", "search", "data", "text.py", "models.py", "config.py")
 
@@ -44,10 +41,12 @@ class Skipped:
 
 
 def report_files(folder: Path) -> list[Path]:
-    """The report files of a corpus folder (recursively, stable order), without hidden files and NOT_REPORTS."""
-    from assistant.indexing.index import corpus_files
+    """The report files of a corpus folder, in a stable order, as the index's corpus scan sees them
+    (hidden files, links leading outside and documentation such as SOURCES.md left out)."""
+    from assistant.indexing.scan import list_corpus
 
-    return [p for p in corpus_files(folder) if not any(fnmatch.fnmatch(p.name, pat) for pat in NOT_REPORTS)]
+    listing = list_corpus(folder)
+    return [listing.files[source].path for source in sorted(listing.files)]
 
 
 def runnable(questions: Sequence[Question], folders: Mapping[str, Path]) -> tuple[list[Question], list[Skipped]]:

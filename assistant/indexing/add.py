@@ -50,7 +50,7 @@ def add_files(paths: list[Path], corpus_dir: Path, index_dir: Path, embedder, pr
         for path in map(Path, paths):
             given = str(path)
             try:
-                read_document(path, ingest.max_bytes)
+                read_document(path, ingest)
             except UnreadableDocument as exc:
                 refused[given] = str(exc)
                 continue

@@ -87,6 +87,20 @@ def load_index(index_dir: Path, model_name: str | None = None) -> IndexData:
                      SentenceTable.concat([p.sentences for p in parts]))
 
 
+def load_reports(index_dir: Path) -> dict[str, Report]:
+    """The live commit point's reports by id, read without chunks, terms or vectors (for listing them)."""
+    index_dir = Path(index_dir)
+    version = versions.current_version(index_dir)
+    if version is None:
+        raise IndexMissing(f"no index at {index_dir}: build one with `assistant index build`")
+    manifest = Manifest.load(version)
+    live = _live_reports(manifest)
+    reports: dict[str, Report] = {}
+    for entry in manifest.segments:
+        reports.update({rid: r for rid, r in segments.read_reports(index_dir, entry).items() if rid in live[entry.name]})
+    return reports
+
+
 VERIFIED = ".verified.json"  # in the index folder: what the last writer verified (see segments.verify)
 
 

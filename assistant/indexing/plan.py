@@ -80,7 +80,7 @@ def hashes(listing: Listing, old: Manifest | None, ingest: IngestSettings, progr
         entry = recorded.get(source)
         if entry is not None and entry.size == f.size and entry.mtime_ns == f.mtime_ns:
             out[source] = entry.sha256
-        elif f.size > ingest.max_bytes:
+        elif f.size > ingest.file_limit(f.path.suffix):
             out[source] = ""
         else:
             try:

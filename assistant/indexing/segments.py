@@ -106,6 +106,16 @@ def reports_from_json(rows: list[dict]) -> dict[str, Report]:
     return out
 
 
+def read_reports(index_dir: Path, entry: SegmentEntry) -> dict[str, Report]:
+    """Only a segment's reports (no chunks, terms or vectors). Raises IndexCorrupt with one line."""
+    path = versions.segment_dir(index_dir, entry.name) / REPORTS
+    try:
+        return reports_from_json(json.loads(path.read_text(encoding="utf-8")))
+    except Exception as exc:  # any unreadable piece means the same thing to the user
+        raise IndexCorrupt(f"index segment {entry.name} is corrupt ({type(exc).__name__}: "
+                           f"{' '.join(str(exc).split())[:100]}): {REBUILD}") from None
+
+
 def read(index_dir: Path, entry: SegmentEntry, dimension: int, live_reports: set[str] | None = None) -> Segment:
     """The live rows of a segment, structure checked. Raises IndexCorrupt with one line.
 

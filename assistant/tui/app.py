@@ -84,7 +84,7 @@ class ChatApp(SourcesMixin, ReindexMixin, SavedMixin, App):
         if loader is None:
             from assistant.session import load_assistant
 
-            loader = functools.partial(load_assistant, self.index_dir, model_dir)
+            loader = functools.partial(load_assistant, self.index_dir, model_dir, warm=True)
         self.loader = loader
         self.reindexer = reindexer or functools.partial(reindex_and_load, self.corpus_dir, self.index_dir,
                                                         model_dir)

@@ -64,6 +64,20 @@ def test_index_status(index_dir):
     assert info["reports"] == 7 and info["files"] == 5
 
 
+def test_index_status_lists_what_was_read_from_each_report(index_dir):
+    code, out = run("index", "status", "--reports", "--json", "--index", str(index_dir))
+    rows = {row["location"]: row for row in json.loads(out)}
+    assert code == 0 and len(rows) == 7
+    iridium = rows["Iridium Medical Practice"]
+    assert iridium["key_questions"]["well-led"] == {"rating": "Requires improvement", "score": 50}
+    assert iridium["date"] == "2025-01-13" and iridium["service_type"] == "GP practice"
+    herts = rows["Hertfordshire IUC Service and HUC HQ"]
+    assert herts["overall"] == "Good" and herts["key_questions"]["safe"] == {"rating": "Good", "score": None}
+    code, text = run("index", "status", "--reports", "--index", str(index_dir))
+    assert code == 0 and "7 reports" in text
+    assert "key questions: well-led Requires improvement 50" in text
+
+
 def test_missing_index_is_one_line(tmp_path):
     code, out = run("ask", "anything", "--index", str(tmp_path / "nowhere"))
     assert code == 1
