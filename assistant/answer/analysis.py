@@ -1,0 +1,206 @@
+"""One analysis per question: what it asks, about whom, when, and which words carry its topic.
+
+``analyse`` reads a question once (its wording, the providers it names, a follow-up's earlier
+turn) into an ``Analysis`` that every answer kind reads. Nothing downstream re-reads the wording.
+
+Follow-ups: the earlier turn's answer is the context. A turn that names a provider but asks
+nothing new ("What about Kidderminster?") asks the earlier question again of that provider; a
+turn that names no provider is about the providers of the turn just before, never an older one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from assistant.answer import intent
+from assistant.answer.findings import synonym_groups
+from assistant.models import Answer, DateRange
+from assistant.search.tokens import STOP_WORDS, glossary, stem_all, tokenize, words
+
+KINDS = ("overview", "compare", "change", "premise", "value", "set", "passage")
+# Words a follow-up wraps around a provider's name without asking anything ("and for X?", "what about X"),
+# and the words of asking for an overview ("Tell me about X").
+_FOLLOW_FILLER = frozenset("""and what how about for at then also same question too instead ok okay so now next
+    tell me us summarise summarize summary overview describe give please""".split())
+_PROVIDER_WORD = re.compile(r"[a-z0-9&]+")
+_OR = re.compile(r"\s+or\s+|\s*/\s*", re.I)
+
+
+@lru_cache(maxsize=1)
+def frame_words() -> frozenset[str]:
+    """Question-frame words (assistant/data/frame.tsv), as typed."""
+    text = resources.files("assistant").joinpath("data/frame.tsv").read_text(encoding="utf-8")
+    return frozenset(w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A question, read once."""
+
+    question: str  # as asked
+    text: str  # the question answered: a provider-switch follow-up's earlier question
+    kind: str  # one of KINDS
+    providers: tuple[str, ...]  # the providers in scope: named, else the earlier turn's
+    named: tuple[str, ...]  # the providers this turn names
+    follow_up: bool  # the turn only switched provider; ``text`` is the earlier question
+    key_question: str | None  # "safe" … "well-led", or "overall"
+    value: str | None  # the fact family asked for ("score", "rating", "previous_rating", "date", …)
+    when: DateRange | None  # the time the question is qualified by
+    when_text: str  # its words ("May 2022")
+    premise: tuple[str, str] | None  # (family, value) a why-question takes for granted
+    order: str | None  # "min" | "max" | "rank" | "compare"
+    count: bool  # asks for a number
+    is_set: bool  # "Which providers …": every provider in scope gets a verdict
+    topic: str  # the topic words (set questions: the question without its frame)
+    topics: tuple[str, ...]  # a set topic split at "or"
+    terms: tuple[tuple[str, float], ...]  # content stems and their weights (frame words carry none)
+    alternatives: tuple[tuple[frozenset[str], ...], ...]  # per term: stem sets that state it too (synonyms)
+    search_text: str  # what BM25 searches: the question without frame words and provider names
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """Content stems -> weight."""
+        return dict(self.terms)
+
+
+class Weights:
+    """Term weights from the lexical index: idf, and for a word the corpus never uses, the idf of a term in no chunk."""
+
+    def __init__(self, bm25):
+        self.index = bm25.term_index
+        self.idf = bm25.idf
+        n = max(int(bm25.n_docs), 1)
+        self.unseen = math.log1p((n + 0.5) / 0.5)
+
+    def __call__(self, stem: str) -> float:
+        col = self.index.get(stem)
+        if col is None:
+            return self.unseen
+        return max(float(self.idf[col]), 0.05)
+
+
+def name_words(providers, aliases_of) -> set[str]:
+    """Lower-case words of the providers' names and aliases (to drop from the topic)."""
+    out: set[str] = set()
+    for p in providers:
+        for name in (p, *aliases_of(p)):
+            out.update(_PROVIDER_WORD.findall(name.lower()))
+    return out
+
+
+def content_words(text: str, drop: set[str]) -> list[str]:
+    """The words of ``text`` that can carry its topic: not stop, frame, filler-of-dates or ``drop`` words."""
+    frame = frame_words()
+    out = []
+    for w in words(text):
+        if w in STOP_WORDS or w in frame or w in drop or w in intent._MONTHS:
+            continue
+        if re.fullmatch(r"(?:19|20)\d\d", w):
+            continue
+        out.append(w)
+    return out
+
+
+def _terms(text: str, drop: set[str], weight: Weights) -> tuple[tuple[str, float], ...]:
+    """Content stems of ``text`` with their weights; an abbreviation's expansion shares its weight."""
+    kept = content_words(text, drop)
+    stems: dict[str, float] = {}
+    gloss = glossary()
+    for w in kept:
+        expansion = gloss.get(w) or (gloss.get(w[:-1]) if w.endswith("s") else None)
+        if expansion:
+            # "FTSU" or "freedom to speak up": one concept, weighed once, split over its forms.
+            forms = [w] + [t for t in words(expansion) if t not in STOP_WORDS]
+            share = 1.0 / len(forms)
+            for s in stem_all(forms):
+                stems[s] = stems.get(s, 0.0) + share * weight(s)
+            continue
+        s = stem_all([w])[0]
+        stems.setdefault(s, weight(s))
+    return tuple(stems.items())
+
+
+def _strip_names(text: str, names: set[str]) -> str:
+    """``text`` without the words of provider names (and their possessive 's)."""
+    if not names:
+        return text
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+                         + r")\b(?:['’]s)?", re.I)
+    return " ".join(pattern.sub(" ", text).split())
+
+
+def analyse(question: str, catalog, weight: Weights, context: Answer | None = None,
+            inherited: tuple[str, ...] = ()) -> Analysis:
+    """Read ``question`` (after the turn whose answer is ``context``, if any).
+
+    ``inherited`` are providers the caller carries over when it passes no context (older callers).
+    """
+    question = question.strip()
+    named = tuple(catalog.mentioned(question))
+    aliases = lambda p: [a for r in catalog.history(p) for a in r.aliases]  # noqa: E731
+    own_names = name_words(named, aliases)
+    # Frame words count here: "Why did CQC assess X?" asks something; "What about X?" does not.
+    own_content = [w for w in words(question) if w not in STOP_WORDS and w not in own_names and w not in _FOLLOW_FILLER]
+    earlier = (context.topic or context.question) if context is not None else ""
+    before = tuple(context.focus) if context is not None else tuple(inherited)
+
+    # A turn that names a provider and nothing else: ask the earlier question of it (or, first, an overview).
+    switch = bool(named) and not own_content and not intent.value_asked(question) \
+        and not intent.key_question_in(question) and not intent.set_frame(question)
+    follow_up = switch and bool(earlier) and not intent.asks_overview(question)
+    text = earlier if follow_up else question
+    earlier_named = tuple(catalog.mentioned(text)) if follow_up else ()
+
+    q = text.strip().rstrip("?").strip()
+    frame = intent.set_frame(q)
+    is_set = frame is not None
+    value = intent.value_asked(q)
+    kq = intent.key_question_in(q)
+    order = intent.order_asked(q)
+    when = intent.when_in(q)
+    premise = intent.premise_in(q)
+    providers = named or (() if is_set else before)
+    names = name_words(set(providers) | set(earlier_named), aliases)
+    topic = q[frame.end():].strip() if frame else _strip_names(q, names)
+
+    if intent.asks_change(q) and providers:
+        kind = "change"
+    elif premise and providers:
+        kind = "premise"
+    elif order and (value or kq) and (is_set or len(providers) != 1 or order != "compare"):
+        kind = "compare"
+    elif order == "compare" and len(named) >= 2:
+        kind = "compare"
+    elif (intent.asks_overview(q) or (switch and not follow_up)) and providers and not value:
+        kind = "overview"
+    elif value and (providers or is_set):
+        kind = "value"
+    elif is_set:
+        kind = "set"
+    else:
+        kind = "passage"
+
+    drop = names | set(_PROVIDER_WORD.findall(when[1].lower())) if when else names
+    terms = _terms(topic if is_set else q, drop, weight)
+    topics = tuple(t.strip() for t in _OR.split(topic) if t.strip()) if is_set else (topic,)
+    search = " ".join(content_words(q, drop)) or q
+    return Analysis(
+        question=question, text=text, kind=kind, providers=tuple(providers), named=named, follow_up=follow_up,
+        key_question=kq, value=value, when=when[0] if when else None, when_text=when[1] if when else "",
+        premise=premise, order=order, count=intent.asks_count(q), is_set=is_set, topic=topic,
+        topics=topics if len(topics) > 1 else (topic,), terms=terms, alternatives=tuple(synonyms(t) for t, _ in terms),
+        search_text=search,
+    )
+
+
+def synonyms(stem: str) -> tuple[frozenset[str], ...]:
+    """The stem sets that state what ``stem`` does: itself, and the alternatives of its synonym groups."""
+    alts = {frozenset([stem])}
+    for group in synonym_groups():
+        if frozenset([stem]) in group:
+            alts.update(group)
+    return tuple(sorted(alts, key=sorted))
