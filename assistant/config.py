@@ -108,16 +108,16 @@ class AnswerSettings:
 
     candidate_chunks: int = 8  # top fused chunks whose sentences compete
     max_sentences: int = 3  # sentences a passage answer quotes
-    keep_within: float = 0.12  # further sentences are quoted while they score within this of the best
+    keep_within: float = 0.5  # further sentences are quoted while they score within this of the best
     w_dense: float = 1.0
-    w_lexical: float = 0.3
+    w_lexical: float = 1.0
     w_heading: float = 0.0
     w_rank: float = 0.0
     w_number: float = 0.15  # a count question prefers sentences that state a number
     gate_dense: float = 1.0
     gate_lexical: float = 0.5
     gate_heading: float = 0.25
-    gate_threshold: float = 0.573
+    gate_threshold: float = 0.531
     # Set questions: a sentence is on a topic when its concepts are all stated and it is close in
     # meaning to the topic, or when it is very close in meaning alone (a paraphrase).
     set_min_similarity: float = 0.25

@@ -53,7 +53,8 @@ class Analysis:
     when_text: str  # its words ("May 2022")
     premise: tuple[str, str] | None  # (family, value) a why-question takes for granted
     order: str | None  # "min" | "max" | "rank" | "compare"
-    count: bool  # asks for a number
+    count: bool  # asks for a number or a frequency
+    figure: bool  # asks "how many": only a sentence stating a number answers it
     is_set: bool  # "Which providers …": every provider in scope gets a verdict
     topic: str  # the topic words (set questions: the question without its frame)
     topics: tuple[str, ...]  # a set topic split at "or"
@@ -92,9 +93,9 @@ def name_words(providers, aliases_of) -> set[str]:
     return out
 
 
-def content_words(text: str, drop: set[str]) -> list[str]:
+def content_words(text: str, drop: set[str], keep_frame: bool = False) -> list[str]:
     """The words of ``text`` that can carry its topic: not stop, frame, filler-of-dates or ``drop`` words."""
-    frame = frame_words()
+    frame = frozenset() if keep_frame else frame_words()
     out = []
     for w in words(text):
         if w in STOP_WORDS or w in frame or w in drop or w in intent._MONTHS:
@@ -105,9 +106,9 @@ def content_words(text: str, drop: set[str]) -> list[str]:
     return out
 
 
-def _terms(text: str, drop: set[str], weight: Weights) -> tuple[tuple[str, float], ...]:
+def _terms(text: str, drop: set[str], weight: Weights, keep_frame: bool = False) -> tuple[tuple[str, float], ...]:
     """Content stems of ``text`` with their weights; an abbreviation's expansion shares its weight."""
-    kept = content_words(text, drop)
+    kept = content_words(text, drop, keep_frame)
     stems: dict[str, float] = {}
     gloss = glossary()
     for w in kept:
@@ -186,12 +187,16 @@ def analyse(question: str, catalog, weight: Weights, context: Answer | None = No
 
     drop = names | set(_PROVIDER_WORD.findall(when[1].lower())) if when else names
     terms = _terms(topic if is_set else q, drop, weight)
+    if not terms and not is_set:
+        # "Why did CQC inspect X?": the frame is all there is, so it is the topic.
+        terms = _terms(q, drop, weight, keep_frame=True)
     topics = tuple(t.strip() for t in _OR.split(topic) if t.strip()) if is_set else (topic,)
     search = " ".join(content_words(q, drop)) or q
     return Analysis(
         question=question, text=text, kind=kind, providers=tuple(providers), named=named, follow_up=follow_up,
         key_question=kq, value=value, when=when[0] if when else None, when_text=when[1] if when else "",
-        premise=premise, order=order, count=intent.asks_count(q), is_set=is_set, topic=topic,
+        premise=premise, order=order, count=intent.asks_count(q), figure=intent.asks_figure(q), is_set=is_set,
+        topic=topic,
         topics=topics if len(topics) > 1 else (topic,), terms=terms, alternatives=tuple(synonyms(t) for t, _ in terms),
         search_text=search,
     )

@@ -33,7 +33,6 @@ class Ask:
     k: int | None = None
     _hits: list[Hit] | None = field(default=None, repr=False)
     _vector: np.ndarray | None = field(default=None, repr=False)
-    _topic_vector: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def settings(self) -> AnswerSettings:
@@ -49,32 +48,24 @@ class Ask:
 
     @property
     def vector(self) -> np.ndarray:
-        """The question's embedding (one per question; the dense search reuses it)."""
+        """The question's one embedding: of its topic, the question without provider names. Retrieval is
+        already scoped to the providers, and names would make any sentence naming the provider look
+        relevant ("For more details about Our Dorset …"). The dense search and sentence choice share it."""
         if self._vector is None:
-            self._vector = np.asarray(self.assistant.retriever.embedder.encode_query(self.analysis.text),
-                                      dtype=np.float32)
+            text = self.analysis.topic.strip() or self.analysis.text
+            self._vector = np.asarray(self.assistant.retriever.embedder.encode_query(text), dtype=np.float32)
         return self._vector
 
     @property
-    def topic_vector(self) -> np.ndarray:
-        """The embedding sentences are compared with: the question without provider names, which would
-        otherwise make any sentence naming the provider look relevant ("For more details about Our Dorset …")."""
-        if self._topic_vector is None:
-            topic = self.analysis.topic
-            self._topic_vector = self.vector if topic == self.analysis.text or not topic.strip() else np.asarray(
-                self.assistant.retriever.embedder.encode_query(topic), dtype=np.float32)
-        return self._topic_vector
-
-    @property
     def hits(self) -> list[Hit]:
-        """The retrieved chunks (searched once)."""
+        """The retrieved chunks (searched once): dense on the topic, BM25 on its content words."""
         if self._hits is None:
             a = self.analysis
             k = max(self.k or self.assistant.retriever.settings.k, self.settings.candidate_chunks)
             mode = self.mode or self.assistant.retriever.settings.mode
             vector = self.vector if mode != "bm25" else None
-            self._hits = self.assistant.retriever.search(a.text, self.filters, mode=mode, k=k, vector=vector,
-                                                         lexical=a.search_text)
+            self._hits = self.assistant.retriever.search(a.topic.strip() or a.text, self.filters, mode=mode, k=k,
+                                                         vector=vector, lexical=a.search_text)
         return self._hits
 
     def book(self) -> CitationBook:

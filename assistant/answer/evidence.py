@@ -116,14 +116,17 @@ class Candidate:
 
 
 def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[Hit], terms, vector,
-               settings: AnswerSettings, count: bool = False, alternatives=()) -> list[Candidate]:
-    """The sentences of the top ``candidate_chunks`` hits, best first (page furniture left out)."""
+               settings: AnswerSettings, count: bool = False, alternatives=(), figure: bool = False) -> list[Candidate]:
+    """The sentences of the top ``candidate_chunks`` hits, best first (page furniture left out; with
+    ``figure``, only sentences that state a number)."""
     hits = list(hits)[: settings.candidate_chunks]
     if not hits:
         return []
     ids = [h.chunk.chunk_id for h in hits]
     rows = index.lookup.rows(ids)
     rows = rows[(index.table.cues[rows] & st.BOILERPLATE) == 0]
+    if figure:
+        rows = rows[(index.table.cues[rows] & st.NUMBER) > 0]
     if rows.size == 0:
         return []
     rank_of = {cid: r for r, cid in enumerate(ids, start=1)}

@@ -56,9 +56,12 @@ _MIN = re.compile(r"\b(?:lowest|worst|least|bottom|weakest|poorest)\b", re.I)
 _MAX = re.compile(r"\b(?:highest|best|top|strongest|most)\b", re.I)
 _RANK = re.compile(r"\b(?:rank(?:ed|ing|s)?|order(?:ed)? by|league table)\b", re.I)
 _COUNT = re.compile(r"\bhow (?:many|much)\b|\bnumber of\b|\bhow often\b", re.I)
+_FIGURE = re.compile(r"\bhow (?:many|much)\b|\bnumber of\b", re.I)  # answered by a figure (not "how often")
 # A change over time ("How has X changed since its last inspection?").
+# "What had X fixed since the last inspection?" asks for findings, not a change of values: a bare "since
+# the last inspection" does not make a change question.
 _CHANGE = re.compile(
-    r"\bchanged?\b.*\b(?:since|over time|from|compared)\b|\b(?:since|compared (?:to|with)) (?:its|their|the) "
+    r"\bchang(?:e|ed|es)\b.*\b(?:since|over time|from|compared)\b|\bcompared (?:to|with) (?:its|their|the) "
     r"(?:last|previous|prior|earlier)\b|\b(?:improved|got worse|deteriorated)\b.*\bsince\b|\bwhat(?:'s| has) changed\b",
     re.I,
 )
@@ -144,6 +147,11 @@ def asks_count(question: str) -> bool:
     return bool(_COUNT.search(question))
 
 
+def asks_figure(question: str) -> bool:
+    """Whether the answer must state a figure ("how many …"): a sentence without a number does not answer it."""
+    return bool(_FIGURE.search(question))
+
+
 def asks_change(question: str) -> bool:
     """Whether a question asks how a provider changed over time."""
     return bool(_CHANGE.search(question))
@@ -207,6 +215,18 @@ def dates_in(text: str) -> list[tuple[DateRange, int, int]]:
     return out
 
 
+def _first_day(iso: str) -> str:
+    return iso + "-01-01"[len(iso) - 4:] if len(iso) < 10 else iso  # "2014-03" -> "2014-03-01", "2014" -> "2014-01-01"
+
+
+def _last_day(iso: str) -> str:
+    if len(iso) == 4:
+        return iso + "-12-31"
+    if len(iso) == 7:
+        return f"{iso}-{calendar.monthrange(int(iso[:4]), int(iso[5:7]))[1]:02d}"
+    return iso
+
+
 def overlaps(a: DateRange, b: DateRange) -> bool:
-    """Whether two ranges share a day."""
-    return a.start <= b.end and b.start <= a.end
+    """Whether two ranges share a day (a date stated to the month or year covers all of it)."""
+    return _first_day(a.start) <= _last_day(b.end) and _first_day(b.start) <= _last_day(a.end)

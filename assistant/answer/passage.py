@@ -16,8 +16,8 @@ def chosen(ask: Ask) -> list[evidence.Candidate]:
     """The sentences a passage answer quotes, best first; empty when none passes the gate."""
     s = ask.settings
     a = ask.analysis
-    found = evidence.candidates(ask.sentences, ask.data.reports, ask.hits, a.terms, ask.topic_vector, s, a.count,
-                                a.alternatives)
+    found = evidence.candidates(ask.sentences, ask.data.reports, ask.hits, a.terms, ask.vector, s, a.count,
+                                a.alternatives, a.figure)
     if not found or found[0].answerability(s) < s.gate_threshold:
         return []
     best = found[0]

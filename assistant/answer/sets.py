@@ -35,7 +35,9 @@ def answer(ask: Ask) -> Answer:
     if not ask.assistant.retriever.settings.scan_all_providers:
         top = {h.chunk.provider for h in ask.hits}
         reports = [r for r in reports if r.provider in top]
-    vectors = np.vstack([ask.assistant.retriever.embedder.encode_query(t.text) for t in topics]).astype(np.float32)
+    embed = ask.assistant.retriever.embedder.encode_query
+    vectors = [ask.vector] if len(topics) == 1 and topics[0].text == a.topic else [embed(t.text) for t in topics]
+    vectors = np.vstack(vectors).astype(np.float32)
     evidence: dict[str, list[findings.Evidence]] = {r.report_id: [] for r in reports}
     for topic, vector in zip(topics, vectors):
         for report_id, ev in _read(ask, topic, vector, {r.report_id for r in reports}):

@@ -13,7 +13,9 @@ lexical coverage, heading coverage, chunk rank) and whether each quotes expected
    curve) is kept, and its threshold is the point on the curve with the largest gap between the
    share of unanswerable questions declined and the share of answerable ones declined (both are
    defects: a weak match dressed up as an answer, and a good answer withheld), ties going to fewer
-   false abstentions. The issue's bars (``TARGET_DECLINED``, ``TARGET_FALSE``) are reported beside it.
+   false abstentions. The issue's bars (``TARGET_DECLINED``, ``TARGET_FALSE``) are reported beside it;
+3. how far below the best sentence further sentences may score and still be quoted (``keep_within``):
+   the smallest margin that quotes expected evidence for the most answerable questions.
 
 It writes the curve (threshold, share of unanswerable questions declined, false abstention rate) and
 the chosen point as JSON (``--out``, default ``eval/answerability.json``) and prints the
@@ -38,6 +40,7 @@ TARGET_DECLINED = 0.90  # the issue's bars: unanswerable questions declined, and
 TARGET_FALSE = 0.05
 SCORE_GRID = {"w_lexical": (0.0, 0.3, 0.6, 1.0), "w_heading": (0.0, 0.15, 0.3), "w_rank": (0.0, 0.05, 0.1, 0.2)}
 GATE_GRID = {"gate_lexical": (0.0, 0.25, 0.5, 0.75, 1.0), "gate_heading": (0.0, 0.25)}
+KEEP_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,8 @@ def collect(assistant, questions: Sequence[dataset.Question]) -> list[Sample]:
         ask = Ask(a, filters, assistant.catalog.select(filters), assistant)
         if not ask.reports:
             continue
-        found = evidence.candidates(assistant.sentences, assistant.data.reports, ask.hits, a.terms, ask.topic_vector,
-                                    loose, a.count, a.alternatives)
+        found = evidence.candidates(assistant.sentences, assistant.data.reports, ask.hits, a.terms, ask.vector,
+                                    loose, a.count, a.alternatives, a.figure)
         if not found:
             continue
         texts = [c.report.text[c.start:c.end] for c in found]
@@ -115,8 +118,11 @@ def curve(samples: Sequence[Sample], w: dict, g: dict) -> list[dict]:
         tops.append((float(_gate(s.features[best: best + 1], g)[0]), s.answerable, bool(s.relevant[best])))
     pos = [t for t, a, _ in tops if a]
     neg = [t for t, a, _ in tops if not a]
+    # Thresholds halfway between consecutive observed scores, so the chosen one leaves room on both sides.
+    seen = sorted({v for v, _, _ in tops})
+    cuts = [seen[0] - 0.01] + [(a + b) / 2 for a, b in zip(seen, seen[1:])] + [seen[-1] + 0.01] if seen else [0.0]
     points = []
-    for t in sorted({round(v, 3) for v, _, _ in tops} | {0.0, 2.0}):
+    for t in (round(c, 4) for c in cuts):
         points.append({"threshold": t,
                        "declined_unanswerable": float(np.mean([v < t for v in neg])) if neg else None,
                        "false_abstention": float(np.mean([v < t for v in pos])) if pos else None,
@@ -144,6 +150,21 @@ def choose(points: list[dict]) -> dict:
                                       -p["false_abstention"], -p["threshold"]))
 
 
+def quoted_hit(samples: Sequence[Sample], w: dict, g: dict, threshold: float, keep: float, most: int) -> float:
+    """The share of answerable questions with evidence whose quoted sentences (the best, then those within
+    ``keep`` of it that pass the gate, ``most`` in all) include expected evidence."""
+    judged = [s for s in samples if s.answerable and s.has_evidence]
+    hits = 0
+    for s in judged:
+        score, gate = _score(s.features, w), _gate(s.features, g)
+        order = np.argsort(-score, kind="stable")
+        if gate[order[0]] < threshold:
+            continue
+        quoted = [i for i in order if score[i] >= score[order[0]] - keep and gate[i] >= threshold][:most]
+        hits += bool(s.relevant[quoted].any())
+    return hits / len(judged) if judged else 0.0
+
+
 def fit(samples: Sequence[Sample], base: AnswerSettings = AnswerSettings()) -> tuple[AnswerSettings, dict]:
     """Fitted settings and the record of the fit (score stats, gate AUC, curve, chosen point)."""
     w, score_stats = fit_score(samples)
@@ -156,9 +177,12 @@ def fit(samples: Sequence[Sample], base: AnswerSettings = AnswerSettings()) -> t
         if best is None or key > best[0]:
             best = (key, g, points, point)
     _, g, points, point = best
-    # Between two observed scores, the midpoint: the chosen threshold is the lowest declining score.
-    settings = replace(base, w_dense=1.0, gate_dense=1.0, **w, **g, gate_threshold=round(point["threshold"], 3))
+    keeps = {k: quoted_hit(samples, w, g, point["threshold"], k, base.max_sentences) for k in KEEP_GRID}
+    keep = min(KEEP_GRID, key=lambda k: (-round(keeps[k], 6), k))
+    settings = replace(base, w_dense=1.0, gate_dense=1.0, **w, **g, gate_threshold=round(point["threshold"], 3),
+                       keep_within=keep)
     record = {"score": {**w, **score_stats}, "gate": {**g, "auc": round(best[0][0], 4)},
+              "keep_within": {"chosen": keep, "quoted_evidence": {str(k): round(v, 4) for k, v in keeps.items()}},
               "chosen": point, "curve": points,
               "meets_targets": bool(point["declined_unanswerable"] is not None and point["false_abstention"] is not None
                                     and point["declined_unanswerable"] >= TARGET_DECLINED
@@ -178,7 +202,10 @@ def markdown(record: dict) -> str:
              f"dense + {record['gate']['gate_lexical']:g} × lexical + {record['gate']['gate_heading']:g} × heading "
              f"(area under the curve {record['gate']['auc']:.3f}). Chosen point: the largest gap between the two "
              f"decline rates; it {'meets' if record['meets_targets'] else 'misses'} the bars of ≥ {TARGET_DECLINED:.0%} "
-             f"unanswerable declined and ≤ {TARGET_FALSE:.0%} false abstentions.", "",
+             f"unanswerable declined and ≤ {TARGET_FALSE:.0%} false abstentions. Further sentences are quoted within "
+             f"{record['keep_within']['chosen']:g} of the best (quoted evidence for "
+             f"{record['keep_within']['quoted_evidence'][str(record['keep_within']['chosen'])]:.3f} of answerable "
+             "questions with evidence).", "",
              "| threshold | unanswerable declined | false abstentions | answered, wrong sentence |", "|---|---|---|---|"]
     for p in record["curve"]:
         mark = " ← chosen" if p is c or p == c else ""
@@ -208,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings, record = fit(samples)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    record["settings"] = {k: v for k, v in asdict(settings).items() if k.startswith(("w_", "gate_"))}
+    record["settings"] = {k: v for k, v in asdict(settings).items() if k.startswith(("w_", "gate_", "keep_"))}
     out.write_text(json.dumps(record, indent=1), encoding="utf-8")
     out.with_suffix(".md").write_text(markdown(record), encoding="utf-8")
     print(markdown(record))
