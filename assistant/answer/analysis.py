@@ -28,6 +28,10 @@ _FOLLOW_FILLER = frozenset("""and what how about for at then also same question 
     tell me us summarise summarize summary overview describe give please""".split())
 _PROVIDER_WORD = re.compile(r"[a-z0-9&]+")
 _OR = re.compile(r"\s+or\s+|\s*/\s*", re.I)
+_GENERAL = re.compile(r"\b(?:all|every|each|any)\b.*\b(?:providers?|services?|practices?|hospitals?|homes?|locations?|"
+                      r"organi[sz]ations?|trusts?|systems?)\b|\b(?:the|these|those) (?:providers|services|practices|"
+                      r"hospitals|homes|locations|organi[sz]ations|trusts|systems)\b|\bacross (?:the )?(?:corpus|reports)\b",
+                      re.I)
 
 
 @lru_cache(maxsize=1)
@@ -135,10 +139,11 @@ def _strip_names(text: str, names: set[str]) -> str:
 
 
 def analyse(question: str, catalog, weight: Weights, context: Answer | None = None,
-            inherited: tuple[str, ...] = ()) -> Analysis:
+            inherited: tuple[str, ...] = (), scope: tuple[str, ...] = ()) -> Analysis:
     """Read ``question`` (after the turn whose answer is ``context``, if any).
 
-    ``inherited`` are providers the caller carries over when it passes no context (older callers).
+    ``inherited`` are providers the caller carries over when it passes no context (older callers);
+    ``scope`` are the providers the caller's filters already restrict the question to (they win).
     """
     question = question.strip()
     named = tuple(catalog.mentioned(question))
@@ -164,7 +169,10 @@ def analyse(question: str, catalog, weight: Weights, context: Answer | None = No
     order = intent.order_asked(q)
     when = intent.when_in(q)
     premise = intent.premise_in(q)
-    providers = named or (() if is_set else before)
+    # "Rank the providers …", "Which services …" are about every provider; only a question about
+    # someone in particular ("their score", "it") inherits the turn before's providers.
+    general = is_set or bool(_GENERAL.search(q))
+    providers = tuple(scope) or named or (() if general else before)
     names = name_words(set(providers) | set(earlier_named), aliases)
     topic = q[frame.end():].strip() if frame else _strip_names(q, names)
 

@@ -59,9 +59,11 @@ class Assistant:
             self._sentences = SentenceIndex(self.data, self.retriever.embedder)
         return self._sentences
 
-    def analyse(self, question: str, context: Answer | None = None, inherited: tuple[str, ...] = ()) -> Analysis:
+    def analyse(self, question: str, context: Answer | None = None, inherited: tuple[str, ...] = (),
+                filters: Filters = Filters()) -> Analysis:
         """The one reading of ``question`` that every answer kind uses."""
-        return analyse(question, self.catalog, self.weights, context, inherited)
+        scope = tuple(p for name in filters.providers for p in (self.catalog.resolve(name) or [name]))
+        return analyse(question, self.catalog, self.weights, context, inherited, scope)
 
     # -- entry point --------------------------------------------------------------------------
 
@@ -84,7 +86,7 @@ class Assistant:
         question = question.strip()
         if not question:
             raise ValueError("the question is empty")
-        a = self.analyse(question, context, tuple(inherited_providers))
+        a = self.analyse(question, context, tuple(inherited_providers), filters)
         if a.providers and not filters.providers:
             filters = replace(filters, providers=a.providers)
         ask = Ask(a, filters, self.catalog.select(filters), self, mode, k)

@@ -12,7 +12,7 @@ from dataclasses import replace
 from assistant.answer import facts
 from assistant.answer.base import NOT_STATED, Ask, report_label
 from assistant.answer.facts import Stated
-from assistant.answer.value import phrase
+from assistant.answer.value import kq_name, phrase
 from assistant.models import Answer, Report
 
 
@@ -66,7 +66,7 @@ def _moves(latest: Report, before: Report, marks: dict) -> str:
         old = earlier.get(v.name)
         if old is None:
             continue
-        what = f"{v.scope} {v.family}" if v.scope != "overall" else f"overall {v.family}"
+        what = f"{kq_name(v.scope)} {v.family}" if v.scope != "overall" else f"overall {v.family}"
         new_m, old_m = marks[latest.report_id, v.name], marks[before.report_id, v.name]
         if old.value == v.value:
             moves.append(f"{what} unchanged at {v.value} {old_m} {new_m}")

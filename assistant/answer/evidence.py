@@ -124,7 +124,7 @@ def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[
         return []
     ids = [h.chunk.chunk_id for h in hits]
     rows = index.lookup.rows(ids)
-    rows = rows[(index.table.cues[rows] & st.BOILERPLATE) == 0]
+    rows = rows[(index.table.cues[rows] & (st.BOILERPLATE | st.LABEL)) == 0]  # a label line answers nothing alone
     if figure:
         rows = rows[(index.table.cues[rows] & st.NUMBER) > 0]
     if rows.size == 0:

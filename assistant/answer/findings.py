@@ -39,8 +39,13 @@ _CLAUSE = re.compile(r";|\bhowever\b,?|\bbut\b|\balthough\b|\bwhilst\b|\bwhile\b
 _FRAME = frozenset(
     """lack lacked lacking lacks without not no fail failed failing poor weak insufficient did had have has
     show showed shown demonstrate demonstrated evidence any good strong positive negative effective clear
-    staff provider providers service services practice practices there found identified where whose who
-    problem problems issue issues concern concerns""".split()
+    staff provider providers service services practice practices there found identified where whose who""".split()
+)
+# Words that name a problem: a question about "problems with staffing" asks who falls short, and a
+# sentence that reports "concerns about … staffing" reads as a shortfall.
+PROBLEM = frozenset(
+    """problem problems issue issues concern concerns failing failings failure failures weakness weaknesses
+    shortfall shortfalls difficulty difficulties gap gaps deficiency deficiencies risk risks""".split()
 )
 # Harms and failings: a topic made of one of these is a thing a provider should be free of, so a
 # sentence affirming it falls short of the standard ("staff experienced bullying").
@@ -93,9 +98,11 @@ def topic_from(text: str, asks_lack: bool | None = None) -> Topic:
     (pass it when ``text`` is one part of an "or" question whose polarity word is in another part).
     """
     raw = words(text)
-    undesirable = any(w in UNDESIRABLE for w in raw)
+    topical = [w for w in raw if w not in PROBLEM]
+    undesirable = any(w in UNDESIRABLE for w in topical)
     if asks_lack is None:
-        asks_lack = any(w in _NEGATIVE and w not in UNDESIRABLE for w in raw) or bool(_FREE_FROM.search(text))
+        asks_lack = any(w in _NEGATIVE and w not in UNDESIRABLE for w in raw) or bool(_FREE_FROM.search(text)) \
+            or any(w in PROBLEM for w in raw)
     gloss = glossary()
     question_stems = set(stem_all(raw))
     groups: list[tuple[frozenset[str], ...]] = []
@@ -109,7 +116,7 @@ def topic_from(text: str, asks_lack: bool | None = None) -> Topic:
                 covered |= alt
     for w in raw:
         stem = stem_all([w])[0]
-        polarity_only = (w in _FRAME or w in _NEGATIVE) and w not in UNDESIRABLE
+        polarity_only = (w in _FRAME or w in _NEGATIVE or w in PROBLEM) and w not in UNDESIRABLE
         if w in STOP_WORDS or polarity_only or stem in covered or w == "free":
             continue
         alts = {frozenset([stem])}
@@ -158,11 +165,21 @@ class Evidence:
 
 
 def reading(clause: str, topic: Topic) -> str:
-    """Whether a clause affirms, denies or partly affirms the topic."""
+    """Whether a clause affirms, denies or partly affirms the topic.
+
+    Negation words count, and so do words naming a failing ("concerns about", "a breach of") that are not
+    the topic itself: "we found concerns about staffing" denies that staffing met the standard.
+    """
     if _PARTIAL.search(clause):
         return SOME
     plain = _REASSURANCE.sub(" ", clause)
-    negations = sum(1 for w in words(plain) if w in _NEGATIVE and w not in UNDESIRABLE)
+    own = {s for g in topic.groups for alt in g for s in alt}
+    negations = 0
+    for w in words(plain):
+        if w in _NEGATIVE and w not in UNDESIRABLE:
+            negations += 1
+        elif (w in UNDESIRABLE or w in PROBLEM) and stem_all([w])[0] not in own:
+            negations += 1
     negations += len(_FREE_FROM.findall(plain))
     return DENIES if negations % 2 == 1 else AFFIRMS
 

@@ -17,7 +17,7 @@ import numpy as np
 from assistant.answer import facts
 from assistant.answer.base import NOT_STATED, Ask, quote, report_label
 from assistant.answer.findings import UNDESIRABLE
-from assistant.answer.value import phrase
+from assistant.answer.value import kq_name, phrase
 from assistant.models import KEY_QUESTIONS, Answer, Report
 from assistant.search import sentences as st
 from assistant.search.tokens import words
@@ -32,7 +32,7 @@ _CONCERN_WORDS = UNDESIRABLE | frozenset(
     "shortfalls failure failures unmet lacked lack lacking breaches".split())
 _METHOD = re.compile(r"^\W*(?:we|cqc|inspectors?)\s+(?:looked|assessed|carried|conducted|spoke|reviewed|visited|based|"
                      r"asked|did not look|have asked|scored the service|rated|used|undertook|inspected)\b", re.I)
-_MIN_WORDS = 6
+_MIN_WORDS = 4
 
 
 def answer(ask: Ask) -> Answer:
@@ -76,7 +76,7 @@ def _values(book, report: Report, kq: str | None) -> list[str]:
         parts = [f"{phrase(v, report)} {book.add(report, v.fact.start, v.fact.end)}"
                  for v in (ratings.get(name), scores.get(name)) if v is not None]
         if parts:
-            lines.append(f"- {name.capitalize() if name != 'well-led' else 'Well-led'}: " + "; ".join(parts))
+            lines.append(f"- {kq_name(name)}: " + "; ".join(parts))
     previous = facts.find(report, "previous_rating", kq) if kq else facts.find(report, "previous_rating")
     if previous is not None:
         lines.append(f"- Before: {phrase(previous, report)} {book.add(report, previous.fact.start, previous.fact.end)}")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 
 from assistant.answer import facts, intent, passage
-from assistant.answer.base import NOT_STATED, Ask, names, report_label
+from assistant.answer.base import NOT_STATED, Ask, names, quote, report_label
 from assistant.answer.citations import key_of
 from assistant.answer.facts import Stated
-from assistant.models import Answer, DateRange, Fact, ProviderFinding, Report
+from assistant.models import KEY_QUESTIONS, Answer, DateRange, Fact, ProviderFinding, Report
 
 LABELS = {"score": "score", "rating": "rating", "previous_rating": "previous rating", "date": "date",
           "population": "population", "established": "date of establishment", "service_type": "service type"}
@@ -39,9 +39,14 @@ def lookup(report: Report, family: str, kq: str | None) -> Stated | None:
     return facts.find(report, family)
 
 
+def kq_name(kq: str) -> str:
+    """A key question as CQC writes it: "Well-led", "Safe"."""
+    return kq[:1].upper() + kq[1:]
+
+
 def phrase(v: Stated, report: Report) -> str:
-    """How an answer states a value: "scored 50 out of 100 for well-led", "rated Good overall"."""
-    about = "overall" if v.scope == "overall" else f"for {v.scope}"
+    """How an answer states a value: "scored 50 out of 100 for Well-led", "rated Good overall"."""
+    about = "overall" if v.scope in ("overall", "location") else f"for {kq_name(v.scope)}"
     if v.family == "score":
         return f"scored {v.value} out of 100 {about}"
     if v.family == "rating":
@@ -50,7 +55,7 @@ def phrase(v: Stated, report: Report) -> str:
         return f"previously rated {v.value} {about}"
     if v.family == "statement":
         kq, _, statement = v.scope.partition(":")
-        return f"scored {v.value} (of 4) for the quality statement “{statement}” ({kq})"
+        return f"scored {v.value} (of 4) for the quality statement “{statement}” ({kq_name(kq)})"
     if v.family == "date":
         verb = {"inspection": "inspected", "assessment": "assessed", "onsite": "visited on site",
                 "updated": "updated", "previous": "previously inspected"}.get(v.scope, "reported")
@@ -61,9 +66,9 @@ def phrase(v: Stated, report: Report) -> str:
 
 
 def label(family: str, kq: str | None) -> str:
-    """"well-led score", "rating"."""
+    """"Well-led score", "rating"."""
     word = LABELS.get(family, family)
-    return f"{kq} {word}" if kq and kq != "overall" and family in facts.SCOPED else word
+    return f"{kq_name(kq)} {word}" if kq and kq != "overall" and family in facts.SCOPED else word
 
 
 def answer(ask: Ask) -> Answer:
@@ -200,7 +205,7 @@ def _from_history(ask: Ask, book, history: list[Report], family: str, kq: str | 
             in_time = any(intent.overlaps(d, when) for d, _, _ in intent.dates_in(sentence))
             if in_time or (previous is not None and intent.overlaps(DateRange.parse(previous.value), when)):
                 return (f"- **{report.provider}** in {ask.analysis.when_text} (as {report_label(report)} states): "
-                        f"rated {v.value}{'' if v.scope == 'overall' else ' for ' + v.scope} "
+                        f"rated {v.value}{'' if v.scope == 'overall' else ' for ' + kq_name(v.scope)} "
                         f"{book.add(report, v.fact.start, v.fact.end)}")
         found = _dated_sentence(ask, report, family, kq, when)
         if found:
@@ -235,8 +240,11 @@ def _about_report_kq(report: Report, kq: str) -> bool:
 
 
 def premise(ask: Ask) -> Answer | None:
-    """"Why was X rated inadequate?": when X's stated value differs, say so and cite it; None when the
-    premise holds or cannot be checked (the passage answer then gives the reasons)."""
+    """"Why was X rated inadequate?": when X's stated value differs, say so and cite it; when it holds, cite
+    it and the report's concerns (the reasons it gives). None when the value cannot be checked (no report
+    in scope states it): the passage answer then gives what the reports say."""
+    from assistant.answer.overview import key_findings
+
     a = ask.analysis
     family, claimed = a.premise
     book = ask.book()
@@ -246,11 +254,15 @@ def premise(ask: Ask) -> Answer | None:
         if v is None:
             continue
         same = (v.value.strip().lower() == claimed) if family == "rating" else (facts.score_value(v.value) == float(claimed))
-        if same:
+        what, was = ("rated", "was ") if family == "rating" else ("scored", "")
+        mark = book.add(report, v.fact.start, v.fact.end)
+        if not same:
+            lines.append(f"**{report.provider}** was not {what} {claimed}: it {was}{phrase(v, report)} {mark}.")
             continue
-        what = "rated" if family == "rating" else "scored"
-        lines.append(f"**{report.provider}** was not {what} {claimed}: it was {phrase(v, report)} "
-                     f"{book.add(report, v.fact.start, v.fact.end)}.")
+        kq = v.scope if v.scope in KEY_QUESTIONS else None
+        concerns, _ = key_findings(ask, report, kq)
+        lines.append(f"**{report.provider}** {was}{phrase(v, report)} {mark}." + (" The report's concerns:" if concerns else ""))
+        lines += [f"- “{quote(report.text[s:e])}” {book.add(report, s, e)}" for s, e in concerns]
     if not lines:
         return None
     text, citations, _ = book.finish("\n".join(lines))

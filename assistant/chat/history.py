@@ -76,6 +76,8 @@ def answer_from_dict(row: dict) -> Answer:
         kind=row.get("kind", "passage"),
         resolved_query=row.get("resolved_query", ""),
         focus=tuple(row.get("focus", ())),
+        reason=row.get("reason", ""),
+        topic=row.get("topic", ""),
     )
 
 

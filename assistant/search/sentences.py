@@ -60,7 +60,8 @@ _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _CONTRAST = re.compile(r"^\W*(?:however|but|although|whereas|in contrast|despite)\b", re.I)
 # CQC's page furniture: links and score explanations printed under every key question.
 _BOILERPLATE = re.compile(
-    r"^(?:find out what we look at|how we calculate|on this page|contents|updated \d|see more|read more)\b"
+    r"^(?:find out what we look at|how we calculate|on this page|contents|updated \d|see more|read more|"
+    r"you can find more details|the full reports? for previous inspections)\b"
     r"|https?://|\bwww\.",  # a link is never a finding
     re.I,
 )

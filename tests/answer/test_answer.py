@@ -77,7 +77,7 @@ def test_set_question_respects_filters(assistant):
          "At our last inspection in May 2022, we rated the provider as inadequate"),
         ("What is the population of Our Dorset?", "Our Dorset", "800,000", "800,000"),
         ("What was the safe rating for Hertfordshire IUC?", "Hertfordshire IUC Service and HUC HQ",
-         "rated Good for safe", "Are services safe? – Good"),
+         "rated Good for Safe", "Are services safe? – Good"),
     ],
 )
 def test_value_questions_cite_the_stating_sentence(assistant, data, question, provider, phrase, sentence):
