@@ -58,6 +58,7 @@ class Analysis:
     premise: tuple[str, str] | None  # (family, value) a why-question takes for granted
     order: str | None  # "min" | "max" | "rank" | "compare"
     count: bool  # asks for a number or a frequency
+    frequency: bool  # asks "how often"
     figure: bool  # asks "how many": only a sentence stating a number answers it
     is_set: bool  # "Which providers …": every provider in scope gets a verdict
     topic: str  # the topic words (set questions: the question without its frame)
@@ -203,7 +204,8 @@ def analyse(question: str, catalog, weight: Weights, context: Answer | None = No
     return Analysis(
         question=question, text=text, kind=kind, providers=tuple(providers), named=named, follow_up=follow_up,
         key_question=kq, value=value, when=when[0] if when else None, when_text=when[1] if when else "",
-        premise=premise, order=order, count=intent.asks_count(q), figure=intent.asks_figure(q), is_set=is_set,
+        premise=premise, order=order, count=intent.asks_count(q), figure=intent.asks_figure(q),
+        frequency=intent.asks_frequency(q), is_set=is_set,
         topic=topic,
         topics=topics if len(topics) > 1 else (topic,), terms=terms, alternatives=tuple(synonyms(t) for t, _ in terms),
         search_text=search,

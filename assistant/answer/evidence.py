@@ -116,24 +116,24 @@ class Candidate:
 
 
 def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[Hit], terms, vector,
-               settings: AnswerSettings, count: bool = False, alternatives=(), figure: bool = False) -> list[Candidate]:
-    """The sentences of the top ``candidate_chunks`` hits, best first (page furniture left out; with
-    ``figure``, only sentences that state a number)."""
+               settings: AnswerSettings, count: bool = False, alternatives=(), frequency: bool = False
+               ) -> list[Candidate]:
+    """The sentences of the top ``candidate_chunks`` hits, best first (page furniture left out). A ``count``
+    question prefers sentences stating a number, a ``frequency`` question those stating how often."""
     hits = list(hits)[: settings.candidate_chunks]
     if not hits:
         return []
     ids = [h.chunk.chunk_id for h in hits]
     rows = index.lookup.rows(ids)
     rows = rows[(index.table.cues[rows] & (st.BOILERPLATE | st.LABEL)) == 0]  # a label line answers nothing alone
-    if figure:
-        rows = rows[(index.table.cues[rows] & st.NUMBER) > 0]
     if rows.size == 0:
         return []
     rank_of = {cid: r for r, cid in enumerate(ids, start=1)}
     dense = index.similarity(rows, vector)
     lexical, heading = index.coverage(rows, terms, alternatives)
     ranks = np.asarray([rank_of[int(c)] for c in index.table.chunk_id[rows]], dtype=np.float32)
-    number = ((index.table.cues[rows] & st.NUMBER) > 0).astype(np.float32) if count else 0.0
+    wanted = st.FREQUENCY if frequency else st.NUMBER
+    number = ((index.table.cues[rows] & wanted) > 0).astype(np.float32) if count else 0.0
     score = (settings.w_dense * dense + settings.w_lexical * lexical + settings.w_heading * heading
              + settings.w_rank / ranks + settings.w_number * number)
     out = []
@@ -146,7 +146,7 @@ def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[
     return out
 
 
-def continuation(index: SentenceIndex, report: Report, c: Candidate, limit: int = 3) -> list[tuple[int, int]]:
+def continuation(index: SentenceIndex, report: Report, c: Candidate, limit: int = 2) -> list[tuple[int, int]]:
     """The items a lead-in sentence introduces ("We saw two areas of outstanding practice:"): the
     sentences after it in the same chunk, up to ``limit``; none when ``c`` is not a lead-in."""
     if not report.text[c.start:c.end].rstrip().endswith(":"):

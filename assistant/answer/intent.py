@@ -147,6 +147,11 @@ def asks_count(question: str) -> bool:
     return bool(_COUNT.search(question))
 
 
+def asks_frequency(question: str) -> bool:
+    """Whether the question asks how often: a sentence stating a frequency answers it best."""
+    return bool(re.search(r"\bhow often\b|\bhow frequently\b", question, re.I))
+
+
 def asks_figure(question: str) -> bool:
     """Whether the answer must state a figure ("how many …"): a sentence without a number does not answer it."""
     return bool(_FIGURE.search(question))

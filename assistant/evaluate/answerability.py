@@ -75,7 +75,7 @@ def collect(assistant, questions: Sequence[dataset.Question]) -> list[Sample]:
         if not ask.reports:
             continue
         found = evidence.candidates(assistant.sentences, assistant.data.reports, ask.hits, a.terms, ask.vector,
-                                    loose, a.count, a.alternatives, a.figure)
+                                    loose, a.count, a.alternatives, a.frequency)
         if not found:
             continue
         texts = [c.report.text[c.start:c.end] for c in found]

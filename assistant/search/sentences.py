@@ -9,7 +9,8 @@ gives), with the features the answer stage scores them by:
   uint32 and padded with 0, so lexical coverage is an array comparison (no vocabulary to share
   between index segments);
 * ``cues``: bit flags for what the sentence states (``NEGATION``, ``PARTIAL``, ``NUMBER``,
-  ``CONTRAST``, ``BOILERPLATE``, ``LABEL``), for polarity, corrections and leaving out page furniture.
+  ``CONTRAST``, ``BOILERPLATE``, ``LABEL``, ``FREQUENCY``), for polarity, corrections, "how many" and
+  "how often" questions, and leaving out page furniture.
 
 The indexing stage treats the table as opaque: it calls ``SentenceTable.build`` for the chunks
 it writes, ``save``/``load`` for each segment, ``concat`` to join segments and ``keep`` to
@@ -43,6 +44,7 @@ NUMBER = 4  # states a figure
 CONTRAST = 8  # opens with a contrast ("However, …"): it may correct the sentence before
 BOILERPLATE = 16  # page furniture that CQC repeats on every report ("Find out what we look at …")
 LABEL = 32  # a heading or label line of one or two words ("Safe", "Score: 1")
+FREQUENCY = 64  # states how often ("monthly", "every two weeks", "twice a year")
 
 NEGATIVE_WORDS = frozenset(
     """not no never without unable cannot nor neither none lack lacked lacking lacks unaware fail failed
@@ -57,6 +59,12 @@ _PARTIAL = re.compile(
 # "without fear of retribution" reassures; it does not negate the sentence.
 REASSURANCE = re.compile(r"\bwithout (?:any )?(?:fear|retribution|repercussions?|reprisal|delay|hesitation)\b", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
+_FREQUENCY = re.compile(
+    r"\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly|bi-?annual(?:ly)?|bi-?monthly|bi-?weekly|"
+    r"every (?:day|week|month|year|quarter|\w+ (?:days|weeks|months|years))|(?:once|twice|\w+ times) (?:a|per|each) "
+    r"(?:day|week|month|year|quarter))\b",
+    re.I,
+)
 _CONTRAST = re.compile(r"^\W*(?:however|but|although|whereas|in contrast|despite)\b", re.I)
 # CQC's page furniture: links and score explanations printed under every key question.
 _BOILERPLATE = re.compile(
@@ -89,6 +97,8 @@ def cues_of(sentence: str) -> int:
         flags |= NUMBER
     if _CONTRAST.search(sentence):
         flags |= CONTRAST
+    if _FREQUENCY.search(sentence):
+        flags |= FREQUENCY
     if _BOILERPLATE.search(sentence):
         flags |= BOILERPLATE
     if len(tokens) < 3:
