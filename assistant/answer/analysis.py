@@ -187,7 +187,7 @@ def analyse(question: str, catalog, weight: Weights, context: Answer | None = No
         kind = "compare"
     elif (intent.asks_overview(q) or (switch and not follow_up)) and providers and not value:
         kind = "overview"
-    elif value and (providers or is_set):
+    elif value:  # with no one in scope, every provider that states the value
         kind = "value"
     elif is_set:
         kind = "set"

@@ -45,7 +45,7 @@ _FRAME = frozenset(
 # sentence that reports "concerns about … staffing" reads as a shortfall.
 PROBLEM = frozenset(
     """problem problems issue issues concern concerns failing failings failure failures weakness weaknesses
-    shortfall shortfalls difficulty difficulties gap gaps deficiency deficiencies risk risks""".split()
+    shortfall shortfalls difficulty difficulties gap gaps deficiency deficiencies""".split()
 )
 # Harms and failings: a topic made of one of these is a thing a provider should be free of, so a
 # sentence affirming it falls short of the standard ("staff experienced bullying").
@@ -167,8 +167,10 @@ class Evidence:
 def reading(clause: str, topic: Topic) -> str:
     """Whether a clause affirms, denies or partly affirms the topic.
 
-    Negation words count, and so do words naming a failing ("concerns about", "a breach of") that are not
-    the topic itself: "we found concerns about staffing" denies that staffing met the standard.
+    Negation words count. For a topic that is a standard (staffing, awareness), so do words naming a
+    failing ("concerns about", "a breach of"): "we found concerns about staffing" denies that staffing met
+    it. For a topic that is itself a harm, other harms are its company, not a denial ("did not experience
+    bullying or harassment").
     """
     if _PARTIAL.search(clause):
         return SOME
@@ -178,7 +180,7 @@ def reading(clause: str, topic: Topic) -> str:
     for w in words(plain):
         if w in _NEGATIVE and w not in UNDESIRABLE:
             negations += 1
-        elif (w in UNDESIRABLE or w in PROBLEM) and stem_all([w])[0] not in own:
+        elif not topic.undesirable and (w in UNDESIRABLE or w in PROBLEM) and stem_all([w])[0] not in own:
             negations += 1
     negations += len(_FREE_FROM.findall(plain))
     return DENIES if negations % 2 == 1 else AFFIRMS

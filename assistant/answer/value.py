@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer import facts, intent, passage
+from assistant.answer import facts, intent
 from assistant.answer.base import NOT_STATED, Ask, names, quote, report_label
 from assistant.answer.citations import key_of
 from assistant.answer.facts import Stated
@@ -89,9 +89,6 @@ def answer(ask: Ask) -> Answer:
         if a.is_set and _meets(a.text, v.value, wanted):
             matching.append(ProviderFinding(report.provider, "meets", (key_of(mark),)))
     if not lines:
-        fallback = _passage_fallback(ask, missing)
-        if fallback is not None:
-            return fallback
         who = names([r.provider for r in missing]) or "any report in scope"
         return ask.nothing(f"No report in scope states a {label(a.value, a.key_question)} for {who}.", NOT_STATED,
                            kind="value")
@@ -122,34 +119,6 @@ def _meets(text: str, value: str, wanted: str | None) -> bool:
         return False
     op = m.group("op").lower() if m.group("op") else None
     return _OPS[op](number, int(m.group("n")))
-
-
-def _passage_fallback(ask: Ask, reports: list[Report]) -> Answer | None:
-    """For a report whose layout the parser did not read (it states no rating or score as a fact), a
-    passage that states the value: it must pass the gate and hold a value of the asked kind (and name
-    the key question asked). Reports with parsed values are trusted: what they do not state is not stated."""
-    a = ask.analysis
-    if a.value not in ("rating", "score", "previous_rating") or not reports:
-        return None
-    if any(v.family in facts.SCOPED for r in reports for v in facts.stated(r)):
-        return None
-    picked = [c for c in passage.chosen(ask) if _states_value(c.report.text[c.start:c.end], a.value, a.key_question)]
-    if not picked:
-        return None
-    book = ask.book()
-    lines = [f"- **{report_label(c.report)}**, {c.chunk.section[-1]}: “{' '.join(c.report.text[c.start:c.end].split())}” "
-             f"{book.add(c.report, c.start, c.end, c.score, c.chunk.section)}" for c in picked[:1]]
-    text, citations, _ = book.finish("\n".join(lines))
-    return Answer(a.question, text, False, citations, kind="passage")
-
-
-def _states_value(sentence: str, family: str, kq: str | None) -> bool:
-    s = sentence.lower()
-    if kq and kq != "overall" and kq.replace("-", " ") not in s.replace("-", " "):
-        return False
-    if family == "score":
-        return bool(re.search(r"\b\d{1,3}\b", s)) and "scor" in s
-    return bool(_RATING_WORD.search(s))
 
 
 # -- values at a time --------------------------------------------------------------------------

@@ -30,20 +30,3 @@ def real_assistant(tmp_path_factory, embedder):
     index = tmp_path_factory.mktemp("real-index")
     build_index(corpus, index, embedder)
     return load_assistant(index, embedder=embedder)
-
-
-def grounded(answer, data) -> None:
-    """Every citation quotes its report exactly, and the [n] in the text are exactly the citations, 1..N in
-    order of first use."""
-    import re
-
-    for c in answer.citations:
-        assert data.reports[c.report].text[c.start : c.end] == c.text
-    used = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
-    assert sorted(set(used)) == [c.n for c in answer.citations]
-    assert list(dict.fromkeys(used)) == sorted(set(used)), "citations are numbered in the order the text uses them"
-
-
-def cited(answer, n):
-    """Citation number ``n`` of an answer."""
-    return answer.citations[n - 1]
