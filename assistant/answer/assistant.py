@@ -89,7 +89,7 @@ class Assistant:
         a = self.analyse(question, context, tuple(inherited_providers), filters)
         if a.providers and not filters.providers:
             filters = replace(filters, providers=a.providers)
-        ask = Ask(a, filters, self.catalog.select(filters), self, mode, k)
+        ask = Ask(a, filters, self, mode, k)
         answer = self._scope_problem(ask) or self._answer(ask)
         focus = answer.focus if (answer.kind == "set" and not answer.no_answer) else (
             answer.focus or a.providers or tuple(dict.fromkeys(c.provider for c in answer.citations)))
@@ -118,7 +118,7 @@ class Assistant:
         if not self.data.reports or not self.data.chunks:
             return ask.nothing("The index holds no reports yet: add reports to the corpus and run "
                                "`assistant index build`.", EMPTY_INDEX)
-        if ask.reports:
+        if ask.in_scope:
             return None
         f = ask.filters
         unknown = [p for p in f.providers if not self.catalog.resolve(p)]

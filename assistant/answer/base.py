@@ -27,12 +27,25 @@ class Ask:
 
     analysis: Analysis
     filters: Filters  # the caller's filters, with the analysed providers applied
-    reports: list[Report]  # the reports in scope (each provider's latest unless the filters say all)
     assistant: object  # the Assistant: data, catalog, retriever
     mode: str | None = None
     k: int | None = None
     _hits: list[Hit] | None = field(default=None, repr=False)
     _vector: np.ndarray | None = field(default=None, repr=False)
+    _reports: list[Report] | None = field(default=None, repr=False)
+
+    @property
+    def reports(self) -> list[Report]:
+        """The reports in scope (each provider's latest unless the filters say all), listed on first use:
+        a passage answer never needs the list, and at 10k providers making it costs milliseconds."""
+        if self._reports is None:
+            self._reports = self.assistant.catalog.select(self.filters)
+        return self._reports
+
+    @property
+    def in_scope(self) -> bool:
+        """Whether any chunk passes the filters (the retriever's cached mask: no list of reports made)."""
+        return bool(self.assistant.retriever.allowed_rows(self.filters).any())
 
     @property
     def settings(self) -> AnswerSettings:

@@ -94,7 +94,7 @@ def key_findings(ask: Ask, report: Report, kq: str | None) -> tuple[list[tuple[i
     """(concerns, other findings) of a report as (start, end) spans, in report order within each."""
     s = ask.settings
     index = ask.sentences
-    chunk_ids = [c.chunk_id for c in ask.data.chunks if c.report_id == report.report_id]
+    chunk_ids = [ask.data.chunks[r].chunk_id for r in ask.assistant.retriever.report_rows(report.report_id)]
     rows = index.lookup.rows(chunk_ids)
     rows = rows[(index.table.cues[rows] & (st.BOILERPLATE | st.LABEL)) == 0]
     sections = {cid: index.chunks[cid].section for cid in chunk_ids}

@@ -71,7 +71,7 @@ def collect(assistant, questions: Sequence[dataset.Question]) -> list[Sample]:
         if a.kind not in ("passage", "premise"):
             continue
         filters = Filters(providers=a.providers)
-        ask = Ask(a, filters, assistant.catalog.select(filters), assistant)
+        ask = Ask(a, filters, assistant)
         if not ask.reports:
             continue
         found = evidence.candidates(assistant.sentences, assistant.data.reports, ask.hits, a.terms, ask.vector,

@@ -104,6 +104,10 @@ class Retriever:
 
     # -- filtering ---------------------------------------------------------------------------
 
+    def report_rows(self, report_id: str) -> np.ndarray:
+        """The chunk rows of one report, in index order."""
+        return self._report_rows.get(report_id, np.zeros(0, dtype=np.int64))
+
     def allowed_rows(self, filters: Filters) -> np.ndarray:
         """A boolean mask over chunk rows for ``filters`` (read-only: it is shared between queries)."""
         cached = self._masks.get(filters)

@@ -86,7 +86,7 @@ def test_every_quoted_sentence_is_in_a_retrieved_chunk(assistant):
     question = "How did Heartbeat Alliance give its staff access to a Freedom to Speak Up Guardian?"
     answer = assistant.ask(question)
     a = assistant.analyse(question)
-    ask = Ask(a, Filters(providers=a.providers), assistant.catalog.select(Filters(providers=a.providers)), assistant)
+    ask = Ask(a, Filters(providers=a.providers), assistant)
     spans = [(h.chunk.report_id, h.chunk.start, h.chunk.end) for h in ask.hits[: assistant.settings.candidate_chunks]]
     for c in answer.citations:
         assert any(r == c.report and s <= c.start and c.end <= e for r, s, e in spans)
