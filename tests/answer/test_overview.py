@@ -2,7 +2,7 @@
 
 import pytest
 
-from _answers import grounded, texts
+from _answers import grounded, real_assistant, texts  # noqa: F401 (real_assistant is a fixture)
 from assistant.answer import facts
 
 KIDDERMINSTER = "Kidderminster Hospital and Treatment Centre"
