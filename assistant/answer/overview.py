@@ -32,6 +32,9 @@ _CONCERN_WORDS = UNDESIRABLE | frozenset(
     "shortfalls failure failures unmet lacked lack lacking breaches".split())
 _METHOD = re.compile(r"^\W*(?:we|cqc|inspectors?)\s+(?:looked|assessed|carried|conducted|spoke|reviewed|visited|based|"
                      r"asked|did not look|have asked|scored the service|rated|used|undertook|inspected)\b", re.I)
+# A sentence restating a rating or how scores work is not a finding (the ratings are listed already).
+_RATING_TALK = re.compile(r"\brat(?:ed|ing)\b.*\b(?:outstanding|good|requires improvement|inadequate)\b|"
+                          r"^\W*each quality statement|\bscored the service as\b", re.I)
 _MIN_WORDS = 4
 
 
@@ -108,7 +111,9 @@ def key_findings(ask: Ask, report: Report, kq: str | None) -> tuple[list[tuple[i
     for row in rows[np.argsort(index.table.start[rows], kind="stable")]:
         start, end = int(index.table.start[row]), int(index.table.end[row])
         sentence = report.text[start:end]
-        if (start, end) in stated or len(words(sentence)) < _MIN_WORDS or _METHOD.search(sentence):
+        if (start, end) in stated or len(words(sentence)) < _MIN_WORDS or _METHOD.search(sentence) \
+                or _RATING_TALK.search(sentence) \
+                or not sentence.rstrip(" ”’\"')").endswith((".", "!", "?")):  # a label or list heading
             continue
         (concerns if is_concern(sentence, int(index.table.cues[row])) else others).append((start, end))
     return concerns[: s.overview_concerns], others[: s.overview_strengths]

@@ -59,10 +59,41 @@ def phrase(v: Stated, report: Report) -> str:
     if v.family == "date":
         verb = {"inspection": "inspected", "assessment": "assessed", "onsite": "visited on site",
                 "updated": "updated", "previous": "previously inspected"}.get(v.scope, "reported")
-        main = facts.find(report, "date")
-        when = report.date_text if (main is v and report.date_text) else v.value
+        when = report.date_text if (v == facts.find(report, "date") and report.date_text) else describe(v.value)
         return f"{verb} {when if ' and ' in when or ' to ' in when else 'on ' + when}"
     return f"{LABELS.get(v.family, v.family)}: {v.value}"
+
+
+def describe(value: str) -> str:
+    """A date fact's value in words: "8 July 2024", "8 to 9 August 2024", "September 2023"."""
+    from datetime import date
+
+    try:
+        r = DateRange.parse(value)
+        if len(r.start) == 7:
+            return f"{date.fromisoformat(r.start + '-01'):%B %Y}"
+        a, b = date.fromisoformat(r.start), date.fromisoformat(r.end)
+    except ValueError:
+        return value
+    last = f"{b.day} {b:%B %Y}"
+    if a == b:
+        return last
+    return f"{a.day} to {last}" if (a.year, a.month) == (b.year, b.month) else f"{a.day} {a:%B %Y} to {last}"
+
+
+# "When was X assessed / inspected / visited?" asks for that date; otherwise the report's main date.
+_DATE_KIND = (("assessment", re.compile(r"\bassess", re.I)), ("inspection", re.compile(r"\binspect", re.I)),
+              ("onsite", re.compile(r"\bvisit|\bon site\b|\bonsite\b", re.I)))
+
+
+def date_asked(report: Report, text: str) -> Stated | None:
+    """The date a question asks for: the kind its verb names when the report states it, else the main date."""
+    for kind, pattern in _DATE_KIND:
+        if pattern.search(text):
+            found = facts.find(report, "date", kind)
+            if found is not None:
+                return found
+    return facts.find(report, "date")
 
 
 def label(family: str, kq: str | None) -> str:
@@ -80,7 +111,7 @@ def answer(ask: Ask) -> Answer:
     lines, missing, matching = [], [], []
     wanted = _wanted_rating(a.text) if a.is_set else None
     for report in sorted(ask.reports, key=lambda r: r.provider):
-        v = lookup(report, a.value, a.key_question)
+        v = date_asked(report, a.text) if a.value == "date" else lookup(report, a.value, a.key_question)
         if v is None:
             missing.append(report)
             continue
