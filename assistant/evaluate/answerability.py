@@ -52,6 +52,7 @@ class Sample:
     features: np.ndarray  # (candidates, 4): dense, lexical, heading, 1 / rank
     relevant: np.ndarray  # (candidates,) bool: quotes expected evidence
     has_evidence: bool  # the question lists expected evidence
+    declined: bool = False  # declined whatever the gate: "how many" with no figure about the thing asked
 
 
 def collect(assistant, questions: Sequence[dataset.Question]) -> list[Sample]:
@@ -60,6 +61,7 @@ def collect(assistant, questions: Sequence[dataset.Question]) -> list[Sample]:
     from assistant.answer.base import Ask
     from assistant.chat.conversation import Conversation
     from assistant.models import Filters
+    from assistant.search.sentences import NUMBER
 
     samples = []
     loose = replace(assistant.settings, candidate_chunks=assistant.settings.candidate_chunks)
@@ -81,8 +83,9 @@ def collect(assistant, questions: Sequence[dataset.Question]) -> list[Sample]:
         texts = [c.report.text[c.start:c.end] for c in found]
         relevant = np.asarray([g > 0 for g in metrics.gains(texts, q.expected_evidence)], dtype=bool) \
             if q.expected_evidence else np.zeros(len(found), dtype=bool)
+        figureless = a.figure and not any(c.cues & NUMBER and c.lexical > 0 for c in found)
         samples.append(Sample(q.id, q.answerable, np.asarray([c.features() for c in found], dtype=np.float64),
-                              relevant, bool(q.expected_evidence)))
+                              relevant, bool(q.expected_evidence), figureless))
     return samples
 
 
@@ -115,7 +118,8 @@ def curve(samples: Sequence[Sample], w: dict, g: dict) -> list[dict]:
     tops = []
     for s in samples:
         best = int(np.argmax(_score(s.features, w)))
-        tops.append((float(_gate(s.features[best: best + 1], g)[0]), s.answerable, bool(s.relevant[best])))
+        gate = -1.0 if s.declined else float(_gate(s.features[best: best + 1], g)[0])
+        tops.append((gate, s.answerable, bool(s.relevant[best])))
     pos = [t for t, a, _ in tops if a]
     neg = [t for t, a, _ in tops if not a]
     # Thresholds halfway between consecutive observed scores, so the chosen one leaves room on both sides.
