@@ -29,3 +29,4 @@ def test_both_systems_are_asked_every_question_with_evidence(assistant):
                                           if c.provider == "Iridium Medical Practice"}, 10)
     assert ids and all(assistant.data.chunk(i).provider == "Iridium Medical Practice" for i in ids)
     assert "txtai default hybrid" in peer.markdown(result, "seeds, dev")
+    assert 0 < row.answer <= 5  # the answer's own retrieval finds it too
