@@ -31,6 +31,9 @@ _PARTIAL = re.compile(
     re.I,
 )
 _REASSURANCE = REASSURANCE  # "without fear of retribution" reassures; it does not negate the clause
+# "raise concerns", "report issues": speaking up, not a finding of failure.
+_SPEAKING_UP = re.compile(r"\b(?:rais\w*|voic\w*|report\w*|escalat\w*|shar\w*|highlight\w*|flag\w*)\s+"
+                          r"(?:\w+\s+)?(?:concerns?|issues?|problems?)\b", re.I)
 # "free from bullying", "free of harassment": a denial written without a negation word.
 _FREE_FROM = re.compile(r"\bfree (?:from|of)\b", re.I)
 # Clause boundaries inside a sentence: a contrast starts a new claim.
@@ -98,11 +101,11 @@ def topic_from(text: str, asks_lack: bool | None = None) -> Topic:
     (pass it when ``text`` is one part of an "or" question whose polarity word is in another part).
     """
     raw = words(text)
-    topical = [w for w in raw if w not in PROBLEM]
-    undesirable = any(w in UNDESIRABLE for w in topical)
+    framing = problem_words(text)  # "problems with staffing": framing; "raise concerns": the topic
+    undesirable = any(w in UNDESIRABLE for w in raw if w not in framing)
     if asks_lack is None:
         asks_lack = any(w in _NEGATIVE and w not in UNDESIRABLE for w in raw) or bool(_FREE_FROM.search(text)) \
-            or any(w in PROBLEM for w in raw)
+            or bool(framing)
     gloss = glossary()
     question_stems = set(stem_all(raw))
     groups: list[tuple[frozenset[str], ...]] = []
@@ -116,7 +119,7 @@ def topic_from(text: str, asks_lack: bool | None = None) -> Topic:
                 covered |= alt
     for w in raw:
         stem = stem_all([w])[0]
-        polarity_only = (w in _FRAME or w in _NEGATIVE or w in PROBLEM) and w not in UNDESIRABLE
+        polarity_only = (w in _FRAME or w in _NEGATIVE or w in framing) and w not in UNDESIRABLE
         if w in STOP_WORDS or polarity_only or stem in covered or w == "free":
             continue
         alts = {frozenset([stem])}
@@ -125,6 +128,17 @@ def topic_from(text: str, asks_lack: bool | None = None) -> Topic:
         covered.add(stem)
         groups.append(_with_synonyms(alts))
     return Topic(text, tuple(_merge(groups)), asks_lack != undesirable, undesirable)
+
+
+def problem_words(text: str) -> set[str]:
+    """The words of ``text`` that name a problem ("concerns about", "issues with"), except where they are
+    what is raised or reported ("staff raised concerns"): speaking up is not a finding of failure."""
+    spoken = [m.span() for m in _SPEAKING_UP.finditer(text)]
+    out = set()
+    for m in re.finditer(r"[a-z]+", text.lower()):
+        if m.group(0) in PROBLEM and not any(a <= m.start() < b for a, b in spoken):
+            out.add(m.group(0))
+    return out
 
 
 def _with_synonyms(alts: set[frozenset[str]]) -> tuple[frozenset[str], ...]:
@@ -176,11 +190,12 @@ def reading(clause: str, topic: Topic) -> str:
         return SOME
     plain = _REASSURANCE.sub(" ", clause)
     own = {s for g in topic.groups for alt in g for s in alt}
+    problems = problem_words(plain)
     negations = 0
     for w in words(plain):
         if w in _NEGATIVE and w not in UNDESIRABLE:
             negations += 1
-        elif not topic.undesirable and (w in UNDESIRABLE or w in PROBLEM) and stem_all([w])[0] not in own:
+        elif not topic.undesirable and (w in UNDESIRABLE or w in problems) and stem_all([w])[0] not in own:
             negations += 1
     negations += len(_FREE_FROM.findall(plain))
     return DENIES if negations % 2 == 1 else AFFIRMS

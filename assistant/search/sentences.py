@@ -57,7 +57,8 @@ _PARTIAL = re.compile(
     re.I,
 )
 # "without fear of retribution" reassures; it does not negate the sentence.
-REASSURANCE = re.compile(r"\bwithout (?:any )?(?:fear|retribution|repercussions?|reprisal|delay|hesitation)\b", re.I)
+REASSURANCE = re.compile(r"\bwithout (?:any )?(?:fear|retribution|repercussions?|reprisal|delay|hesitation)"
+                         r"(?: of (?:\w+ )?(?:retribution|reprisals?|repercussions?|blame|being \w+))?\b", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
 _FREQUENCY = re.compile(
     r"\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly|bi-?annual(?:ly)?|bi-?monthly|bi-?weekly|"

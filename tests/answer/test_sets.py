@@ -35,6 +35,10 @@ def test_a_harm_denied_meets_the_standard(assistant, data):
         ("had problems with staffing", "There were enough staff with the right skills on every shift.", None),
         ("had safe staffing", "Staffing levels were safe and staffing was planned well.", MEETS),
         ("were free from harassment", "Staff were treated equally, free from bullying or harassment.", MEETS),
+        # Raising concerns is speaking up, not a failing; a reassurance is not a negation.
+        ("did not feel able to raise concerns", "Staff knew how to raise concerns and felt able to do so.", MEETS),
+        ("did not feel able to raise concerns", "Not all staff felt able to raise concerns.", PARTLY),
+        ("could raise concerns", "Staff raised concerns without fear of retribution.", MEETS),
     ],
 )
 def test_polarity_is_judged_against_the_standard(topic, sentence, label):
