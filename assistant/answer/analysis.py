@@ -19,7 +19,7 @@ from importlib import resources
 from assistant.answer import intent
 from assistant.answer.findings import synonym_groups
 from assistant.models import Answer, DateRange
-from assistant.search.tokens import STOP_WORDS, glossary, stem_all, tokenize, words
+from assistant.search.tokens import STOP_WORDS, glossary, stem_all, words
 
 KINDS = ("overview", "compare", "change", "premise", "value", "set", "passage")
 # Words a follow-up wraps around a provider's name without asking anything ("and for X?", "what about X"),
@@ -89,13 +89,17 @@ class Weights:
         return max(float(self.idf[col]), 0.05)
 
 
-def name_words(providers, aliases_of) -> set[str]:
-    """Lower-case words of the providers' names and aliases (to drop from the topic)."""
-    out: set[str] = set()
+def name_words(providers, catalog) -> tuple[set[str], set[str]]:
+    """(every word of the providers' names and aliases, the words among them that name a provider on their
+    own: "iridium", "liverpool", not "medical", "new" or "care")."""
+    every: set[str] = set()
+    naming: set[str] = set()
     for p in providers:
-        for name in (p, *aliases_of(p)):
-            out.update(_PROVIDER_WORD.findall(name.lower()))
-    return out
+        for name in (p, *(a for r in catalog.history(p) for a in r.aliases)):
+            ws = _PROVIDER_WORD.findall(name.lower())
+            every.update(ws)
+            naming.update(w for w in ws if p in catalog.mentioned(w))
+    return every, naming
 
 
 def content_words(text: str, drop: set[str], keep_frame: bool = False) -> list[str]:
@@ -103,7 +107,7 @@ def content_words(text: str, drop: set[str], keep_frame: bool = False) -> list[s
     frame = frozenset() if keep_frame else frame_words()
     out = []
     for w in words(text):
-        if w in STOP_WORDS or w in frame or w in drop or w in intent._MONTHS:
+        if w in STOP_WORDS or w in frame or w in drop or w in intent.MONTHS:
             continue
         if re.fullmatch(r"(?:19|20)\d\d", w):
             continue
@@ -130,13 +134,29 @@ def _terms(text: str, drop: set[str], weight: Weights, keep_frame: bool = False)
     return tuple(stems.items())
 
 
-def _strip_names(text: str, names: set[str]) -> str:
-    """``text`` without the words of provider names (and their possessive 's)."""
-    if not names:
+_TOKEN = re.compile(r"[A-Za-z0-9&]+(?:['’]s\b)?")
+
+
+def _strip_names(text: str, names: tuple[set[str], set[str]]) -> str:
+    """``text`` without the providers' names: every run of name words that holds a word naming a provider
+    ("the New Royal Liverpool", "Iridium's"), so "treatment" stays in a question about Kidderminster
+    Hospital and Treatment Centre unless it is part of the name as written."""
+    every, naming = names
+    if not naming:
         return text
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-                         + r")\b(?:['’]s)?", re.I)
-    return " ".join(pattern.sub(" ", text).split())
+    tokens = list(_TOKEN.finditer(text))
+    keys = [re.sub(r"['’]s$", "", t.group(0).lower()) for t in tokens]
+    drop, i = [], 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and keys[j] in every:
+            j += 1
+        if j > i and any(k in naming for k in keys[i:j]):
+            drop.append((tokens[i].start(), tokens[j - 1].end()))
+        i = max(j, i + 1)
+    for start, end in reversed(drop):
+        text = text[:start] + " " + text[end:]
+    return " ".join(text.split())
 
 
 def analyse(question: str, catalog, weight: Weights, context: Answer | None = None,
@@ -148,8 +168,7 @@ def analyse(question: str, catalog, weight: Weights, context: Answer | None = No
     """
     question = question.strip()
     named = tuple(catalog.mentioned(question))
-    aliases = lambda p: [a for r in catalog.history(p) for a in r.aliases]  # noqa: E731
-    own_names = name_words(named, aliases)
+    own_names = name_words(named, catalog)[0]
     # Frame words count here: "Why did CQC assess X?" asks something; "What about X?" does not.
     own_content = [w for w in words(question) if w not in STOP_WORDS and w not in own_names and w not in _FOLLOW_FILLER]
     earlier = (context.topic or context.question) if context is not None else ""
@@ -174,7 +193,7 @@ def analyse(question: str, catalog, weight: Weights, context: Answer | None = No
     # someone in particular ("their score", "it") inherits the turn before's providers.
     general = is_set or bool(_GENERAL.search(q))
     providers = tuple(scope) or named or (() if general else before)
-    names = name_words(set(providers) | set(earlier_named), aliases)
+    names = name_words(set(providers) | set(earlier_named), catalog)
     topic = q[frame.end():].strip() if frame else _strip_names(q, names)
 
     if intent.asks_change(q) and providers:
@@ -194,13 +213,13 @@ def analyse(question: str, catalog, weight: Weights, context: Answer | None = No
     else:
         kind = "passage"
 
-    drop = names | set(_PROVIDER_WORD.findall(when[1].lower())) if when else names
-    terms = _terms(topic if is_set else q, drop, weight)
+    drop = set(_PROVIDER_WORD.findall(when[1].lower())) if when else set()
+    terms = _terms(topic, drop, weight)
     if not terms and not is_set:
         # "Why did CQC inspect X?": the frame is all there is, so it is the topic.
-        terms = _terms(q, drop, weight, keep_frame=True)
+        terms = _terms(topic, drop, weight, keep_frame=True)
     topics = tuple(t.strip() for t in _OR.split(topic) if t.strip()) if is_set else (topic,)
-    search = " ".join(content_words(q, drop)) or q
+    search = " ".join(content_words(topic, drop)) or q
     return Analysis(
         question=question, text=text, kind=kind, providers=tuple(providers), named=named, follow_up=follow_up,
         key_question=kq, value=value, when=when[0] if when else None, when_text=when[1] if when else "",

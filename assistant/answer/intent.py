@@ -66,9 +66,9 @@ _CHANGE = re.compile(
     re.I,
 )
 
-_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
-_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 # "at the May 2022 inspection", "in 2021", "on 17 May 2023", "in the 2022 report".
 _WHEN = re.compile(
     rf"\b(?:(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+)?(?P<month>{_MONTH})\.?\s+(?P<year>(?:19|20)\d\d)\b"
@@ -171,7 +171,7 @@ def when_in(question: str) -> tuple[DateRange, str] | None:
     month = m.group("month")
     if not month:
         return DateRange(f"{year}-01-01", f"{year}-12-31"), str(year)
-    number = _MONTHS[month.lower().rstrip(".")]
+    number = MONTHS[month.lower().rstrip(".")]
     last = calendar.monthrange(year, number)[1]
     if m.group("day"):
         day = min(int(m.group("day")), last)
@@ -210,7 +210,7 @@ def dates_in(text: str) -> list[tuple[DateRange, int, int]]:
         if not month:
             out.append((DateRange(f"{year}-01-01", f"{year}-12-31"), m.start(), m.end()))
             continue
-        number = _MONTHS[month.lower().rstrip(".")]
+        number = MONTHS[month.lower().rstrip(".")]
         last = calendar.monthrange(year, number)[1]
         if m.group("day"):
             iso = f"{year}-{number:02d}-{min(int(m.group('day')), last):02d}"

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,8 +187,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     questions = dataset.load(args.questions, args.split)
     assistant = load_assistant(config.index_dir(args.index), args.model)
-    with tempfile.TemporaryDirectory(prefix="assistant-peer-"):
-        result = compare(assistant, questions, args.k, scoped=args.scope == "assistant")
+    result = compare(assistant, questions, args.k, scoped=args.scope == "assistant")
     text = markdown(result, args.title or f"{args.questions}, split {args.split}")
     print(text)
     if args.out:

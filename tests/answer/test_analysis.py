@@ -85,3 +85,11 @@ def test_a_question_naming_no_one_is_about_the_turn_just_before(assistant):
     assert assistant.analyse("What was their score?", context=empty, inherited=(KIDDERMINSTER,)).providers == ()
     # A question about providers in general does not inherit.
     assert assistant.analyse("Rank the providers by well-led score", context=before).providers == ()
+
+
+def test_only_the_words_that_name_a_provider_leave_the_topic(assistant):
+    # "Treatment" is in Kidderminster Hospital and Treatment Centre's name, but does not name it.
+    a = assistant.analyse("How was treatment planned at Kidderminster Hospital and Treatment Centre?")
+    assert "treatment" in a.weights and "kidderminst" not in a.weights
+    b = assistant.analyse("How was treatment planned at Kidderminster?")
+    assert "treatment" in b.weights and b.providers == (KIDDERMINSTER,)
