@@ -34,11 +34,12 @@ _DROP = frozenset({"and", "what", "their", "they", "them", "that", "this", "thos
                    "about", "at", "in", "on", "to", "me", "tell"})
 
 
-def compact_query(question: str) -> str:
-    """The searched words of a question, for showing the user what was searched ("well-led score")."""
+def compact_query(question: str, fallback: str | None = None) -> str:
+    """The searched words of a question, for showing the user what was searched ("well-led score");
+    ``fallback`` (else the question) when no word is left."""
     frame = frame_words()
     kept = [w for w in _WORD.findall(question) if w.lower() not in _DROP and w.lower() not in frame]
-    return " ".join(kept) or question
+    return " ".join(kept) or (fallback if fallback is not None else question)
 
 
 class Assistant:
@@ -94,7 +95,7 @@ class Assistant:
         focus = answer.focus if (answer.kind == "set" and not answer.no_answer) else (
             answer.focus or a.providers or tuple(dict.fromkeys(c.provider for c in answer.citations)))
         scope = " · ".join(filters.providers) if filters.providers else ""
-        shown = compact_query(a.topic if a.is_set else a.text)
+        shown = compact_query(a.topic, fallback=a.kind)  # "well-led score", or "overview" for "Tell me about X"
         return replace(answer, resolved_query=f"{shown} · {scope}" if scope else shown, focus=focus, topic=a.text)
 
     def _answer(self, ask: Ask) -> Answer:

@@ -2,7 +2,9 @@
 
 The best candidate must pass the answerability gate (``AnswerSettings.gate_*``); further sentences
 are quoted while they score close to it and pass the gate themselves. A quoted figure comes with
-the next sentence when that one corrects or restates it ("35 complaints" … "71 complaints").
+the next sentence when that one corrects or restates it ("35 complaints" … "71 complaints"), a
+lead-in ("We saw two areas of outstanding practice:") with the items it introduces, and quoted
+sentences that follow one another in a report are quoted together, in report order.
 """
 
 from __future__ import annotations
@@ -16,11 +18,10 @@ from assistant.search import sentences as st
 def chosen(ask: Ask) -> list[evidence.Candidate]:
     """The sentences a passage answer quotes, best first; empty when none passes the gate.
 
-    A question that asks for a figure ("how many") or a frequency ("how often") is answered by the best
-    sentence stating one, and sharing a content word with the question, in a chunk whose best sentence
-    passes the gate: "The group meets monthly" answers
-    how often the group meets, next to the sentence that says which group. "How many" without a figure
-    there is not answered.
+    A question that asks for a figure ("how many") or a frequency ("how often") is answered first by the
+    best sentence stating one and sharing a content word with the question, in a chunk whose best sentence
+    passes the gate: "The group meets monthly" answers how often the group meets, next to the sentence
+    that says which group. "How many" with no such figure is not answered.
     """
     s = ask.settings
     a = ask.analysis

@@ -64,7 +64,6 @@ def collect(assistant, questions: Sequence[dataset.Question]) -> list[Sample]:
     from assistant.search.sentences import NUMBER
 
     samples = []
-    loose = replace(assistant.settings, candidate_chunks=assistant.settings.candidate_chunks)
     for q in questions:
         chat = Conversation(assistant)
         for turn in q.context:
@@ -77,7 +76,7 @@ def collect(assistant, questions: Sequence[dataset.Question]) -> list[Sample]:
         if not ask.reports:
             continue
         found = evidence.candidates(assistant.sentences, assistant.data.reports, ask.hits, a.terms, ask.vector,
-                                    loose, a.count, a.alternatives, a.frequency)
+                                    assistant.settings, a.count, a.alternatives, a.frequency)
         if not found:
             continue
         texts = [c.report.text[c.start:c.end] for c in found]
