@@ -88,7 +88,7 @@ class ChunkSettings:
 
 @dataclass(frozen=True)
 class RetrievalSettings:
-    """How candidates are found and fused. Tuned on eval/questions.jsonl (dev split)."""
+    """How candidates are found and fused. Tuned on the dev split (eval/RESULTS.md)."""
 
     mode: str = "hybrid"  # hybrid | bm25 | dense
     depth: int = 50  # candidates from each method before fusion
@@ -97,3 +97,40 @@ class RetrievalSettings:
     weights: dict[str, float] = field(default_factory=lambda: {"bm25": 2.0, "dense": 1.0})  # eval/RESULTS.md
     k: int = 5  # passages an answer draws on
     scan_all_providers: bool = True  # set questions look at every provider, not only the top-k
+    # BM25 as Lucene scores it (idf never negative), with weak length normalisation: a long CQC
+    # paragraph is not less relevant for being long (b 0.75 -> 0.4 lifted dev MRR, eval/RESULTS.md).
+    bm25_idf: str = "lucene"  # lucene | okapi (rank_bm25's, negative idf floored)
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.4
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """How sentences are chosen and when the assistant declines. Fitted on the dev split by
+    ``python -m assistant.evaluate.answerability`` (the curve and chosen point: eval/RESULTS.md).
+
+    A candidate sentence (from the retrieved chunks) scores
+    ``w_dense * cos(question, sentence) + w_lexical * coverage + w_heading * heading coverage + w_rank / chunk rank``,
+    where coverage is the idf-weighted share of the question's content terms the sentence (or its section
+    heading) states. The answer is given when the best sentence's *answerability*
+    ``gate_dense * cos + gate_lexical * coverage + gate_heading * heading coverage`` reaches ``gate_threshold``.
+    """
+
+    candidate_chunks: int = 8  # top fused chunks whose sentences compete
+    max_sentences: int = 3  # sentences a passage answer quotes
+    keep_within: float = 0.5  # further sentences are quoted while they score within this of the best
+    w_dense: float = 1.0
+    w_lexical: float = 1.0
+    w_heading: float = 0.0
+    w_rank: float = 0.0
+    w_number: float = 0.15  # a count question prefers sentences that state a number
+    gate_dense: float = 1.0
+    gate_lexical: float = 0.5
+    gate_heading: float = 0.25
+    gate_threshold: float = 0.531
+    # Set questions: a sentence is on a topic when its concepts are all stated and it is close in
+    # meaning to the topic, or when it is very close in meaning alone (a paraphrase).
+    set_min_similarity: float = 0.25
+    set_similarity_alone: float = 0.55
+    overview_concerns: int = 4  # key findings an overview quotes: concerns first, then strengths
+    overview_strengths: int = 3

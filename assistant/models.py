@@ -302,12 +302,15 @@ class Answer:
     no_answer: bool
     citations: tuple[Citation, ...] = ()
     providers: tuple[ProviderFinding, ...] = ()
-    kind: str = "passage"  # "passage" | "set" | "value" | "none" (answer kinds may add their own)
+    kind: str = "passage"  # "passage" | "set" | "value" | "overview" | "compare" | "none"
     resolved_query: str = ""  # what was searched, after follow-up resolution
     focus: tuple[str, ...] = ()  # the providers the answer is about; a follow-up inherits them
     # Why there is no answer, for the user: "no_passage" (nothing supports one), "filters" (no report
     # passes the filters), "empty_index", "not_stated" (no report in scope states the value asked).
     reason: str = ""
+    # The question this answer answered, as the next turn may ask it again of another provider
+    # ("What about Kidderminster?"): a provider-switch follow-up's earlier question, else the question.
+    topic: str = ""
 
     def to_json(self) -> dict:
         """The stable ``ask --json`` contract."""

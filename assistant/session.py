@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.config import RetrievalSettings
+from assistant.config import AnswerSettings, RetrievalSettings
 
 
-def build_assistant(data, embedder, settings: RetrievalSettings | None = None):
-    """An ``Assistant`` over a loaded index (``indexing.index.IndexData``) that embeds queries with ``embedder``."""
+def build_assistant(data, embedder, settings: RetrievalSettings | None = None,
+                    answer_settings: AnswerSettings | None = None):
+    """An ``Assistant`` over a loaded index (``indexing.load.IndexData``) that embeds queries with ``embedder``."""
     from assistant.answer.assistant import Assistant
     from assistant.search.retrieve import Retriever
 
-    return Assistant(Retriever(data, embedder, settings or RetrievalSettings()))
+    return Assistant(Retriever(data, embedder, settings or RetrievalSettings()), answer_settings)
 
 
 def query_embedder(model_dir: str | None = None):
@@ -30,18 +31,18 @@ def query_embedder(model_dir: str | None = None):
 
 
 def load_assistant(index_dir: Path, model_dir: str | None = None, settings: RetrievalSettings | None = None,
-                   embedder=None, warm: bool = False):
+                   embedder=None, warm: bool = False, answer_settings: AnswerSettings | None = None):
     """Load the live index into a ready ``Assistant``; the model loads on the first passage question.
 
     ``embedder``: reuse one (and its loaded model) instead of making a query embedder.
     ``warm``: start loading the model in a background thread now (the chat window).
     Raises an ``errors.AssistantError`` (IndexProblem, ModelMissing) with a one-line message.
     """
-    from assistant.indexing.index import load_index
+    from assistant.indexing.load import load_index
 
     embedder = embedder or query_embedder(model_dir)
     data = load_index(Path(index_dir), embedder.name)
-    assistant = build_assistant(data, embedder, settings)
+    assistant = build_assistant(data, embedder, settings, answer_settings)
     if warm and hasattr(embedder, "warm"):
         embedder.warm()
     return assistant

@@ -1,12 +1,13 @@
-"""Set questions: a verdict on one topic for every provider, with negation taken seriously.
+"""Reading a sentence against a set question's topic: is it on the topic, and does it meet the standard?
 
 "Which providers lacked FTSU awareness?" becomes a topic (concept groups such as
-{FTSU | freedom to speak up} and {aware | knew | understood}) and a polarity (the
-question asks about a lack). Each provider's passages are searched for sentences
-on the topic, and each such sentence is read for negation in the clause that
-carries the topic: "staff knew how to contact the freedom to speak up team" meets
-the standard, "not all staff were aware of the Freedom to Speak Up Guardian"
-only partly does.
+{FTSU | freedom to speak up} and {aware | knew | understood}) and what it asks about (who falls
+short). A sentence on the topic is read in the clause that carries the topic, for whether it
+affirms, denies or partly affirms it. The finding is then judged against the *standard*, not by
+counting negations: awareness is a standard, so "not all staff were aware" partly meets it;
+bullying is a harm, so "staff did not experience bullying" meets the standard (freedom from it).
+
+Labels: ``lacking`` (falls short), ``partly``, ``meets``, ``no evidence``.
 """
 
 from __future__ import annotations
@@ -16,25 +17,25 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from assistant.search.sentences import NEGATIVE_WORDS, REASSURANCE
 from assistant.search.tokens import STOP_WORDS, glossary, stem_all, words
 
 LACKING, MEETS, PARTLY, NO_EVIDENCE = "lacking", "meets", "partly", "no evidence"
+AFFIRMS, DENIES, SOME = "affirms", "denies", "partly"
 
-# Words that flip a clause's polarity. Counted with parity, so "was not in breach"
-# (two cues) reads as meeting the standard.
-_NEGATIVE = frozenset(
-    """not no never without unable cannot nor neither none lack lacked lacking lacks unaware fail failed
-    fails failing absent insufficient ineffective inadequate poor breach breached breaches weak didn wasn
-    weren couldn doesn don hadn hasn isn aren""".split()
-)
+_NEGATIVE = NEGATIVE_WORDS
 # Phrases that say "some but not all": the provider partly meets the standard.
 _PARTIAL = re.compile(
     r"\bnot (?:all|always|every|consistently|fully|everyone)\b|\bsome but not all\b|\binconsistent(?:ly)?\b|"
     r"\bmixed\b|\bvariable\b|\bpartial(?:ly)?\b|\bpartly\b",
     re.I,
 )
-# "without fear of retribution" reassures; it does not negate the clause.
-_REASSURANCE = re.compile(r"\bwithout (?:any )?(?:fear|retribution|repercussions?|reprisal|delay|hesitation)\b", re.I)
+_REASSURANCE = REASSURANCE  # "without fear of retribution" reassures; it does not negate the clause
+# "raise concerns", "report issues": speaking up, not a finding of failure.
+_SPEAKING_UP = re.compile(r"\b(?:rais\w*|voic\w*|report\w*|escalat\w*|shar\w*|highlight\w*|flag\w*)\s+"
+                          r"(?:\w+\s+)?(?:concerns?|issues?|problems?)\b", re.I)
+# "free from bullying", "free of harassment": a denial written without a negation word.
+_FREE_FROM = re.compile(r"\bfree (?:from|of)\b", re.I)
 # Clause boundaries inside a sentence: a contrast starts a new claim.
 _CLAUSE = re.compile(r";|\bhowever\b,?|\bbut\b|\balthough\b|\bwhilst\b|\bwhile\b|\byet\b", re.I)
 # Words in a set question that carry polarity or framing, not topic.
@@ -43,8 +44,20 @@ _FRAME = frozenset(
     show showed shown demonstrate demonstrated evidence any good strong positive negative effective clear
     staff provider providers service services practice practices there found identified where whose who""".split()
 )
-# Negative words that are also the topic itself ("in breach of regulations").
-_TOPICAL_NEGATIVE = frozenset({"breach", "breached", "breaches", "inadequate"})
+# Words that name a problem: a question about "problems with staffing" asks who falls short, and a
+# sentence that reports "concerns about … staffing" reads as a shortfall.
+PROBLEM = frozenset(
+    """problem problems issue issues concern concerns failing failings failure failures weakness weaknesses
+    shortfall shortfalls difficulty difficulties gap gaps deficiency deficiencies""".split()
+)
+# Harms and failings: a topic made of one of these is a thing a provider should be free of, so a
+# sentence affirming it falls short of the standard ("staff experienced bullying").
+UNDESIRABLE = frozenset(
+    """breach breached breaches bullying bullied harassment harassed discrimination discriminated abuse abused
+    neglect neglected harm harmed inadequate unsafe violence racism sexism intimidation victimisation
+    victimization retribution reprisal backlog backlogs delay delays delayed shortage shortages error errors
+    restraint coercion""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -53,15 +66,22 @@ class Topic:
 
     text: str
     groups: tuple[tuple[frozenset[str], ...], ...]
-    negative: bool  # the question asks who falls short
+    negative: bool  # the question asks who falls short of the standard
+    undesirable: bool = False  # the topic is a harm or failing (bullying, a breach)
 
     def query_terms(self) -> list[str]:
         """All stems of all alternatives, for BM25 candidate search."""
         return sorted({s for g in self.groups for alt in g for s in alt})
 
+    def required(self) -> int:
+        """How many concept groups a sentence must state to be on the topic."""
+        n = len(self.groups)
+        return n if n <= 3 else n - 1
+
 
 @lru_cache(maxsize=1)
-def _synonyms() -> list[tuple[frozenset[str], ...]]:
+def synonym_groups() -> list[tuple[frozenset[str], ...]]:
+    """Groups of words and phrases (as stem sets) that mean the same (assistant/data/synonyms.tsv)."""
     text = resources.files("assistant").joinpath("data/synonyms.tsv").read_text(encoding="utf-8")
     groups = []
     for line in text.splitlines():
@@ -74,16 +94,24 @@ def _stems(phrase: str) -> frozenset[str]:
     return frozenset(stem_all([w for w in words(phrase) if w not in STOP_WORDS or w == "up"]))
 
 
-def topic_from(text: str) -> Topic:
-    """Turn the topic part of a set question into concept groups and a polarity."""
+def topic_from(text: str, asks_lack: bool | None = None) -> Topic:
+    """Turn the topic part of a set question into concept groups and what it asks.
+
+    ``asks_lack``: whether the question asks who lacks the topic; read from ``text`` when None
+    (pass it when ``text`` is one part of an "or" question whose polarity word is in another part).
+    """
     raw = words(text)
-    negative = any(w in _NEGATIVE or w in _TOPICAL_NEGATIVE for w in raw)
+    framing = problem_words(text)  # "problems with staffing": framing; "raise concerns": the topic
+    undesirable = any(w in UNDESIRABLE for w in raw if w not in framing)
+    if asks_lack is None:
+        asks_lack = any(w in _NEGATIVE and w not in UNDESIRABLE for w in raw) or bool(_FREE_FROM.search(text)) \
+            or bool(framing)
     gloss = glossary()
     question_stems = set(stem_all(raw))
     groups: list[tuple[frozenset[str], ...]] = []
     covered: set[str] = set()
     # Multi-word concepts first, so "freedom to speak up" typed out is one concept, not three.
-    phrases = [g for g in _synonyms()] + [(frozenset(stem_all([a])), _stems(e)) for a, e in gloss.items()]
+    phrases = [g for g in synonym_groups()] + [(frozenset(stem_all([a])), _stems(e)) for a, e in gloss.items()]
     for group in phrases:
         for alt in group:
             if len(alt) > 1 and alt <= question_stems:
@@ -91,21 +119,32 @@ def topic_from(text: str) -> Topic:
                 covered |= alt
     for w in raw:
         stem = stem_all([w])[0]
-        polarity_only = (w in _FRAME or w in _NEGATIVE) and w not in _TOPICAL_NEGATIVE
-        if w in STOP_WORDS or polarity_only or stem in covered:
+        polarity_only = (w in _FRAME or w in _NEGATIVE or w in framing) and w not in UNDESIRABLE
+        if w in STOP_WORDS or polarity_only or stem in covered or w == "free":
             continue
         alts = {frozenset([stem])}
         if w in gloss:
             alts.add(_stems(gloss[w]))
         covered.add(stem)
         groups.append(_with_synonyms(alts))
-    return Topic(text, tuple(_merge(groups)), negative)
+    return Topic(text, tuple(_merge(groups)), asks_lack != undesirable, undesirable)
+
+
+def problem_words(text: str) -> set[str]:
+    """The words of ``text`` that name a problem ("concerns about", "issues with"), except where they are
+    what is raised or reported ("staff raised concerns"): speaking up is not a finding of failure."""
+    spoken = [m.span() for m in _SPEAKING_UP.finditer(text)]
+    out = set()
+    for m in re.finditer(r"[a-z]+", text.lower()):
+        if m.group(0) in PROBLEM and not any(a <= m.start() < b for a, b in spoken):
+            out.add(m.group(0))
+    return out
 
 
 def _with_synonyms(alts: set[frozenset[str]]) -> tuple[frozenset[str], ...]:
     """Add every synonym group that shares an alternative with ``alts``."""
     alts = set(alts)
-    for group in _synonyms():
+    for group in synonym_groups():
         if alts & set(group):
             alts.update(group)
     return tuple(sorted(alts, key=sorted))
@@ -124,7 +163,8 @@ def _merge(groups: list[tuple[frozenset[str], ...]]) -> list[tuple[frozenset[str
     return [tuple(sorted(m, key=sorted)) for m in merged]
 
 
-def _matched(groups, stems: set[str]) -> int:
+def matched(groups, stems: set[str]) -> int:
+    """How many concept groups a set of stems states."""
     return sum(1 for g in groups if any(alt and alt <= stems for alt in g))
 
 
@@ -134,32 +174,66 @@ class Evidence:
 
     start: int
     end: int
-    label: str  # LACKING | MEETS | PARTLY
-    relevance: float  # share of the topic's concept groups the sentence covers
+    label: str  # LACKING | MEETS | PARTLY, against the standard
+    relevance: float  # how closely it is about the topic (share of concepts, or similarity in meaning)
 
 
-def read_sentence(text: str, start: int, end: int, topic: Topic) -> Evidence | None:
+def reading(clause: str, topic: Topic) -> str:
+    """Whether a clause affirms, denies or partly affirms the topic.
+
+    Negation words count. For a topic that is a standard (staffing, awareness), so do words naming a
+    failing ("concerns about", "a breach of"): "we found concerns about staffing" denies that staffing met
+    it. For a topic that is itself a harm, other harms are its company, not a denial ("did not experience
+    bullying or harassment").
+    """
+    if _PARTIAL.search(clause):
+        return SOME
+    plain = _REASSURANCE.sub(" ", clause)
+    own = {s for g in topic.groups for alt in g for s in alt}
+    problems = problem_words(plain)
+    negations = 0
+    for w in words(plain):
+        if w in _NEGATIVE and w not in UNDESIRABLE:
+            negations += 1
+        elif not topic.undesirable and (w in UNDESIRABLE or w in problems) and stem_all([w])[0] not in own:
+            negations += 1
+    negations += len(_FREE_FROM.findall(plain))
+    return DENIES if negations % 2 == 1 else AFFIRMS
+
+
+def label_of(read: str, topic: Topic) -> str:
+    """The finding a reading gives against the standard: a harm affirmed, or a standard denied, falls short."""
+    if read == SOME:
+        return PARTLY
+    falls_short = (read == AFFIRMS) == topic.undesirable
+    return LACKING if falls_short else MEETS
+
+
+def topic_clause(sentence: str, topic: Topic) -> str:
+    """The clause of ``sentence`` that carries most of the topic."""
+    clauses = [c for c in _CLAUSE.split(sentence) if c and c.strip()] or [sentence]
+    return max(clauses, key=lambda c: matched(topic.groups, set(stem_all(words(c)))))
+
+
+def read_sentence(text: str, start: int, end: int, topic: Topic, on_topic: bool | None = None,
+                  relevance: float | None = None) -> Evidence | None:
     """Judge the sentence ``text[start:end]`` against the topic; None when it is off topic.
 
-    The polarity comes from the clause that carries most of the topic, so in
-    "Staff knew how to raise concerns, but not all were aware of the guardian"
-    the second clause decides an awareness question.
+    ``on_topic`` overrides the concept test (the caller judged relevance by meaning too). The
+    polarity comes from the clause that carries most of the topic, so in "Staff knew how to raise
+    concerns, but not all were aware of the guardian" the second clause decides an awareness question.
     """
     n = len(topic.groups)
     if n == 0:
         return None
     sentence = text[start:end]
-    matched = _matched(topic.groups, set(stem_all(words(sentence))))
-    if matched < (n if n <= 3 else n - 1):
+    count = matched(topic.groups, set(stem_all(words(sentence))))
+    if on_topic is None:
+        on_topic = count >= topic.required()
+    if not on_topic:
         return None
-    clauses = [c for c in _CLAUSE.split(sentence) if c and c.strip()]
-    best = max(clauses, key=lambda c: _matched(topic.groups, set(stem_all(words(c)))))
-    if _PARTIAL.search(best):
-        label = PARTLY
-    else:
-        negatives = sum(1 for w in words(_REASSURANCE.sub(" ", best)) if w in _NEGATIVE)
-        label = LACKING if negatives % 2 == 1 else MEETS
-    return Evidence(start, end, label, matched / n)
+    label = label_of(reading(topic_clause(sentence, topic), topic), topic)
+    return Evidence(start, end, label, count / n if relevance is None else relevance)
 
 
 def verdict(evidence: list[Evidence]) -> str:

@@ -48,7 +48,9 @@ class Conversation:
     def ask(self, question: str) -> Answer:
         """Answer ``question``; a question naming no provider inherits the current focus."""
         mode, filters = self.effective_mode(), self.filters
-        answer = self.assistant.ask(question, filters, mode=self.mode, k=self.k, inherited_providers=self.focus())
+        context = self.turns[-1].answer if self.turns else None  # follow-ups read the turn just before
+        answer = self.assistant.ask(question, filters, mode=self.mode, k=self.k, inherited_providers=self.focus(),
+                                    context=context)
         self.turns.append(Turn(question, answer, mode, filters))
         return answer
 

@@ -82,6 +82,7 @@ def answer_from_dict(row: dict) -> Answer:
         resolved_query=row.get("resolved_query", ""),
         focus=tuple(row.get("focus", ())),
         reason=row.get("reason", ""),
+        topic=row.get("topic", ""),
     )
 
 

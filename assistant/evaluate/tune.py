@@ -3,7 +3,8 @@
 Stages run in order and each carries its winner forward (coordinate descent):
 fusion and weights, candidate depth, chunk size and overlap (re-indexing the
 corpus into temporary folders with the one loaded model), whether set questions
-scan every provider, and the abstention thresholds of ``answer``. A setting wins
+scan every provider, and the answerability threshold (``AnswerSettings``, passed in; the
+answerability score itself is fitted by ``assistant.evaluate.answerability``). A setting wins
 only by more than ``TIE``; otherwise the current default (the simpler choice) stays.
 """
 
@@ -11,31 +12,31 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from assistant.answer import assistant as answer_module
-from assistant.config import ChunkSettings, RetrievalSettings
+from assistant.config import AnswerSettings, ChunkSettings, RetrievalSettings
 from assistant.evaluate import dataset, metrics, report, runner
 
 TIE = 0.01  # differences this small on ~36 questions are noise
 COLUMNS = ("answer_hit@k", "answer_ndcg@10", "retrieval_hit@k", "retrieval_mrr", "retrieval_ndcg@10",
            "provider_f1", "abstention_accuracy", "false_abstention")
-THRESHOLDS = ("MIN_COVERAGE", "MIN_DENSE_WITH_COVERAGE", "MIN_DENSE_ALONE")
 
 
 @dataclass(frozen=True)
 class Config:
-    """One point of the sweep: retrieval settings, chunk settings and answer thresholds."""
+    """One point of the sweep: retrieval, chunk and answer settings."""
 
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     chunks: ChunkSettings = field(default_factory=ChunkSettings)
-    thresholds: tuple[tuple[str, float], ...] = tuple((n, getattr(answer_module, n)) for n in THRESHOLDS)
+    answer: AnswerSettings = field(default_factory=AnswerSettings)
 
     def with_retrieval(self, **changes) -> "Config":
         return replace(self, retrieval=replace(self.retrieval, **changes))
+
+    def with_answer(self, **changes) -> "Config":
+        return replace(self, answer=replace(self.answer, **changes))
 
 
 def objective(summary: dict) -> float:
@@ -43,19 +44,6 @@ def objective(summary: dict) -> float:
     provider F1 and abstention accuracy, so evidence, sets and honesty about gaps all count."""
     keys = ("answer_ndcg@10", "retrieval_ndcg@10", "provider_f1", "abstention_accuracy")
     return metrics.mean([summary[key] for key in keys if summary[key] is not None]) or 0.0
-
-
-@contextmanager
-def thresholds(values: Sequence[tuple[str, float]]) -> Iterator[None]:
-    """Set answer.py's threshold constants for the duration of one evaluation."""
-    saved = {name: getattr(answer_module, name) for name, _ in values}
-    try:
-        for name, value in values:
-            setattr(answer_module, name, value)
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(answer_module, name, value)
 
 
 class Sweep:
@@ -80,9 +68,8 @@ class Sweep:
         """Run the dev questions (hybrid) under ``config``; record and return its objective."""
         from assistant.session import build_assistant
 
-        assistant = build_assistant(self.data(config.chunks), self.embedder, config.retrieval)
-        with thresholds(config.thresholds):
-            outcomes = runner.run(assistant, self.questions, ("hybrid",), self.k)
+        assistant = build_assistant(self.data(config.chunks), self.embedder, config.retrieval, config.answer)
+        outcomes = runner.run(assistant, self.questions, ("hybrid",), self.k)
         summary = report.summarise(outcomes)["hybrid"]
         score = objective(summary)
         self.rows.append((stage, label, summary, score))
@@ -129,19 +116,10 @@ def sweep(sw: Sweep) -> Config:
     sw.measure("sets", [("scan all providers", cfg.with_retrieval(scan_all_providers=True)),
                         ("only top-k providers", cfg.with_retrieval(scan_all_providers=False))])
     cfg = cfg.with_retrieval(scan_all_providers=True)
-    base = dict(cfg.thresholds)
-    options = [("as is", cfg)]
-    for dense_alone in (v for v in (0.55, 0.65, 0.75, 0.85) if v != base["MIN_DENSE_ALONE"]):
-        options.append((f"MIN_DENSE_ALONE {dense_alone}",
-                        replace(cfg, thresholds=tuple({**base, "MIN_DENSE_ALONE": dense_alone}.items()))))
-    for coverage in (v for v in (0.4, 0.5, 0.6) if v != base["MIN_COVERAGE"]):
-        options.append((f"MIN_COVERAGE {coverage}",
-                        replace(cfg, thresholds=tuple({**base, "MIN_COVERAGE": coverage}.items()))))
-    cfg = sw.stage("abstention", cfg, options)
-    base = dict(cfg.thresholds)
-    cfg = sw.stage("dense+cov", cfg, [("as is", cfg)] + [
-        (f"MIN_DENSE_WITH_COVERAGE {v}", replace(cfg, thresholds=tuple({**base, "MIN_DENSE_WITH_COVERAGE": v}.items())))
-        for v in (0.1, 0.2, 0.3, 0.4) if v != base["MIN_DENSE_WITH_COVERAGE"]])
+    current = cfg.answer.gate_threshold
+    cfg = sw.stage("abstention", cfg, [("as is", cfg)] + [
+        (f"gate_threshold {v:g}", cfg.with_answer(gate_threshold=v))
+        for v in (current - 0.04, current - 0.02, current + 0.02, current + 0.04)])
     return cfg
 
 
@@ -169,7 +147,7 @@ def markdown(sw: Sweep, chosen: Config, n_questions: int) -> str:
               f"- depth {r.depth}",
               f"- chunks: max_tokens {c.max_tokens}, overlap_sentences {c.overlap_sentences}",
               f"- scan_all_providers {r.scan_all_providers}",
-              "- " + ", ".join(f"{n} {v:g}" for n, v in chosen.thresholds), ""]
+              f"- gate_threshold {chosen.answer.gate_threshold:g}", ""]
     return "\n".join(lines)
 
 

@@ -11,14 +11,43 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.search.catalog import Catalog, section_matches
 from assistant.config import RetrievalSettings
 from assistant.indexing.load import IndexData
 from assistant.models import Filters, Hit
+from assistant.search import bm25 as bm25_module
+from assistant.search.catalog import Catalog, section_matches
 from assistant.search.tokens import tokenize
 
 MODES = ("hybrid", "bm25", "dense")
 FUSIONS = ("rrf", "convex")
+IDFS = ("lucene", "okapi")
+
+
+class LuceneBM25(bm25_module.BM25):
+    """BM25 with Lucene's idf, ln(1 + (N - n + 0.5) / (n + 0.5)), which is never negative.
+
+    rank_bm25's Okapi idf goes negative for a term in more than half the chunks and is then floored
+    at a fraction of the mean idf, so in a small or one-provider corpus a common but relevant term
+    ("staff", "complaints") can weigh more than a rarer one. Lucene and txtai score this way.
+    """
+
+    @staticmethod
+    def _idf(counts: bm25_module.TermCounts, epsilon: float) -> np.ndarray:
+        n = counts.tf.shape[0]
+        df = np.bincount(counts.tf.indices, minlength=len(counts.vocab)).astype(np.float64)
+        idf = np.log1p((n - df + 0.5) / (df + 0.5))
+        idf[df == 0] = 0.0  # terms whose chunks were all removed do not exist
+        return idf
+
+
+def lexical_index(data: IndexData, settings: RetrievalSettings) -> bm25_module.BM25:
+    """The BM25 scorer ``settings`` ask for over the index's term counts (the loaded one when it matches)."""
+    if settings.bm25_idf not in IDFS:
+        raise ValueError(f"unknown BM25 idf '{settings.bm25_idf}' (choose from {', '.join(IDFS)})")
+    if settings.bm25_idf == "okapi" and (settings.bm25_k1, settings.bm25_b) == (bm25_module.K1, bm25_module.B):
+        return data.bm25
+    cls = LuceneBM25 if settings.bm25_idf == "lucene" else bm25_module.BM25
+    return cls(data.counts, k1=settings.bm25_k1, b=settings.bm25_b)
 
 
 def fuse_rrf(ranked: Mapping[str, Sequence[int]], weights: Mapping[str, float], k: int = 60) -> list[tuple[int, float]]:
@@ -60,6 +89,7 @@ class Retriever:
 
     def __post_init__(self):
         self.catalog = Catalog(self.data.reports)
+        self.lexical = lexical_index(self.data, self.settings)
         self._report_rows: dict[str, np.ndarray] = {}
         rows_by_report: dict[str, list[int]] = {}
         for row, c in enumerate(self.data.chunks):
@@ -73,6 +103,10 @@ class Retriever:
         self._selectors: dict[bytes, object] = {}
 
     # -- filtering ---------------------------------------------------------------------------
+
+    def report_rows(self, report_id: str) -> np.ndarray:
+        """The chunk rows of one report, in index order."""
+        return self._report_rows.get(report_id, np.zeros(0, dtype=np.int64))
 
     def allowed_rows(self, filters: Filters) -> np.ndarray:
         """A boolean mask over chunk rows for ``filters`` (read-only: it is shared between queries)."""
@@ -99,10 +133,12 @@ class Retriever:
     # -- the two methods -----------------------------------------------------------------
 
     def bm25(self, query: str, mask: np.ndarray, depth: int) -> list[tuple[int, float]]:
-        rows, scores = self.data.bm25.top(tokenize(query), depth, mask)
+        """The best ``depth`` chunks under ``mask`` by BM25, as (chunk id, score)."""
+        rows, scores = self.lexical.top(tokenize(query), depth, mask)
         return [(self.data.chunks[r].chunk_id, float(s)) for r, s in zip(rows, scores)]
 
     def dense(self, query: str, mask: np.ndarray, depth: int, vector: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The best ``depth`` chunks under ``mask`` by cosine to the query (or to ``vector``), as (chunk id, score)."""
         if not mask.any():
             return []
         q = (self.embedder.encode_query(query) if vector is None else vector).astype(np.float32)
@@ -131,8 +167,14 @@ class Retriever:
         mode: str | None = None,
         k: int | None = None,
         depth: int | None = None,
+        vector: np.ndarray | None = None,
+        lexical: str | None = None,
     ) -> list[Hit]:
-        """The best ``k`` chunks for ``query`` within ``filters``, fused across methods."""
+        """The best ``k`` chunks for ``query`` within ``filters``, fused across methods.
+
+        ``vector`` is the query's embedding when the caller has it already (the answer stage embeds each
+        question once); ``lexical`` replaces the text BM25 searches (the question without its frame words).
+        """
         s = self.settings
         mode = mode or s.mode
         if mode not in MODES:
@@ -142,9 +184,9 @@ class Retriever:
         mask = self.allowed_rows(filters)
         lists: dict[str, list[tuple[int, float]]] = {}
         if mode in ("hybrid", "bm25"):
-            lists["bm25"] = self.bm25(query, mask, depth)
+            lists["bm25"] = self.bm25(lexical or query, mask, depth)
         if mode in ("hybrid", "dense"):
-            lists["dense"] = self.dense(query, mask, depth)
+            lists["dense"] = self.dense(query, mask, depth, vector)
         if mode == "hybrid":
             if s.fusion == "convex":
                 fused = fuse_convex(lists, s.weights)

@@ -1,17 +1,27 @@
 """Per-sentence data computed once, at index time, so that answers work on arrays, not on text.
 
 Every chunk's sentences are listed with their offsets (the same spans ``text.sentence_spans``
-gives). The answer stage reads this table instead of re-splitting chunk text for every
-question: a set question over 10k providers selects sentences by array operations.
+gives), with the features the answer stage scores them by:
+
+* ``vector``: the sentence's embedding (float16, L2-normalised), so a question is compared with
+  every candidate sentence by one matrix product and no sentence is embedded at query time;
+* ``terms``: the sentence's stemmed content terms (glossary expansions included), hashed to
+  uint32 and padded with 0, so lexical coverage is an array comparison (no vocabulary to share
+  between index segments);
+* ``cues``: bit flags for what the sentence states (``NEGATION``, ``PARTIAL``, ``NUMBER``,
+  ``CONTRAST``, ``BOILERPLATE``, ``LABEL``, ``FREQUENCY``), for polarity, corrections, "how many" and
+  "how often" questions, and leaving out page furniture.
 
 The indexing stage treats the table as opaque: it calls ``SentenceTable.build`` for the chunks
 it writes, ``save``/``load`` for each segment, ``concat`` to join segments and ``keep`` to
-drop deleted chunks. Columns may be added here (features, vectors) without touching indexing,
-as long as those five keep working on them.
+drop deleted chunks. Columns may be added here without touching indexing, as long as those
+five keep working on them (every column has one row per sentence).
 """
 
 from __future__ import annotations
 
+import re
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -19,44 +29,139 @@ from pathlib import Path
 import numpy as np
 
 from assistant.models import Chunk, Report
+from assistant.search.tokens import tokenize, words
 from assistant.text import sentence_spans
 
 FILE = "sentences.npz"
+MAX_TERMS = 64  # hashed terms kept per sentence; CQC sentences rarely have more content words
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> L2-normalised float32 vectors
+
+# Cue flags (bits of ``cues``).
+NEGATION = 1  # an odd number of negation words: the sentence, read plainly, denies something
+PARTIAL = 2  # "not all", "some but not all", "inconsistent": a partial finding
+NUMBER = 4  # states a figure
+CONTRAST = 8  # opens with a contrast ("However, …"): it may correct the sentence before
+BOILERPLATE = 16  # page furniture that CQC repeats on every report ("Find out what we look at …")
+LABEL = 32  # a heading or label line of one or two words ("Safe", "Score: 1")
+FREQUENCY = 64  # states how often ("monthly", "every two weeks", "twice a year")
+
+NEGATIVE_WORDS = frozenset(
+    """not no never without unable cannot nor neither none lack lacked lacking lacks unaware fail failed
+    fails failing absent insufficient insufficiently ineffective inadequate poor breach breached breaches weak
+    didn wasn weren couldn doesn don hadn hasn isn aren""".split()
+)
+_PARTIAL = re.compile(
+    r"\bnot (?:all|always|every|consistently|fully|everyone)\b|\bsome but not all\b|\binconsistent(?:ly)?\b|"
+    r"\bmixed\b|\bvariable\b|\bpartial(?:ly)?\b|\bpartly\b",
+    re.I,
+)
+# "without fear of retribution" reassures; it does not negate the sentence.
+REASSURANCE = re.compile(r"\bwithout (?:any )?(?:fear|retribution|repercussions?|reprisal|delay|hesitation)"
+                         r"(?: of (?:\w+ )?(?:retribution|reprisals?|repercussions?|blame|being \w+))?\b", re.I)
+_NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])")
+_FREQUENCY = re.compile(
+    r"\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly|bi-?annual(?:ly)?|bi-?monthly|bi-?weekly|"
+    r"every (?:day|week|month|year|quarter|\w+ (?:days|weeks|months|years))|(?:once|twice|\w+ times) (?:a|per|each) "
+    r"(?:day|week|month|year|quarter))\b",
+    re.I,
+)
+_CONTRAST = re.compile(r"^\W*(?:however|but|although|whereas|in contrast|despite)\b", re.I)
+# CQC's page furniture: links and score explanations printed under every key question.
+_BOILERPLATE = re.compile(
+    r"^(?:find out what we look at|how we calculate|on this page|contents|updated \d|see more|read more|"
+    r"you can find more details|the full reports? for previous inspections)\b"
+    r"|https?://|\bwww\.",  # a link is never a finding
+    re.I,
+)
+
+
+def term_hash(term: str) -> int:
+    """A stable 32-bit hash of a stemmed term (never 0, which pads)."""
+    return zlib.crc32(term.encode("utf-8")) or 1
+
+
+def term_hashes(terms: Sequence[str]) -> np.ndarray:
+    """The hashes of ``terms`` as a uint32 array (order kept, repeats kept)."""
+    return np.fromiter((term_hash(t) for t in terms), dtype=np.uint32, count=len(terms))
+
+
+def cues_of(sentence: str) -> int:
+    """The cue flags of one sentence."""
+    flags = 0
+    tokens = words(sentence)
+    if sum(1 for w in words(REASSURANCE.sub(" ", sentence)) if w in NEGATIVE_WORDS) % 2 == 1:
+        flags |= NEGATION
+    if _PARTIAL.search(sentence):
+        flags |= PARTIAL
+    if _NUMBER.search(sentence):
+        flags |= NUMBER
+    if _CONTRAST.search(sentence):
+        flags |= CONTRAST
+    if _FREQUENCY.search(sentence):
+        flags |= FREQUENCY
+    if _BOILERPLATE.search(sentence):
+        flags |= BOILERPLATE
+    if len(tokens) < 3:
+        flags |= LABEL
+    return flags
 
 
 @dataclass(frozen=True)
 class SentenceTable:
-    """Sentence rows: the chunk each belongs to and its offsets in that chunk's report text."""
+    """Sentence rows: the chunk each belongs to, its offsets in that chunk's report text, and its features."""
 
     chunk_id: np.ndarray  # int64
     start: np.ndarray  # int64, offsets into Report.text
     end: np.ndarray  # int64
+    vector: np.ndarray  # float16, (rows, model dimension); (rows, 0) when built without a model
+    terms: np.ndarray  # uint32, (rows, MAX_TERMS): hashed stems, 0-padded
+    cues: np.ndarray  # uint8 flags
 
     def __len__(self) -> int:
         return int(self.chunk_id.size)
 
-    @classmethod
-    def empty(cls) -> "SentenceTable":
-        """A table with no rows."""
-        return cls(**{f.name: np.zeros(0, dtype=np.int64) for f in fields(cls)})
+    @property
+    def has_vectors(self) -> bool:
+        """Whether the table was built with sentence vectors."""
+        return self.vector.ndim == 2 and self.vector.shape[1] > 0
 
     @classmethod
-    def build(cls, reports: Mapping[str, Report], chunks: Sequence[Chunk], embed: Embed | None = None) -> "SentenceTable":
+    def empty(cls, dimension: int = 0) -> "SentenceTable":
+        """A table with no rows."""
+        z = np.zeros(0, dtype=np.int64)
+        return cls(z, z.copy(), z.copy(), np.zeros((0, dimension), dtype=np.float16),
+                   np.zeros((0, MAX_TERMS), dtype=np.uint32), np.zeros(0, dtype=np.uint8))
+
+    @classmethod
+    def build(cls, reports: Mapping[str, Report], chunks: Sequence[Chunk], embed: Embed | None = None,
+              batch: int = 2048) -> "SentenceTable":
         """The sentences of ``chunks`` (each report looked up in ``reports`` by id), in chunk order.
 
-        ``embed`` is available for columns that need sentence vectors; the base table does not use it.
+        ``embed`` (the index-time embedder's ``encode``) gives the sentence vectors; without it the
+        table has no vectors (``has_vectors`` is False) and answers fall back to words alone.
+        Texts are embedded in batches of ``batch`` so a large build does not hold every string twice.
         """
-        ids, starts, ends = [], [], []
+        ids, starts, ends, texts = [], [], [], []
         for chunk in chunks:
             text = reports[chunk.report_id].text
             for s, e in sentence_spans(text, chunk.start, chunk.end):
                 ids.append(chunk.chunk_id)
                 starts.append(s)
                 ends.append(e)
+                texts.append(text[s:e])
+        terms = np.zeros((len(texts), MAX_TERMS), dtype=np.uint32)
+        for row, sentence in enumerate(texts):
+            hashed = term_hashes(list(dict.fromkeys(tokenize(sentence))))[:MAX_TERMS]
+            terms[row, : hashed.size] = hashed
+        cues = np.fromiter((cues_of(t) for t in texts), dtype=np.uint8, count=len(texts))
+        if embed is None or not texts:
+            vector = np.zeros((len(texts), 0), dtype=np.float16)
+        else:
+            vector = np.vstack([np.asarray(embed(texts[i : i + batch]), dtype=np.float16)
+                                for i in range(0, len(texts), batch)])
         return cls(np.asarray(ids, dtype=np.int64), np.asarray(starts, dtype=np.int64),
-                   np.asarray(ends, dtype=np.int64))
+                   np.asarray(ends, dtype=np.int64), vector, terms, cues)
 
     def save(self, folder: Path) -> None:
         """Write the table as ``folder/sentences.npz``."""
@@ -71,6 +176,7 @@ class SentenceTable:
     @classmethod
     def concat(cls, tables: Sequence["SentenceTable"]) -> "SentenceTable":
         """One table holding the rows of ``tables`` in order."""
+        tables = [t for t in tables if len(t)]  # an empty table's vectors may have no width
         if not tables:
             return cls.empty()
         return cls(**{f.name: np.concatenate([getattr(t, f.name) for t in tables]) for f in fields(cls)})
@@ -79,3 +185,29 @@ class SentenceTable:
         """Only the rows whose chunk is in ``chunk_ids``."""
         mask = np.isin(self.chunk_id, chunk_ids)
         return type(self)(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
+
+    def take(self, rows: np.ndarray) -> "SentenceTable":
+        """The rows at these positions, in this order."""
+        return type(self)(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+
+
+class SentenceLookup:
+    """Finds a table's rows by chunk id (a table lists each chunk's sentences together, in text order)."""
+
+    def __init__(self, table: SentenceTable):
+        self.table = table
+        self._order = np.argsort(table.chunk_id, kind="stable")
+        self._sorted = table.chunk_id[self._order]
+
+    def rows(self, chunk_ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """Rows of these chunks' sentences: chunk by chunk in the given order, each in text order."""
+        ids = np.asarray(chunk_ids, dtype=np.int64)
+        lo = np.searchsorted(self._sorted, ids, side="left")
+        hi = np.searchsorted(self._sorted, ids, side="right")
+        if ids.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate([self._order[a:b] for a, b in zip(lo, hi)])
+
+    def rows_in(self, chunk_ids: np.ndarray) -> np.ndarray:
+        """Rows of every sentence whose chunk is in ``chunk_ids`` (one pass over the table, for many chunks)."""
+        return np.flatnonzero(np.isin(self.table.chunk_id, chunk_ids))

@@ -2,6 +2,7 @@
 
 import pytest
 
+from _answers import grounded
 from assistant.models import Filters
 
 
@@ -14,13 +15,8 @@ def cited(answer, n):
 
 
 def assert_grounded(answer, data):
-    """Every citation quotes its report exactly, and every [n] in the text is a real citation."""
-    import re
-
-    for c in answer.citations:
-        assert data.reports[c.report].text[c.start : c.end] == c.text
-    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
-    assert numbers == {c.n for c in answer.citations}
+    """Every citation quotes its report exactly; the [n] are the citations, numbered in order of use."""
+    grounded(answer, data)
 
 
 def test_ftsu_awareness_set_question_reads_negation(assistant, data):
@@ -77,7 +73,7 @@ def test_set_question_respects_filters(assistant):
          "At our last inspection in May 2022, we rated the provider as inadequate"),
         ("What is the population of Our Dorset?", "Our Dorset", "800,000", "800,000"),
         ("What was the safe rating for Hertfordshire IUC?", "Hertfordshire IUC Service and HUC HQ",
-         "rated Good for safe", "Are services safe? – Good"),
+         "rated Good for Safe", "Are services safe? – Good"),
     ],
 )
 def test_value_questions_cite_the_stating_sentence(assistant, data, question, provider, phrase, sentence):

@@ -221,7 +221,7 @@ def test_newer_report_is_used_by_default_and_compared(two, embedder, tmp_path):
     by_text = {(c.report, c.text): c.n for c in change.citations}
     new_n = by_text["iridium-medical-practice-2025-06-02", "This service scored 70 (out of 100) for this area."]
     old_n = by_text["iridium-medical-practice-2025-01-13", IRIDIUM_SENTENCE]
-    assert f"Since the 13 January 2025 report: score from 50 [{old_n}] to 70 [{new_n}]" in change.text
+    assert f"Since the 13 January 2025 report: Well-led score from 50 [{old_n}] to 70 [{new_n}]" in change.text
     assert "(2 June 2025)" in change.text and "(13 January 2025)" in change.text
 
 

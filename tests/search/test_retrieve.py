@@ -80,3 +80,32 @@ def test_filters_narrow_both_methods(retriever, filters, allowed):
 def test_section_filter(retriever):
     hits = retriever.search("staff concerns", Filters(sections=("freedom to speak up",)), k=10)
     assert hits and all(h.chunk.section[-1] == "Freedom to speak up" for h in hits)
+
+
+def test_lucene_bm25_idf_is_never_negative(data):
+    import numpy as np
+
+    from assistant.search.retrieve import LuceneBM25
+
+    lucene = LuceneBM25(data.counts, k1=1.2, b=0.4)
+    n = data.counts.tf.shape[0]
+    df = np.bincount(data.counts.tf.indices, minlength=len(data.counts.vocab))
+    col = lucene.term_index["staff"]  # in most seed chunks: rank_bm25's idf would be negative
+    assert lucene.idf[col] == pytest.approx(np.log(1 + (n - df[col] + 0.5) / (df[col] + 0.5)))
+    assert (lucene.idf[df > 0] > 0).all()
+
+
+def test_bm25_variant_is_a_setting(data, embedder):
+    from assistant.search.retrieve import LuceneBM25, lexical_index
+
+    assert lexical_index(data, RetrievalSettings(bm25_idf="okapi", bm25_k1=1.5, bm25_b=0.75)) is data.bm25
+    assert isinstance(lexical_index(data, RetrievalSettings()), LuceneBM25)
+    with pytest.raises(ValueError, match="unknown BM25 idf"):
+        lexical_index(data, RetrievalSettings(bm25_idf="magic"))
+
+
+def test_search_reuses_a_given_vector_and_lexical_text(retriever, embedder):
+    vector = embedder.encode_query("freedom to speak up guardian awareness")
+    hits = retriever.search("ignored for dense", vector=vector, lexical="freedom speak guardian", k=3)
+    assert any("Freedom to Speak Up Guardian" in h.chunk.text for h in hits)
+    assert all("dense" in h.ranks or "bm25" in h.ranks for h in hits)

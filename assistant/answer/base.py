@@ -1,0 +1,107 @@
+"""What every answer kind works from: the analysed question, its scope, and one retrieval.
+
+``Ask`` is built once per question by the ``Assistant``. Its ``hits`` are retrieved on first use
+and kept, so a kind that falls back to another (a value not stated, then a passage) never
+searches twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.answer.analysis import Analysis
+from assistant.answer.citations import CitationBook
+from assistant.answer.evidence import SentenceIndex
+from assistant.config import AnswerSettings
+from assistant.models import Answer, Filters, Hit, Report
+from assistant.text import strip_markup
+
+NO_PASSAGE, FILTERS, EMPTY_INDEX, NOT_STATED = "no_passage", "filters", "empty_index", "not_stated"
+
+
+@dataclass
+class Ask:
+    """One question in flight."""
+
+    analysis: Analysis
+    filters: Filters  # the caller's filters, with the analysed providers applied
+    assistant: object  # the Assistant: data, catalog, retriever
+    mode: str | None = None
+    k: int | None = None
+    _hits: list[Hit] | None = field(default=None, repr=False)
+    _vector: np.ndarray | None = field(default=None, repr=False)
+    _reports: list[Report] | None = field(default=None, repr=False)
+
+    @property
+    def reports(self) -> list[Report]:
+        """The reports in scope (each provider's latest unless the filters say all), listed on first use:
+        a passage answer never needs the list, and at 10k providers making it costs milliseconds."""
+        if self._reports is None:
+            self._reports = self.assistant.catalog.select(self.filters)
+        return self._reports
+
+    @property
+    def in_scope(self) -> bool:
+        """Whether any chunk passes the filters (the retriever's cached mask: no list of reports made)."""
+        return bool(self.assistant.retriever.allowed_rows(self.filters).any())
+
+    @property
+    def settings(self) -> AnswerSettings:
+        return self.assistant.settings
+
+    @property
+    def data(self):
+        return self.assistant.data
+
+    @property
+    def sentences(self) -> SentenceIndex:
+        return self.assistant.sentences
+
+    @property
+    def vector(self) -> np.ndarray:
+        """The question's one embedding: of its topic, the question without provider names. Retrieval is
+        already scoped to the providers, and names would make any sentence naming the provider look
+        relevant ("For more details about Our Dorset …"). The dense search and sentence choice share it."""
+        if self._vector is None:
+            text = self.analysis.topic.strip() or self.analysis.text
+            self._vector = np.asarray(self.assistant.retriever.embedder.encode_query(text), dtype=np.float32)
+        return self._vector
+
+    @property
+    def hits(self) -> list[Hit]:
+        """The retrieved chunks (searched once): dense on the topic, BM25 on its content words."""
+        if self._hits is None:
+            a = self.analysis
+            k = max(self.k or self.assistant.retriever.settings.k, self.settings.candidate_chunks)
+            mode = self.mode or self.assistant.retriever.settings.mode
+            vector = self.vector if mode != "bm25" else None
+            self._hits = self.assistant.retriever.search(a.topic.strip() or a.text, self.filters, mode=mode, k=k,
+                                                         vector=vector, lexical=a.search_text)
+        return self._hits
+
+    def book(self) -> CitationBook:
+        return CitationBook(self.data.reports)
+
+    def nothing(self, text: str, reason: str, kind: str = "none") -> Answer:
+        """A no-answer that says why."""
+        return Answer(self.analysis.question, text, True, kind=kind, reason=reason)
+
+
+def quote(text: str) -> str:
+    """A sentence as it is quoted in an answer: one line, no Markdown marks."""
+    return strip_markup(" ".join(text.split()))
+
+
+def report_label(report: Report) -> str:
+    """"Provider (date)", the way answers name a report."""
+    return f"{report.provider} ({report.date_text})" if report.date_text else report.provider
+
+
+def names(items) -> str:
+    """"A", "A and B", "A, B and C"."""
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,177 @@
+"""Choosing sentences by meaning and words together.
+
+The candidates are the sentences of the retrieved chunks (never the whole corpus: ranking every
+sentence of the corpus finds the evidence far less often than ranking chunks first). Each is
+scored from its sentence vector's cosine to the question, the idf-weighted share of the
+question's content terms it states (its section heading counts too), and its chunk's rank, all
+as array work over the sentence table. The same features give the answerability of the best one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.config import AnswerSettings
+from assistant.models import Chunk, Hit, Report
+from assistant.search import sentences as st
+from assistant.search.tokens import stem_all, tokenize
+
+_UNIT = re.compile(r"\b\d[\d,]*\s+([a-z][a-z-]+)", re.I)  # "35 complaints" -> "complaints"
+
+
+class SentenceIndex:
+    """The sentence table of a loaded index, with lookups by chunk. Built from the index when it has none."""
+
+    def __init__(self, data, embedder=None):
+        table = getattr(data, "sentences", None)
+        complete = table is not None and len(np.unique(table.chunk_id)) == len(data.chunks)
+        if not complete or (embedder is not None and not table.has_vectors):
+            # An index written before sentence tables existed: build it once, from the loaded reports.
+            table = st.SentenceTable.build(data.reports, data.chunks, embedder.encode if embedder else None)
+            data.sentences = table
+        self.table: st.SentenceTable = table
+        self.lookup = st.SentenceLookup(table)
+        self.chunks: dict[int, Chunk] = {c.chunk_id: c for c in data.chunks}
+        self._headings: dict[int, np.ndarray] = {}
+
+    def heading_terms(self, chunk_id: int) -> np.ndarray:
+        """Hashed stems of a chunk's section heading path."""
+        got = self._headings.get(chunk_id)
+        if got is None:
+            got = self._headings[chunk_id] = st.term_hashes(tokenize(" ".join(self.chunks[chunk_id].section)))
+        return got
+
+    def similarity(self, rows: np.ndarray, vector: np.ndarray | None) -> np.ndarray:
+        """Cosine of each row's sentence to ``vector`` (zeros without vectors)."""
+        if vector is None or not self.table.has_vectors or rows.size == 0:
+            return np.zeros(rows.size, dtype=np.float32)
+        return self.table.vector[rows].astype(np.float32) @ np.asarray(vector, dtype=np.float32)
+
+    def coverage(self, rows: np.ndarray, terms: Sequence[tuple[str, float]],
+                 alternatives: Sequence[Sequence[frozenset[str]]] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """(share of the terms' weight each row's sentence states; share its section heading states).
+
+        A term is stated when any of its ``alternatives`` (stem sets: the term, its synonyms) is, whole.
+        """
+        if not terms or rows.size == 0:
+            z = np.zeros(rows.size, dtype=np.float32)
+            return z, z
+        alternatives = list(alternatives) or [(frozenset([t]),) for t, _ in terms]
+        stems = sorted({s for alts in alternatives for alt in alts for s in alt})
+        column = {s: i for i, s in enumerate(stems)}
+        hashes = st.term_hashes(stems)
+        weights = np.asarray([w for _, w in terms], dtype=np.float32)
+        in_sentence = (self.table.terms[rows][:, :, None] == hashes[None, None, :]).any(axis=1)
+        in_heading = np.zeros_like(in_sentence)
+        for i, cid in enumerate(self.table.chunk_id[rows]):
+            in_heading[i] = np.isin(hashes, self.heading_terms(int(cid)))
+        stated = np.zeros((rows.size, len(terms)), dtype=bool)
+        headed = np.zeros_like(stated)
+        for j, alts in enumerate(alternatives):
+            for alt in alts:
+                cols = [column[s] for s in alt]
+                stated[:, j] |= in_sentence[:, cols].all(axis=1)
+                headed[:, j] |= in_heading[:, cols].all(axis=1)
+        total = float(weights.sum()) or 1.0
+        return (stated @ weights) / total, (headed @ weights) / total
+
+    def same_report_next(self, row: int) -> int | None:
+        """The row of the sentence after ``row`` in the same report, when it is in the table."""
+        nxt = row + 1
+        if nxt >= len(self.table):
+            return None
+        a, b = self.chunks[int(self.table.chunk_id[row])], self.chunks[int(self.table.chunk_id[nxt])]
+        if a.report_id != b.report_id or int(self.table.start[nxt]) < int(self.table.end[row]):
+            return None
+        return nxt
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a retrieved chunk and how well it answers."""
+
+    row: int
+    chunk: Chunk
+    report: Report
+    rank: int  # its chunk's rank among the hits, 1-based
+    start: int
+    end: int
+    dense: float  # cosine of the sentence to the question (provider names left out)
+    lexical: float  # weighted share of the question's content terms the sentence states
+    heading: float  # share its section heading states
+    cues: int
+    score: float
+
+    def answerability(self, s: AnswerSettings) -> float:
+        """The gate's score: how likely this sentence answers the question."""
+        return s.gate_dense * self.dense + s.gate_lexical * self.lexical + s.gate_heading * self.heading
+
+    def features(self) -> tuple[float, float, float, float]:
+        """(dense, lexical, heading, 1 / chunk rank): what the score and the gate weigh (for fitting)."""
+        return self.dense, self.lexical, self.heading, 1.0 / self.rank
+
+
+def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[Hit], terms, vector,
+               settings: AnswerSettings, count: bool = False, alternatives=(), frequency: bool = False
+               ) -> list[Candidate]:
+    """The sentences of the top ``candidate_chunks`` hits, best first (page furniture left out). A ``count``
+    question prefers sentences stating a number, a ``frequency`` question those stating how often."""
+    hits = list(hits)[: settings.candidate_chunks]
+    if not hits:
+        return []
+    ids = [h.chunk.chunk_id for h in hits]
+    rows = index.lookup.rows(ids)
+    rows = rows[(index.table.cues[rows] & (st.BOILERPLATE | st.LABEL)) == 0]  # a label line answers nothing alone
+    if rows.size == 0:
+        return []
+    rank_of = {cid: r for r, cid in enumerate(ids, start=1)}
+    dense = index.similarity(rows, vector)
+    lexical, heading = index.coverage(rows, terms, alternatives)
+    ranks = np.asarray([rank_of[int(c)] for c in index.table.chunk_id[rows]], dtype=np.float32)
+    wanted = st.FREQUENCY if frequency else st.NUMBER
+    number = ((index.table.cues[rows] & wanted) > 0).astype(np.float32) if count else 0.0
+    score = (settings.w_dense * dense + settings.w_lexical * lexical + settings.w_heading * heading
+             + settings.w_rank / ranks + settings.w_number * number)
+    out = []
+    for i in np.argsort(-score, kind="stable"):
+        row = int(rows[i])
+        chunk = index.chunks[int(index.table.chunk_id[row])]
+        out.append(Candidate(row, chunk, reports[chunk.report_id], int(ranks[i]), int(index.table.start[row]),
+                             int(index.table.end[row]), float(dense[i]), float(lexical[i]), float(heading[i]),
+                             int(index.table.cues[row]), float(score[i])))
+    return out
+
+
+def continuation(index: SentenceIndex, report: Report, c: Candidate, limit: int = 2) -> list[tuple[int, int]]:
+    """The items a lead-in sentence introduces ("We saw two areas of outstanding practice:"): the
+    sentences after it in the same chunk, up to ``limit``; none when ``c`` is not a lead-in."""
+    if not report.text[c.start:c.end].rstrip().endswith(":"):
+        return []
+    out = []
+    row = c.row
+    while len(out) < limit:
+        row = index.same_report_next(row)
+        if row is None or int(index.table.chunk_id[row]) != c.chunk.chunk_id:
+            break
+        out.append((int(index.table.start[row]), int(index.table.end[row])))
+    return out
+
+
+def correction(index: SentenceIndex, report: Report, c: Candidate) -> tuple[int, int] | None:
+    """The next sentence when it restates ``c``'s figure: it also gives a number for the same thing
+    ("35 complaints" … "However, … 71 complaints"), or opens with a contrast and gives a number."""
+    if not c.cues & st.NUMBER:
+        return None
+    nxt = index.same_report_next(c.row)
+    if nxt is None or not index.table.cues[nxt] & st.NUMBER:
+        return None
+    s, e = int(index.table.start[nxt]), int(index.table.end[nxt])
+    units = set(stem_all([u.lower() for u in _UNIT.findall(report.text[c.start:c.end])]))
+    again = set(stem_all([u.lower() for u in _UNIT.findall(report.text[s:e])]))
+    if units & again or index.table.cues[nxt] & st.CONTRAST:
+        return s, e
+    return None

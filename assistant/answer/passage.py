@@ -1,0 +1,105 @@
+"""Passage answers: the sentences of the retrieved chunks that answer the question, quoted and cited.
+
+The best candidate must pass the answerability gate (``AnswerSettings.gate_*``); further sentences
+are quoted while they score close to it and pass the gate themselves. A quoted figure comes with
+the next sentence when that one corrects or restates it ("35 complaints" … "71 complaints"), a
+lead-in ("We saw two areas of outstanding practice:") with the items it introduces, and quoted
+sentences that follow one another in a report are quoted together, in report order.
+"""
+
+from __future__ import annotations
+
+from assistant.answer import evidence
+from assistant.answer.base import NO_PASSAGE, Ask, names, quote, report_label
+from assistant.models import Answer
+from assistant.search import sentences as st
+
+
+def chosen(ask: Ask) -> list[evidence.Candidate]:
+    """The sentences a passage answer quotes, best first; empty when none passes the gate.
+
+    A question that asks for a figure ("how many") or a frequency ("how often") is answered first by the
+    best sentence stating one and sharing a content word with the question, in a chunk whose best sentence
+    passes the gate: "The group meets monthly" answers how often the group meets, next to the sentence
+    that says which group. "How many" with no such figure is not answered.
+    """
+    s = ask.settings
+    a = ask.analysis
+    found = evidence.candidates(ask.sentences, ask.data.reports, ask.hits, a.terms, ask.vector, s, a.count,
+                                a.alternatives, a.frequency)
+    passing = [c for c in found if c.answerability(s) >= s.gate_threshold]
+    if not found or found[0].answerability(s) < s.gate_threshold:
+        return []
+    out: list[evidence.Candidate] = []
+    cue = st.NUMBER if a.figure else st.FREQUENCY if a.frequency else 0
+    if cue:
+        context = {c.chunk.chunk_id for c in passing}
+        # It must share a content word with the question: "This service scored 39" is no count of beds.
+        typed = [c for c in found if c.cues & cue and c.chunk.chunk_id in context and c.lexical > 0]
+        if not typed and a.figure:
+            return []
+        out += typed[:1]
+    best = found[0]
+    for c in [best] + passing[1:]:
+        if len(out) == s.max_sentences:
+            break
+        if c.score < best.score - s.keep_within and c is not best:
+            break
+        if all((c.report.report_id, c.start) != (o.report.report_id, o.start) for o in out):
+            out.append(c)
+    return out
+
+
+def answer(ask: Ask) -> Answer:
+    """The passage answer, or a no-answer (reason ``no_passage``) when nothing passes the gate."""
+    picked = chosen(ask)
+    if not picked:
+        return ask.nothing(no_passage_text(ask), NO_PASSAGE)
+    book = ask.book()
+    index = ask.sentences
+    placed: set[tuple[str, int]] = set()
+    lines = []
+    for c in picked:
+        if (c.report.report_id, c.start) in placed:
+            continue
+        group = _group(index, c, picked)
+        placed.update((c.report.report_id, s) for s, _ in group)
+        quotes = " ".join(f"“{quote(c.report.text[s:e])}” {book.add(c.report, s, e, c.score, c.chunk.section)}"
+                          for s, e in group)
+        lines.append(f"- **{report_label(c.report)}**, {c.chunk.section[-1]}: {quotes}")
+    text, citations, _ = book.finish("\n".join(lines))
+    return Answer(ask.analysis.question, text, False, citations, kind="passage",
+                  focus=tuple(dict.fromkeys(c.provider for c in citations)))
+
+
+def _group(index, c: evidence.Candidate, picked: list[evidence.Candidate]) -> list[tuple[int, int]]:
+    """The spans quoted together with ``c``, in report order: the items it leads in to, the next sentence
+    when that corrects its figure, and picked sentences of the same report right before or after it."""
+    spans = {(c.start, c.end)}
+    spans.update(evidence.continuation(index, c.report, c))
+    fix = evidence.correction(index, c.report, c)
+    if fix:
+        spans.add(fix)
+    same = {(o.start, o.end) for o in picked if o.report.report_id == c.report.report_id}
+    grew = True
+    while grew:  # take in picked neighbours, so "35 complaints" and "71 complaints" read in order
+        grew = False
+        for s, e in sorted(same - spans):
+            if any(_adjacent(c.report.text, (s, e), span) for span in spans):
+                spans.add((s, e))
+                grew = True
+    return sorted(spans)
+
+
+def _adjacent(text: str, a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two spans are consecutive sentences (only spaces between them, within one paragraph)."""
+    (s1, e1), (s2, e2) = sorted([a, b])
+    gap = text[e1:s2]
+    return s2 >= e1 and not gap.strip() and "\n" not in gap
+
+
+def no_passage_text(ask: Ask) -> str:
+    """Why there is no passage answer, naming the reports searched."""
+    providers = ask.analysis.providers
+    where = f"the reports of {names(providers)}" if providers else "the reports"
+    return f"No passage in {where} answers this question."

@@ -1,0 +1,63 @@
+"""Follow-ups through a conversation: provider switches keep the topic; focus follows the latest provider."""
+
+from _answers import grounded, texts
+from assistant.chat.conversation import Conversation
+
+IRIDIUM = "Iridium Medical Practice"
+KIDDERMINSTER = "Kidderminster Hospital and Treatment Centre"
+
+
+def test_what_about_another_provider_keeps_the_topic(assistant, data):
+    chat = Conversation(assistant)
+    first = chat.ask("Which providers lacked FTSU awareness?")
+    assert first.focus == ("Heartbeat Alliance",)
+    switched = chat.ask("What about Kidderminster?")
+    assert switched.kind == "set" and [p.name for p in switched.providers] == [KIDDERMINSTER]
+    assert "knew how to contact the freedom to speak up team" in switched.citations[0].text
+    assert switched.topic == "Which providers lacked FTSU awareness?"
+    # And again: the switch before is itself a switch, so the topic carries through.
+    again = chat.ask("And Iridium?")
+    assert [p.name for p in again.providers] == [IRIDIUM] and again.kind == "set"
+    grounded(again, data)
+
+
+def test_a_value_follow_up_switches_provider(assistant):
+    chat = Conversation(assistant)
+    chat.ask("What was Iridium's well-led score?")
+    answer = chat.ask("What about Kidderminster?")
+    assert answer.text == f"- **{KIDDERMINSTER} (24 July 2024)**: scored 75 out of 100 for Well-led [1]"
+
+
+def test_a_passage_follow_up_switches_provider(assistant, data):
+    chat = Conversation(assistant)
+    chat.ask("How did Kidderminster's staff raise concerns?")
+    answer = chat.ask("What about Heartbeat Alliance?")
+    assert not answer.no_answer and {c.provider for c in answer.citations} == {"Heartbeat Alliance"}
+    assert any("raise concerns" in t for t in texts(answer))
+    grounded(answer, data)
+
+
+def test_the_latest_named_provider_is_the_focus_even_when_declined(assistant):
+    chat = Conversation(assistant)
+    chat.ask("Tell me about Kidderminster")
+    declined = chat.ask("What is Iridium's policy on parking fines?")
+    assert declined.no_answer and declined.focus == (IRIDIUM,)
+    answer = chat.ask("What was its well-led score?")
+    assert "scored 50 out of 100" in answer.text and answer.citations[0].provider == IRIDIUM
+
+
+def test_a_pronoun_never_jumps_back_to_an_older_provider(assistant):
+    chat = Conversation(assistant)
+    chat.ask("Tell me about Kidderminster")
+    none = chat.ask("Which providers were rated inadequate?")
+    assert none.focus == ()
+    answer = chat.ask("What was their well-led score?")
+    # No one is in focus: the question is asked of every provider, not of Kidderminster alone.
+    assert {c.provider for c in answer.citations} == {"Heartbeat Alliance", IRIDIUM, KIDDERMINSTER}
+
+
+def test_a_new_topic_about_the_same_provider_is_not_a_switch(assistant):
+    chat = Conversation(assistant)
+    chat.ask("What was Iridium's well-led score?")
+    answer = chat.ask("What about Iridium's complaints?")
+    assert answer.kind == "passage" and any("complaints" in t for t in texts(answer))

@@ -1,0 +1,52 @@
+"""Overviews: a provider's stated ratings and scores, then its key findings, concerns first."""
+
+import pytest
+
+from _answers import grounded, real_assistant, texts  # noqa: F401 (real_assistant is a fixture)
+from assistant.answer import facts
+
+KIDDERMINSTER = "Kidderminster Hospital and Treatment Centre"
+
+
+def test_tell_me_about_a_provider(assistant, data):
+    answer = assistant.ask("Tell me about Kidderminster")
+    assert not answer.no_answer and answer.kind == "overview" and answer.focus == (KIDDERMINSTER,)
+    assert "- Well-led: rated Good for Well-led [1]; scored 75 out of 100 for Well-led [2]" in answer.text
+    assert texts(answer)[:2] == ["Our rating for this key question has improved and is now good.",
+                                 "This service scored 75 (out of 100) for this area."]
+    grounded(answer, data)
+
+
+def test_concerns_come_first(assistant, data):
+    answer = assistant.ask("Summarise Iridium's well-led findings")
+    text = answer.text
+    assert text.index("Concerns:") < text.index("Other findings:")
+    concerns = text[text.index("Concerns:"): text.index("Other findings:")]
+    assert "Governance processes required improvement." in concerns
+    assert "Leaders and staff did not have a shared vision and culture" in concerns
+    others = text[text.index("Other findings:"):]
+    assert "credible vision" in others and " not " not in others
+    # Page furniture and methodology are never findings.
+    assert "Find out what we look at" not in text and "We looked for evidence" not in text
+    grounded(answer, data)
+
+
+def test_a_provider_without_ratings_is_summarised_from_its_findings(assistant, data):
+    answer = assistant.ask("Give me an overview of Our Dorset")
+    assert answer.kind == "overview" and not answer.no_answer
+    assert "Ratings and scores" not in answer.text
+    assert all(c.provider == "Our Dorset" for c in answer.citations) and len(answer.citations) >= 3
+    grounded(answer, data)
+
+
+@pytest.mark.slow
+def test_overview_of_a_real_report_names_every_stated_score(real_assistant):
+    answer = real_assistant.ask("Tell me about Access Dignity Care")
+    report = next(r for r in real_assistant.data.reports.values() if r.provider == answer.focus[0])
+    assert "scored 28 out of 100 for Safe" in answer.text
+    for kq, v in facts.per_key_question(report, "score").items():  # 28, 58, 50 once the parser states each
+        assert f"scored {v.value} out of 100 for {kq.capitalize()}" in answer.text
+        assert report.text[v.fact.start:v.fact.end] in texts(answer)
+    concerns = answer.text[answer.text.index("Concerns:"):]
+    assert "Safeguarding systems were not effective" in concerns or "did not always receive their medicines" in concerns
+    grounded(answer, real_assistant.data)

@@ -1,0 +1,85 @@
+"""Set questions matched by meaning per sentence, and findings judged against the standard asked."""
+
+import pytest
+
+from _answers import grounded
+from assistant.answer.findings import LACKING, MEETS, PARTLY, topic_from, read_sentence
+
+KIDDERMINSTER = "Kidderminster Hospital and Treatment Centre"
+NOT_BULLIED = ("Staff we spoke with told us they did not experience bullying or harassment including those with "
+               "protected characteristics under the Equality Act.")
+
+
+def finding(answer, provider):
+    return next(p for p in answer.providers if p.name == provider)
+
+
+def test_a_harm_denied_meets_the_standard(assistant, data):
+    # "Staff did not experience bullying" is not evidence of bullying: it meets the standard of freedom from it.
+    had = assistant.ask("Which providers had bullying?")
+    assert had.focus == () and finding(had, KIDDERMINSTER).finding == MEETS
+    assert had.text.startswith("No provider in scope matches “had bullying”.")
+    free = assistant.ask("Which providers had no bullying?")
+    assert free.focus == (KIDDERMINSTER,) and finding(free, KIDDERMINSTER).finding == MEETS
+    assert free.citations[0].text == NOT_BULLIED
+    grounded(free, data)
+
+
+@pytest.mark.parametrize(
+    "topic, sentence, label",
+    [
+        ("had bullying", NOT_BULLIED, MEETS),
+        ("had bullying", "Some staff reported being bullied by a manager.", LACKING),
+        ("had problems with staffing", "However, we found that staffing levels were not sufficient.", LACKING),
+        ("had problems with staffing", "We found concerns about assessing risk and staffing.", LACKING),
+        ("had problems with staffing", "There were enough staff with the right skills on every shift.", None),
+        ("had safe staffing", "Staffing levels were safe and staffing was planned well.", MEETS),
+        ("were free from harassment", "Staff were treated equally, free from bullying or harassment.", MEETS),
+        # Raising concerns is speaking up, not a failing; a reassurance is not a negation.
+        ("did not feel able to raise concerns", "Staff knew how to raise concerns and felt able to do so.", MEETS),
+        ("did not feel able to raise concerns", "Not all staff felt able to raise concerns.", PARTLY),
+        ("could raise concerns", "Staff raised concerns without fear of retribution.", MEETS),
+    ],
+)
+def test_polarity_is_judged_against_the_standard(topic, sentence, label):
+    ev = read_sentence(sentence, 0, len(sentence), topic_from(topic))
+    assert (ev.label if ev else None) == label
+
+
+def test_what_a_question_asks_for(assistant):
+    assert topic_from("had bullying").negative  # a harm present falls short
+    assert not topic_from("had no bullying").negative
+    assert topic_from("had problems with staffing").negative
+    assert not topic_from("had effective governance").negative
+
+
+def test_or_makes_two_topics_each_matched_on_its_own(assistant, data):
+    answer = assistant.ask("Which providers lacked FTSU awareness or appraisals?")
+    assert set(answer.focus) == {"Heartbeat Alliance", "Iridium Medical Practice"}
+    heartbeat = finding(answer, "Heartbeat Alliance")
+    assert heartbeat.finding == PARTLY
+    assert answer.citations[heartbeat.citations[0] - 1].text == (
+        "However, not all staff were aware of the Freedom to Speak Up Guardian.")
+    iridium = finding(answer, "Iridium Medical Practice")
+    assert any("not all staff had received annual appraisals" in answer.citations[n - 1].text
+               for n in iridium.citations)
+    grounded(answer, data)
+
+
+def test_unrelated_sentences_are_not_evidence(assistant, data):
+    # Hertfordshire's KPI sentence ("review and improve its performance targets") and Dorset's cleared review
+    # backlog share words with "performance reviews" but are not about appraisals.
+    answer = assistant.ask("Which providers had staff who had not received appraisals?")
+    assert answer.focus == ("Iridium Medical Practice",)
+    assert finding(answer, "Hertfordshire IUC Service and HUC HQ").citations == ()
+    assert finding(answer, "Our Dorset").citations == ()
+    grounded(answer, data)
+
+
+def test_citations_are_numbered_in_the_order_the_answer_lists_providers(assistant, data):
+    # Providers are read in name order; the answer lists those it asks about first.
+    answer = assistant.ask("Which providers lacked FTSU awareness?")
+    assert answer.text.startswith("1 of 7 providers in scope: Heartbeat Alliance.")
+    assert answer.citations[0].provider == "Heartbeat Alliance"
+    assert [c.provider for c in answer.citations][1:] == ["Iridium Medical Practice", KIDDERMINSTER]
+    grounded(answer, data)
