@@ -313,11 +313,12 @@ class Answer:
     topic: str = ""
 
     def to_json(self) -> dict:
-        """The stable ``ask --json`` contract."""
+        """The stable ``ask --json`` contract (``reason`` was added later: "" when there is an answer)."""
         return {
             "question": self.question,
             "answer": self.text,
             "no_answer": self.no_answer,
+            "reason": self.reason,
             "citations": [c.to_json() for c in self.citations],
             "providers": [p.to_json() for p in self.providers],
         }

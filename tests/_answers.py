@@ -43,7 +43,7 @@ def dev_real_files() -> list[Path]:
 @pytest.fixture(scope="session")
 def real_assistant(tmp_path_factory, embedder):
     """An Assistant over the dev real reports, indexed once per session."""
-    from assistant.indexing.index import build_index
+    from assistant.indexing.build import build_index
     from assistant.session import load_assistant
 
     corpus = tmp_path_factory.mktemp("real-corpus")

@@ -40,7 +40,7 @@ def corpus_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory, corpus_dir, embedder) -> Path:
     """The seed corpus, indexed once for the whole session. Treat it as read-only."""
-    from assistant.indexing.index import build_index
+    from assistant.indexing.build import build_index
 
     target = tmp_path_factory.mktemp("index")
     build_index(corpus_dir, target, embedder)
@@ -49,7 +49,7 @@ def index_dir(tmp_path_factory, corpus_dir, embedder) -> Path:
 
 @pytest.fixture(scope="session")
 def data(index_dir, embedder):
-    from assistant.indexing.index import load_index
+    from assistant.indexing.load import load_index
 
     return load_index(index_dir, embedder.name)
 

@@ -50,7 +50,7 @@ def backends(n_chunks: int, seed: int, log=print) -> dict:
         [r for d in generate.documents(n_chunks, seed) for r in parse_document(d.text, d.source)], counter)]
     seed_texts = []
     if SEED_CORPUS.is_dir():
-        from assistant.indexing.index import scan_corpus
+        from assistant.indexing.scan import scan_corpus
 
         scan = scan_corpus(SEED_CORPUS)
         seed_texts = [chunk_text(c) for c in chunk_reports([r for rs in scan.reports.values() for r in rs], counter)]
@@ -80,7 +80,8 @@ def evidence_hit(log=print, modes: tuple[str, ...] = ("dense", "hybrid")) -> dic
         return {"skipped": f"needs {EVAL_FILE} and {SEED_CORPUS}/ (run from the repository root)"}
     from assistant.search.embed import Embedder
     from assistant.evaluate import dataset, report, runner
-    from assistant.indexing.index import build_index, load_index
+    from assistant.indexing.build import build_index
+    from assistant.indexing.load import load_index
     from assistant.session import build_assistant
 
     questions = dataset.load(EVAL_FILE)

@@ -85,7 +85,7 @@ def _tui(index_dir: Path, env: dict, history: Path) -> dict:
 def seed_index(corpus: Path, target: Path, log=print) -> float:
     """Build an index of ``corpus`` in ``target`` with the default build embedder (which exports the ONNX
     query model if it is missing); returns the seconds taken."""
-    from assistant.indexing.index import build_index
+    from assistant.indexing.build import build_index
     from assistant.search.embed import Embedder
 
     log(f"  building an index of {corpus} ...")

@@ -22,7 +22,7 @@ Progress = Callable[[str, int, int], None]
 
 def update(corpus_dir: Path, index_dir: Path, embedder, progress: Progress | None = None,
            allow_removals: bool = False) -> list[str]:
-    """Update the index incrementally (``indexing.update.update_index``); returns the summary as lines.
+    """Update the index incrementally (``indexing.build.update_index``); returns the summary as lines.
 
     Raises ``errors.RemovalRefused`` when the update would remove most reports and
     ``allow_removals`` is False.

@@ -95,7 +95,7 @@ def cached_index(name: str, folder: Path, cache: Path, embedder, progress=None) 
     never leaves a half-written index that a later run would reuse.
     """
     from assistant.errors import IndexMissing
-    from assistant.indexing.index import build_index
+    from assistant.indexing.build import build_index
 
     if not report_files(folder):  # an empty index would make every question look unanswered
         raise IndexMissing(f"corpus folder {folder} holds no report files")

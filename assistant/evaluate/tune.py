@@ -57,7 +57,8 @@ class Sweep:
     def data(self, chunks: ChunkSettings):
         """The index for ``chunks``, built once into the work folder."""
         if chunks not in self._data:
-            from assistant.indexing.index import build_index, load_index
+            from assistant.indexing.build import build_index
+            from assistant.indexing.load import load_index
 
             target = self.workdir / f"index-{chunks.max_tokens}-{chunks.overlap_sentences}"
             build_index(self.corpus, target, self.embedder, settings=chunks)

@@ -10,6 +10,7 @@ does, comparing every segment file with its recorded sha256 (so does every updat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -35,12 +36,16 @@ class IndexData:
     counts: TermCounts
     vectors: Vectors
     sentences: SentenceTable
-    bm25: BM25 = field(init=False)
     row_of: dict[int, int] = field(init=False)
 
     def __post_init__(self):
-        self.bm25 = BM25(self.counts)
         self.row_of = {c.chunk_id: r for r, c in enumerate(self.chunks)}
+
+    @cached_property
+    def bm25(self) -> BM25:
+        """Okapi BM25 (rank_bm25's scoring) over the term counts, built on first use: retrieval
+        builds the variant its settings ask for, so this one is often never needed."""
+        return BM25(self.counts)
 
     @property
     def model_name(self) -> str:

@@ -7,7 +7,7 @@ from assistant.models import Filters
 
 @pytest.fixture(scope="module")
 def empty_assistant(tmp_path_factory, embedder):
-    from assistant.indexing.index import build_index
+    from assistant.indexing.build import build_index
     from assistant.session import load_assistant
 
     corpus, index = tmp_path_factory.mktemp("empty-corpus"), tmp_path_factory.mktemp("empty-index")

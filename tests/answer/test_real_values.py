@@ -14,7 +14,7 @@ FILES = ("real_access-dignity-care_2024-01.txt", "real_new-royal-liverpool-uec_2
 
 @pytest.fixture(scope="module")
 def real_assistant(tmp_path_factory, embedder):
-    from assistant.indexing.update import update_index
+    from assistant.indexing.build import update_index
     from assistant.session import load_assistant
 
     root = tmp_path_factory.mktemp("real")

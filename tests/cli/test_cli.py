@@ -19,7 +19,7 @@ def test_ask_json_contract(index_dir):
     code, out = run("ask", "Which providers lacked FTSU awareness?", "--json", "--index", str(index_dir))
     assert code == 0
     payload = json.loads(out)
-    assert set(payload) == {"question", "answer", "no_answer", "citations", "providers"}
+    assert set(payload) == {"question", "answer", "no_answer", "reason", "citations", "providers"}
     assert payload["question"] == "Which providers lacked FTSU awareness?"
     assert payload["no_answer"] is False
     assert all(set(c) == CITATION_KEYS for c in payload["citations"])
@@ -54,6 +54,7 @@ def test_no_answer_json(index_dir):
     code, out = run("ask", "What is the CQC policy on parking fines?", "--json", "--index", str(index_dir))
     payload = json.loads(out)
     assert code == 0 and payload["no_answer"] is True and payload["citations"] == []
+    assert payload["reason"] == "no_passage"
 
 
 def test_index_status(index_dir):
@@ -120,7 +121,7 @@ def test_ask_unknown_provider_says_the_filter_matched_nothing(index_dir):
 
 
 def test_ask_plain_text_strips_terminal_control_from_report_text(embedder, tmp_path):
-    from assistant.indexing.update import update_index
+    from assistant.indexing.build import update_index
     from conftest import SEED_CORPUS
 
     corpus = tmp_path / "corpus"

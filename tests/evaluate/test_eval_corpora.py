@@ -48,7 +48,7 @@ def test_runnable_skips_questions_whose_files_are_absent(tmp_path):
 
 
 def test_cached_index_is_reused_until_the_corpus_changes(tmp_path, embedder):
-    from assistant.indexing.index import load_index
+    from assistant.indexing.load import load_index
 
     folder, cache = _real_folder(tmp_path), tmp_path / "cache"
     first = corpora.cached_index("real", folder, cache, embedder)
