@@ -39,6 +39,15 @@ def lookup(report: Report, family: str, kq: str | None) -> Stated | None:
     return facts.find(report, family)
 
 
+def lookup_all(report: Report, family: str, kq: str | None) -> list[Stated]:
+    """Every value the question reads from one report: one, or, when it names no key question and
+    the report states several ("What scores did X get?"), each key question's in CQC's order."""
+    one = lookup(report, family, kq)
+    if one is not None or kq or family not in facts.SCOPED:
+        return [one] if one is not None else []
+    return list(facts.per_key_question(report, family).values())
+
+
 def kq_name(kq: str) -> str:
     """A key question as CQC writes it: "Well-led", "Safe"."""
     return kq[:1].upper() + kq[1:]
@@ -111,14 +120,15 @@ def answer(ask: Ask) -> Answer:
     lines, missing, matching = [], [], []
     wanted = _wanted_rating(a.text) if a.is_set else None
     for report in sorted(ask.reports, key=lambda r: r.provider):
-        v = date_asked(report, a.text) if a.value == "date" else lookup(report, a.value, a.key_question)
-        if v is None:
+        found = ([v] if (v := date_asked(report, a.text)) else []) if a.value == "date" else \
+            lookup_all(report, a.value, a.key_question)
+        if not found:
             missing.append(report)
             continue
-        mark = book.add(report, v.fact.start, v.fact.end)
-        lines.append(f"- **{report_label(report)}**: {phrase(v, report)} {mark}")
-        if a.is_set and _meets(a.text, v.value, wanted):
-            matching.append(ProviderFinding(report.provider, "meets", (key_of(mark),)))
+        marks = [book.add(report, v.fact.start, v.fact.end) for v in found]
+        lines.append(f"- **{report_label(report)}**: " + "; ".join(f"{phrase(v, report)} {m}" for v, m in zip(found, marks)))
+        if a.is_set and len(found) == 1 and _meets(a.text, found[0].value, wanted):
+            matching.append(ProviderFinding(report.provider, "meets", (key_of(marks[0]),)))
     if not lines:
         who = names([r.provider for r in missing]) or "any report in scope"
         return ask.nothing(f"No report in scope states a {label(a.value, a.key_question)} for {who}.", NOT_STATED,
