@@ -181,7 +181,7 @@ def analyse(question: str, catalog, weight: Weights, context: Answer | None = No
     follow_up = switch and bool(earlier) and not intent.asks_overview(question)
     text = earlier if follow_up else question
     earlier_named = tuple(catalog.mentioned(text)) if follow_up else ()
-    unknown = "" if named else unknown_name(question)
+    unknown = "" if named else unknown_name(question, weight)
 
     q = text.strip().rstrip("?").strip()
     frame = intent.set_frame(q)
@@ -236,11 +236,13 @@ def analyse(question: str, catalog, weight: Weights, context: Answer | None = No
 _NAME_TOKEN = re.compile(r"[A-Za-z0-9&][A-Za-z0-9&'’.-]*")
 
 
-def unknown_name(question: str) -> str:
+def unknown_name(question: str, weight: Weights | None = None) -> str:
     """The name a turn asks about when the turn is nothing but a name ("What about Care 4U Services?",
     "Tell me about Sunnyview"): its words, besides filler, are all capitalised and none is a key question,
-    a value or a known abbreviation. "" otherwise. The caller asks this only when no provider matched,
-    so the name can be reported as unknown rather than silently replaced by the turn before's provider."""
+    a value or a known abbreviation, and (given ``weight``) at least one is a word the reports never use:
+    "What about Safeguarding?" is a topic, not a provider. "" otherwise. The caller asks this only when no
+    provider matched, so the name can be reported as unknown rather than silently replaced by the turn
+    before's provider."""
     q = question.strip().rstrip("?.!").strip()
     if intent.value_asked(q) or intent.key_question_in(q) or intent.set_frame(q):
         return ""
@@ -250,6 +252,9 @@ def unknown_name(question: str) -> str:
     if not kept or any(not (t.group(0)[0].isupper() or t.group(0)[0].isdigit()) for t in kept):
         return ""
     if all(t.group(0).lower().strip(".") in gloss for t in kept):
+        return ""
+    # Capitals alone do not make a name: a word the reports use ("Staffing", "Safeguarding") is a topic.
+    if weight is not None and all(s in weight.index for s in stem_all([t.group(0).lower() for t in kept])):
         return ""
     return q[kept[0].start():kept[-1].end()]
 

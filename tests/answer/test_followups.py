@@ -73,3 +73,6 @@ def test_a_switch_to_an_unknown_provider_is_stated(assistant):
     # A topic switch is not a name: "What about staffing?" stays on Iridium.
     topic = assistant.ask("What about staffing?", context=first)
     assert topic.reason != "unknown_provider"
+    # Nor is a capitalised topic the reports use.
+    for turn in ("What about Staffing?", "What about Safeguarding?"):
+        assert assistant.ask(turn, context=first).reason != "unknown_provider", turn
