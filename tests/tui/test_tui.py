@@ -208,9 +208,11 @@ def test_missing_index_and_empty_question_are_messages_and_reindex_recovers(make
     async def script(pilot):
         assert "Cannot load the index" in notes(app)[-1]
         assert "no index loaded" in status(app)
+        said = notes(app)
         app.prompt.value = "   "
         await pilot.press("enter")
-        assert notes(app)[-1] == "Type a question, or /help for the commands."
+        assert notes(app) == said and not app.query(TurnView)  # a blank line is never asked
+        assert [n.message for n in app._notifications] == ["Type a question, or /help for the commands."]
         view = await ask(pilot, FTSU)
         assert "no index is loaded" in str(view.query_one(Note).render())
         app.prompt.value = "/reindex"
