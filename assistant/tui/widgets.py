@@ -86,11 +86,22 @@ class ConversationPane(VerticalScroll, can_focus=False):
 
 class FindingsTable(Static):
     """A set question's provider × finding table. A Rich table, so at any width the provider names
-    wrap and the finding column stays (a DataTable scrolls it out of view at 80 columns)."""
+    wrap and the finding column stays (a DataTable scrolls it out of view at 80 columns).
+
+    Providers with no evidence and no source are counted in one row rather than listed: over a
+    whole corpus they are most of the table (46 rows at 80×24 hid everything else), and the
+    answer's text above it names each of them.
+    """
+
+    FOLD_NO_EVIDENCE = 3  # more rows than this without evidence become one "N other providers" row
 
     def __init__(self, providers: tuple[ProviderFinding, ...]) -> None:
         super().__init__(classes="findings")
-        self.rows = [(flat(p.name), p.finding, " ".join(f"[{n}]" for n in p.citations)) for p in providers]
+        silent = [p for p in providers if p.finding == "no evidence" and not p.citations]
+        shown = [p for p in providers if p not in silent] if len(silent) > self.FOLD_NO_EVIDENCE else providers
+        self.rows = [(flat(p.name), p.finding, " ".join(f"[{n}]" for n in p.citations)) for p in shown]
+        if len(shown) < len(providers):
+            self.rows.append((f"{len(silent)} other providers (named in the answer)", "no evidence", ""))
 
     def render(self) -> Table:
         table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False, header_style="bold")

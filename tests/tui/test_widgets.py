@@ -245,6 +245,19 @@ def test_80_by_24_keeps_the_finding_column_and_a_one_row_status(tmp_path):
     drive(app, script, size=(80, 24))
 
 
+def test_providers_without_evidence_are_counted_in_one_row(tmp_path):
+    from assistant.models import ProviderFinding
+
+    many = tuple(ProviderFinding(f"Provider {i}", "no evidence") for i in range(1, 41))
+    table = FindingsTable((ProviderFinding(MARKUP, "lacking", (1,)), ProviderFinding(SMITH, "meets", (2,)), *many))
+    lines = rendered(table, 76)
+    assert len(lines) == 5  # the head, its rule, two findings, one row for the forty
+    assert lines[2].startswith(MARKUP) and "lacking" in lines[2] and "[1]" in lines[2]
+    assert lines[4].startswith("40 other providers (named in the answer)") and "no evidence" in lines[4]
+    few = FindingsTable((ProviderFinding(MARKUP, "lacking", (1,)), *many[:3]))
+    assert [row[0] for row in few.rows] == [MARKUP, "Provider 1", "Provider 2", "Provider 3"]
+
+
 def test_source_viewer_header_keeps_the_offsets_at_80_columns(tmp_path):
     app = make_fake_app(tmp_path)
 
