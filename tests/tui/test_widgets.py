@@ -382,6 +382,7 @@ def test_escape_sequences_in_report_text_never_reach_the_screen(tmp_path):
     ("no_passage", "No answer: nothing in the reports in scope supports an answer."),
     ("filters", "No answer: no report passes the filters (provider=Plain Surgery); /filter clear removes them."),
     ("empty_index", "No answer: the index holds no reports; add reports to the corpus"),
+    ("unknown_provider", "No answer: no provider of that name is in the index"),
 ])
 def test_a_no_answer_says_why(tmp_path, reason, expected):
     fake = FakeAssistant({"parking fines?": no_answer("parking fines?", reason)})
