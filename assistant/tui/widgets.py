@@ -97,16 +97,21 @@ class FindingsTable(Static):
 
     def __init__(self, providers: tuple[ProviderFinding, ...]) -> None:
         super().__init__(classes="findings")
+        # A selection ("Which services were rated inadequate for safe?") lists only the providers that
+        # match, each "meets" the question asked; shown as "meets", an Inadequate service would read as
+        # meeting the standard.
+        self.heading = "matches" if providers and all(p.finding == "meets" for p in providers) else "finding"
         silent = [p for p in providers if p.finding == "no evidence" and not p.citations]
         shown = [p for p in providers if p not in silent] if len(silent) > self.FOLD_NO_EVIDENCE else providers
-        self.rows = [(flat(p.name), p.finding, " ".join(f"[{n}]" for n in p.citations)) for p in shown]
+        self.rows = [(flat(p.name), "yes" if self.heading == "matches" else p.finding,
+                      " ".join(f"[{n}]" for n in p.citations)) for p in shown]
         if len(shown) < len(providers):
             self.rows.append((f"{len(silent)} other providers (named in the answer)", "no evidence", ""))
 
     def render(self) -> Table:
         table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False, header_style="bold")
         table.add_column("provider", ratio=1, overflow="fold")
-        table.add_column("finding", no_wrap=True, min_width=len("no evidence"))
+        table.add_column(self.heading, no_wrap=True, min_width=len("no evidence"))
         table.add_column("sources", overflow="fold", max_width=14)
         for name, finding, sources in self.rows:
             table.add_row(Text(name), Text(finding), Text(sources))

@@ -541,3 +541,13 @@ def test_history_browser_searches_renames_and_deletes(tmp_path):
                                                                    "Which providers lacked FTSU awareness?"]
     saved = json.loads(next(folder.glob("*.json")).read_text(encoding="utf-8"))
     assert saved["turns"][0]["mode"] == "hybrid" and saved["turns"][0]["filters"]["providers"] == []
+
+
+def test_a_selection_table_says_which_providers_match_not_that_they_meet_the_standard():
+    # "Which services were rated inadequate for safe?" selects Access Dignity Care (rated Inadequate).
+    from assistant.models import ProviderFinding
+
+    table = FindingsTable((ProviderFinding("Access Dignity Care Limited", "meets", (1,)),))
+    lines = rendered(table, 76)
+    assert lines[0].split()[:2] == ["provider", "matches"]
+    assert "yes" in lines[2] and "meets" not in " ".join(lines)
