@@ -155,18 +155,38 @@ def section_spans(
     return spans
 
 
+# The heading path of a report's page header: the text before its first section (service type, name,
+# "Overall: Inadequate", address, "Provided and run by", "Report from 16 January 2024 assessment").
+HEADER_PATH = ("Summary",)
+
+
+def header_section(report: Report) -> Section | None:
+    """The page header as a section: the report's text before its first section, or None when that is blank.
+
+    The parser reads the header into the report's fields but no section holds it, so without this the
+    page's own statement of the rating, provider and date could never be retrieved or quoted.
+    """
+    end = min((s.start for s in report.sections), default=len(report.text))
+    head = report.text[:end]
+    stripped = head.rstrip()
+    if not stripped.strip():
+        return None
+    return Section(HEADER_PATH, len(head) - len(head.lstrip()), len(stripped))
+
+
 def chunk_reports(
     reports: Iterable[Report],
     count_tokens: TokenCounter,
     settings: ChunkSettings = ChunkSettings(),
     first_id: int = 0,
 ) -> list[Chunk]:
-    """Chunks for every section of every report, with ids counting up from ``first_id``."""
+    """Chunks for every section of every report (its page header first), with ids counting up from ``first_id``."""
     chunks: list[Chunk] = []
     next_id = first_id
     word_tokens = _WordTokens(count_tokens)
     for report in reports:
-        for section in report.sections:
+        header = header_section(report)
+        for section in ([header] if header else []) + list(report.sections):
             for s, e in section_spans(report, section, count_tokens, settings, word_tokens):
                 chunks.append(
                     Chunk(
