@@ -84,7 +84,7 @@ def test_each_bad_file_is_skipped_with_its_reason(batch):
 def test_good_files_in_the_same_batch_are_indexed(batch, embedder):
     corpus, index, _, summary = batch
     assert summary.added == [CP1252, KIDDERMINSTER]
-    assert summary.chunks_embedded == chunk_count(corpus / CP1252) + chunk_count(corpus / KIDDERMINSTER) == 20
+    assert summary.chunks_embedded == chunk_count(corpus / CP1252) + chunk_count(corpus / KIDDERMINSTER) == 22
     assert summary.notes == {CP1252: ["not UTF-8: decoded as cp1252"]}
     assert any(line == f"note: {CP1252}: not UTF-8: decoded as cp1252" for line in summary.lines())
     data = load_index(index, embedder.name)
@@ -127,7 +127,7 @@ def test_add_copies_only_good_files_and_exits_non_zero_on_skips(tmp_path, embedd
     assert result.exit_code == 3, result.output
     summary = json.loads(result.stdout)
     assert set(summary) == {"added", "changed", "removed", "skipped", "chunks_embedded", "seconds"}
-    assert summary["added"] == [HEARTBEAT] and summary["chunks_embedded"] == 10
+    assert summary["added"] == [HEARTBEAT] and summary["chunks_embedded"] == 11
     assert set(summary["skipped"]) == {str(incoming / name) for name in expected} | {str(clash)}
     for name, reason in expected.items():
         assert summary["skipped"][str(incoming / name)].startswith(reason)
@@ -141,7 +141,7 @@ def test_add_copies_only_good_files_and_exits_non_zero_on_skips(tmp_path, embedd
 def test_add_of_good_files_exits_zero(tmp_path, embedder):
     corpus, index = small_index(tmp_path, embedder, IRIDIUM)
     summary = add_files([SEED_CORPUS / HERTS], corpus, index, embedder)
-    assert (summary.added, summary.skipped, summary.chunks_embedded) == ([HERTS], {}, 6)
+    assert (summary.added, summary.skipped, summary.chunks_embedded) == ([HERTS], {}, 7)
 
 
 def test_a_junk_original_and_its_renamed_copy_are_indexed_once(tmp_path, embedder):
@@ -153,7 +153,7 @@ def test_a_junk_original_and_its_renamed_copy_are_indexed_once(tmp_path, embedde
     (corpus / IRIDIUM).write_bytes(b"\x00junk\x00" * 50)
     (corpus / "iridium-renamed.txt").write_bytes(original)
     summary = update_index(corpus, index, embedder)
-    assert summary.added == ["iridium-renamed.txt"] and summary.chunks_embedded == 11
+    assert summary.added == ["iridium-renamed.txt"] and summary.chunks_embedded == 12
     assert summary.skipped == {IRIDIUM: "binary file, not text; its previously indexed content is now "
                                         "indexed from iridium-renamed.txt"}
     data = load_index(index, embedder.name)
@@ -192,7 +192,7 @@ def test_json_progress_goes_to_stderr_and_names_are_escaped(tmp_path, embedder):
     payload = json.loads(result.stdout)  # stdout is exactly one JSON object
     assert payload["added"] == [odd] and list(payload["skipped"]) == ["binary\tname.txt"]
     progress = result.stderr.splitlines()
-    assert "embed 0/11" in progress and "embed 11/11" in progress and "parse 2/2" in progress
+    assert "embed 0/12" in progress and "embed 12/12" in progress and "parse 2/2" in progress
     chunking = [line for line in progress if line.startswith("chunk ")]  # by section: a big file shows progress
     total = chunking[0].split("/")[1]
     assert chunking[0] == f"chunk 0/{total}" and chunking[-1] == f"chunk {total}/{total}" and int(total) > 1

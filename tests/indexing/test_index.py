@@ -91,7 +91,7 @@ def test_build_returns_the_version_and_scan(tmp_path, embedder):
     version, scan = build_index(corpus, tmp_path / "built", embedder)
     assert version == tmp_path / "built" / "v000001"
     assert sorted(scan.reports) == [HERTS, IRIDIUM] and scan.skipped == {}
-    assert len(load_index(tmp_path / "built", embedder.name).chunks) == 17
+    assert len(load_index(tmp_path / "built", embedder.name).chunks) == 19
 
 
 def test_no_index_is_a_clear_error(tmp_path):
@@ -155,5 +155,5 @@ def test_update_of_a_corrupt_index_says_so_and_a_build_repairs_it(tmp_path, embe
     with pytest.raises(IndexCorrupt, match="vectors.faiss does not match its checksum.*rebuild with `assistant index build`"):
         update_index(corpus, index, embedder)
     version, _ = build_index(corpus, index, embedder)
-    assert version.name == "v000002" and load_index(index, embedder.name).vectors.ntotal == 6
+    assert version.name == "v000002" and load_index(index, embedder.name).vectors.ntotal == 7
     assert status(index)["healthy"]

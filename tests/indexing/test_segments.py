@@ -50,14 +50,14 @@ def test_updates_append_segments_and_mark_deletions(segmented, embedder):
     _, index = segmented
     data = load_index(index, embedder.name)
     first, *rest = data.manifest.segments
-    assert len(rest) == 3 and first.deleted == ((0, 6),)  # Hertfordshire's old chunks, ids 0-5
+    assert len(rest) == 3 and first.deleted == ((0, 7),)  # Hertfordshire's old chunks (its page header first), ids 0-6
     assert data.manifest.files[HERTS].segment == rest[-1].name
     assert len(data.chunks) == data.vectors.ntotal == data.counts.tf.shape[0] == data.manifest.live_chunks
-    assert not {0, 1, 2, 3, 4, 5} & {c.chunk_id for c in data.chunks}
+    assert not {0, 1, 2, 3, 4, 5, 6} & {c.chunk_id for c in data.chunks}
     assert set(data.sentences.chunk_id.tolist()) == {c.chunk_id for c in data.chunks}
     assert "call centre" in data.reports["hertfordshire-iuc-huc-hq-2023-11-21"].text
     info = status(index)
-    assert [s["deleted"] for s in info["segments"]] == [6, 0, 0, 0] and info["healthy"]
+    assert [s["deleted"] for s in info["segments"]] == [7, 0, 0, 0] and info["healthy"]
 
 
 def test_search_across_segments_never_returns_a_deleted_chunk(segmented, embedder):

@@ -57,7 +57,7 @@ def test_first_update_builds_the_index(tmp_path, embedder):
     summary = update_index(corpus, index, embedder)
     assert summary.added == [HERTS]
     assert (summary.changed, summary.removed, summary.skipped) == ([], [], {})
-    assert summary.chunks_embedded == chunk_count(corpus / HERTS) == 6
+    assert summary.chunks_embedded == chunk_count(corpus / HERTS) == 7
     assert summary.published and summary.version == "v000001"
     assert live_segments(index) == ["s000001"]
 
@@ -74,9 +74,9 @@ def test_adding_one_report_embeds_only_its_chunks(two, embedder):
 
     assert summary.added == [HEARTBEAT]
     assert (summary.changed, summary.removed, summary.skipped) == ([], [], {})
-    assert summary.chunks_embedded == chunk_count(corpus / HEARTBEAT) == 10
+    assert summary.chunks_embedded == chunk_count(corpus / HEARTBEAT) == 11
     chunk_texts = [t for t in spy.texts if t.startswith("Heartbeat Alliance | ")]
-    assert len(chunk_texts) == 10  # (the sentence table may embed Heartbeat's sentences too)
+    assert len(chunk_texts) == 11  # (the sentence table may embed Heartbeat's sentences too)
     # The update appended one segment holding only the new report; the old one was not touched.
     assert live_segments(index) == [old_segment, "s000002"]
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns)
@@ -86,12 +86,12 @@ def test_adding_one_report_embeds_only_its_chunks(two, embedder):
     assert "Iridium" not in (new / "reports.json").read_text()
 
     after = load_index(index, embedder.name)
-    assert len(after.chunks) == len(before.chunks) + 10 == after.vectors.ntotal
+    assert len(after.chunks) == len(before.chunks) + 11 == after.vectors.ntotal
     # Unchanged chunks keep their ids and their exact vectors; new ids continue from next_chunk_id.
     old_ids = [c.chunk_id for c in before.chunks]
     assert [c.chunk_id for c in after.chunks[: len(old_ids)]] == old_ids
-    assert [c.chunk_id for c in after.chunks[len(old_ids) :]] == list(range(17, 27))
-    assert after.manifest.next_chunk_id == 27
+    assert [c.chunk_id for c in after.chunks[len(old_ids) :]] == list(range(19, 30))
+    assert after.manifest.next_chunk_id == 30
     ids = np.asarray(old_ids, dtype=np.int64)
     assert np.array_equal(after.vectors.reconstruct(ids), before.vectors.reconstruct(ids))
 
@@ -116,16 +116,16 @@ def test_change_and_removal(two, embedder):
     changed = update_index(corpus, index, embedder)
     assert changed.changed == [IRIDIUM]
     assert (changed.added, changed.removed) == ([], [])
-    assert changed.chunks_embedded == chunk_count(path) == 11
+    assert changed.chunks_embedded == chunk_count(path) == 12
     data = load_index(index, embedder.name)
     kept = data.manifest.files[HERTS]
     assert (kept.sha256, kept.first_chunk, kept.chunks) == (herts.sha256, herts.first_chunk, herts.chunks)
     assert not iridium_ids & {c.chunk_id for c in data.chunks}
-    # 11 of the first segment's 17 rows were deleted, past MAX_DELETED_SHARE: it was rewritten
+    # 12 of the first segment's 19 rows were deleted, past MAX_DELETED_SHARE: it was rewritten
     # without them (Hertfordshire's ids kept); Iridium's new chunks are the new segment.
     first, second = data.manifest.segments
-    assert first.ranges == ((herts.first_chunk, 6),) and first.deleted == ()
-    assert second.ranges == ((17, 11),) and data.manifest.files[IRIDIUM].segment == second.name
+    assert first.ranges == ((herts.first_chunk, 7),) and first.deleted == ()
+    assert second.ranges == ((19, 12),) and data.manifest.files[IRIDIUM].segment == second.name
     answer = assistant_for(index, embedder).ask(IRIDIUM_QUESTION)
     assert "scored 55 out of 100" in answer.text
     assert answer.citations[0].text == "This service scored 55 (out of 100) for this area."
@@ -136,7 +136,7 @@ def test_change_and_removal(two, embedder):
     assert (removed.added, removed.changed, removed.chunks_embedded) == ([], [], 0)
     data = load_index(index, embedder.name)
     assert list(data.manifest.files) == [IRIDIUM]
-    assert data.vectors.ntotal == len(data.chunks) == 11
+    assert data.vectors.ntotal == len(data.chunks) == 12
     assert [s.name for s in data.manifest.segments] == [second.name]  # no live chunk left in the first
     assert {r.provider for r in data.reports.values()} == {"Iridium Medical Practice"}
 
@@ -197,7 +197,7 @@ def test_newer_report_is_used_by_default_and_compared(two, embedder, tmp_path):
     newer.write_text(text.replace("Report from 13 January 2025", "Report from 2 June 2025")
                      .replace("scored 50", "scored 70"), encoding="utf-8")
     summary = add_files([newer], corpus, index, embedder)
-    assert summary.added == [newer.name] and summary.chunks_embedded == 11
+    assert summary.added == [newer.name] and summary.chunks_embedded == 12
     assert (corpus / newer.name).read_bytes() == newer.read_bytes()
     assistant = assistant_for(index, embedder)
 
