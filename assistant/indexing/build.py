@@ -269,8 +269,10 @@ def _index_new(index_dir: Path, plan: Plan, embedder, settings: ChunkSettings, n
         vectors = np.zeros((0, embedder.dimension), dtype=np.float32)
     progress("vectors", 0, 1)
     index = VectorIndex.build(vectors, [c.chunk_id for c in chunks])
+    progress("vectors", 1, 1)
     progress("terms", 0, 1)
     counts = TermCounts.from_tokens(segments.terms(chunks))
+    progress("terms", 1, 1)
     progress("write", 0, 1)
     files = {s: entry_for(plan.parsed[s], "", first, count, plan.scanned_at_ns) for s, (first, count) in spans.items()}
     entry = segments.write(index_dir, segments.Segment(reports, chunks, counts, index, sentences), files)
