@@ -10,6 +10,8 @@ standard the question asks about (``findings``). "Staffing or training" makes tw
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 import numpy as np
 
 from assistant.answer import findings, scan
@@ -39,7 +41,7 @@ def answer(ask: Ask) -> Answer:
     vectors = [ask.vector] if len(topics) == 1 and topics[0].text == a.topic else [embed(t.text) for t in topics]
     vectors = np.vstack(vectors).astype(np.float32)
     evidence: dict[str, list[findings.Evidence]] = {}  # only the reports with evidence (of 10k+ in scope)
-    in_scope = scan.columns(ask.sentences).report_mask(r.report_id for r in reports)
+    in_scope = scan.columns(ask.sentences).report_mask(map(attrgetter("report_id"), reports))
     for topic, vector in zip(topics, vectors):
         for report_id, ev in _read(ask, topic, vector, in_scope):
             evidence.setdefault(report_id, []).append(ev)
