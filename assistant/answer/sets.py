@@ -33,7 +33,7 @@ def answer(ask: Ask) -> Answer:
     topics = [t for t in topics if t.groups] or ([whole] if whole.groups else [])
     if not topics:
         return ask.nothing("I could not tell what the question asks about each provider.", NO_PASSAGE, kind="set")
-    reports = sorted(ask.reports, key=lambda r: r.provider)
+    reports = sorted(ask.reports, key=attrgetter("provider"))
     if not ask.assistant.retriever.settings.scan_all_providers:
         top = {h.chunk.provider for h in ask.hits}
         reports = [r for r in reports if r.provider in top]
