@@ -134,3 +134,8 @@ class AnswerSettings:
     set_similarity_alone: float = 0.55
     overview_concerns: int = 4  # key findings an overview quotes: concerns first, then strengths
     overview_strengths: int = 3
+    # Page boilerplate, judged by the corpus: a sentence repeated word for word in at least this many
+    # reports (and this share of them), or this close in meaning to one, is not a finding.
+    boilerplate_min_reports: int = 3
+    boilerplate_share: float = 0.01
+    boilerplate_similarity: float = 0.65
