@@ -11,6 +11,7 @@ standard the question asks about (``findings``). "Staffing or training" makes tw
 from __future__ import annotations
 
 import re
+from itertools import repeat
 from operator import attrgetter
 
 import numpy as np
@@ -138,27 +139,24 @@ def _compose(ask: Ask, topic: findings.Topic, reports: list[Report], evidence) -
     a = ask.analysis
     book = ask.book()
     wanted = (findings.LACKING, findings.PARTLY) if topic.negative else (findings.MEETS, findings.PARTLY)
-    rows, silent = [], []
+    rows = []
     for report in reports:
         ev = evidence.get(report.report_id)
-        if not ev:  # no evidence: listed last, in provider order (``reports`` is), whatever the others' order
-            silent.append((report, findings.NO_EVIDENCE, []))
-            continue
-        finding = findings.verdict(ev)
-        rows.append((report, finding, findings.supporting(ev, finding)))
+        if ev:
+            finding = findings.verdict(ev)
+            rows.append((report, finding, findings.supporting(ev, finding)))
     rows.sort(key=lambda r: (r[1] not in wanted, _ORDER[r[1]], r[0].provider))
-    rows += silent
-    provider_findings, listed, others, none = [], [], [], []
+    # Providers without evidence come last, in provider order (``reports`` is): at 10k+ providers most of
+    # them, so they are listed by C loops.
+    none = [r.provider for r in reports if not evidence.get(r.report_id)]
+    provider_findings, listed, others = [], [], []
     for report, finding, support in rows:
-        if finding == findings.NO_EVIDENCE:
-            provider_findings.append(ProviderFinding(report.provider, finding))
-            none.append(report.provider)
-            continue
         marks = [book.add(report, e.start, e.end, e.relevance) for e in support]
         provider_findings.append(ProviderFinding(report.provider, finding, tuple(key_of(m) for m in marks)))
         line = f"- **{report.provider}** — {finding}: " + " ".join(
             f"“{quote(report.text[e.start:e.end])}” {m}" for e, m in zip(support, marks))
         (listed if finding in wanted else others).append((report.provider, line))
+    provider_findings += map(ProviderFinding, none, repeat(findings.NO_EVIDENCE))
     total = len(reports)
     if listed:
         text = f"{len(listed)} of {total} providers in scope: {', '.join(p for p, _ in listed)}.\n\n"
