@@ -13,13 +13,25 @@ from pathlib import Path
 
 from assistant.config import AnswerSettings, RetrievalSettings
 
+FREEZE_ABOVE_CHUNKS = 10_000  # indexes at least this large are exempted from garbage collection (below)
+
 
 def build_assistant(data, embedder, settings: RetrievalSettings | None = None,
                     answer_settings: AnswerSettings | None = None):
     """An ``Assistant`` over a loaded index (``indexing.load.IndexData``) that embeds queries with ``embedder``."""
+    import gc
+
     from assistant.answer.assistant import Assistant
     from assistant.search.retrieve import Retriever
 
+    # A large loaded index is millions of long-lived objects (chunks, reports, their strings). Left in
+    # the collector's oldest generation, every full collection walks them all: at 100k chunks a pause of
+    # a few hundred milliseconds landing on some question at random (the set question's p95). Frozen,
+    # they are never walked again, and still freed by reference counting when the index goes (nothing in
+    # an index refers back to itself). Small indexes are left alone: their collections are cheap, and a
+    # freeze would also keep whatever cyclic garbage the process holds at that moment.
+    if len(getattr(data, "chunks", ())) >= FREEZE_ABOVE_CHUNKS:
+        gc.freeze()
     return Assistant(Retriever(data, embedder, settings or RetrievalSettings()), answer_settings)
 
 

@@ -63,7 +63,9 @@ class CitationBook:
         text = _MARK.sub(lambda m: f"[{order[int(m.group(1))]}]", text)
         cited = sorted(order.items(), key=lambda kv: kv[1])
         citations = tuple(replace(self._entries[key], n=n) for key, n in cited)
-        resolved = tuple(replace(f, citations=tuple(order[k] for k in f.citations if k in order)) for f in findings)
+        # (Most findings of a set answer over 10k providers cite nothing: those are kept as they are.)
+        resolved = tuple(replace(f, citations=tuple(order[k] for k in f.citations if k in order)) if f.citations
+                         else f for f in findings)
         return text, citations, resolved
 
 

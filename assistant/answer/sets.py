@@ -11,10 +11,12 @@ standard the question asks about (``findings``). "Staffing or training" makes tw
 from __future__ import annotations
 
 import re
+from itertools import repeat
+from operator import attrgetter
 
 import numpy as np
 
-from assistant.answer import findings
+from assistant.answer import findings, scan
 from assistant.answer.base import NO_PASSAGE, Ask, quote
 from assistant.answer.citations import key_of
 from assistant.models import Answer, ProviderFinding, Report
@@ -36,7 +38,7 @@ def answer(ask: Ask) -> Answer:
     topics = [t for t in topics if t.groups] or ([whole] if whole.groups else [])
     if not topics:
         return ask.nothing("I could not tell what the question asks about each provider.", NO_PASSAGE, kind="set")
-    reports = sorted(ask.reports, key=lambda r: r.provider)
+    reports = sorted(ask.reports, key=attrgetter("provider"))
     numbers = regulations(a.topic)
     if numbers and whole.undesirable:
         breached = _breaches(reports, numbers)
@@ -48,10 +50,11 @@ def answer(ask: Ask) -> Answer:
     embed = ask.assistant.retriever.embedder.encode_query
     vectors = [ask.vector] if len(topics) == 1 and topics[0].text == a.topic else [embed(t.text) for t in topics]
     vectors = np.vstack(vectors).astype(np.float32)
-    evidence: dict[str, list[findings.Evidence]] = {r.report_id: [] for r in reports}
+    evidence: dict[str, list[findings.Evidence]] = {}  # only the reports with evidence (of 10k+ in scope)
+    in_scope = scan.columns(ask.sentences).report_mask(map(attrgetter("report_id"), reports))
     for topic, vector in zip(topics, vectors):
-        for report_id, ev in _read(ask, topic, vector, {r.report_id for r in reports}):
-            evidence[report_id].append(ev)
+        for report_id, ev in _read(ask, topic, vector, in_scope):
+            evidence.setdefault(report_id, []).append(ev)
     return _compose(ask, topics[0] if len(topics) == 1 else whole, reports, evidence)
 
 
@@ -72,18 +75,21 @@ def _breaches(reports: list[Report], numbers: set[str]) -> dict[str, list[findin
     return out
 
 
-def _read(ask: Ask, topic: findings.Topic, vector: np.ndarray, report_ids: set[str]):
-    """(report id, evidence) for every on-topic sentence of the reports in ``report_ids``."""
+def _read(ask: Ask, topic: findings.Topic, vector: np.ndarray, in_scope: np.ndarray):
+    """(report id, evidence) for every on-topic sentence of the reports ``in_scope`` (a mask by report code)."""
     s = ask.settings
     index = ask.sentences
-    rows = index.lookup.rows_in(_candidate_chunks(ask, topic, vector, report_ids))
+    rows = _candidate_sentences(ask, topic, vector, in_scope)
     rows = rows[(index.table.cues[rows] & (st.BOILERPLATE | st.LABEL)) == 0]
     if rows.size == 0:
         return
     similarity = index.similarity(rows, vector)
-    concepts = _concepts(index.table.terms[rows], topic)
     close = similarity >= s.set_min_similarity if index.table.has_vectors else np.ones(rows.size, bool)
     alone = similarity >= s.set_similarity_alone if index.table.has_vectors else np.zeros(rows.size, bool)
+    # Concepts matter only where the meaning is close enough (or alone suffices): count them there only.
+    concepts = np.zeros(rows.size, dtype=np.int64)
+    judged = np.flatnonzero(close | alone)
+    concepts[judged] = _concepts(index.table.terms[rows[judged]], topic)
     on_topic = ((concepts >= topic.required()) & close) | alone
     asked = regulations(topic.text)
     for i in np.flatnonzero(on_topic):
@@ -99,26 +105,19 @@ def _read(ask: Ask, topic: findings.Topic, vector: np.ndarray, report_ids: set[s
             yield chunk.report_id, ev
 
 
-def _candidate_chunks(ask: Ask, topic: findings.Topic, vector: np.ndarray, report_ids: set[str]) -> np.ndarray:
-    """Chunk ids: each report's best BM25 chunks for the topic's concepts, and the chunks closest in meaning."""
+def _candidate_sentences(ask: Ask, topic: findings.Topic, vector: np.ndarray, in_scope: np.ndarray) -> np.ndarray:
+    """Sentence rows of the candidate chunks: each report's best BM25 chunks for the topic's concepts, and
+    the chunks closest in meaning (array work over every chunk in scope: ``scan``)."""
     data = ask.data
     retriever = ask.assistant.retriever
+    cols = scan.columns(ask.sentences)
     mask = retriever.allowed_rows(ask.filters)
     scores = np.where(mask, retriever.lexical.scores(topic.query_terms()), 0.0)
-    rows = np.flatnonzero(scores > 0)
-    ids = []
-    if rows.size:
-        report_of = [data.chunks[r].report_id for r in rows]
-        codes = {rid: i for i, rid in enumerate(dict.fromkeys(report_of))}
-        code = np.fromiter((codes[rid] for rid in report_of), dtype=np.int64, count=rows.size)
-        order = np.lexsort((rows, -scores[rows], code))  # by report, then best score
-        rows, code = rows[order], code[order]
-        first = np.r_[True, code[1:] != code[:-1]]
-        rank = np.arange(rows.size) - np.maximum.accumulate(np.where(first, np.arange(rows.size), 0))
-        ids = [data.chunks[r].chunk_id for r in rows[rank < CHUNKS_PER_REPORT]]
+    chunk_rows = [scan.best_per_report(cols, scores, CHUNKS_PER_REPORT)]
     if ask.sentences.table.has_vectors and mask.any():
-        ids += [cid for cid, _ in retriever.dense(topic.text, mask, DENSE_CHUNKS, vector)]
-    return np.asarray([c for c in dict.fromkeys(ids) if data.chunk(c).report_id in report_ids], dtype=np.int64)
+        dense = [cid for cid, _ in retriever.dense(topic.text, mask, DENSE_CHUNKS, vector)]
+        chunk_rows.append(np.fromiter((data.row_of[c] for c in dense), dtype=np.int64, count=len(dense)))
+    return scan.sentence_rows(cols, np.concatenate(chunk_rows), in_scope)
 
 
 def _concepts(terms: np.ndarray, topic: findings.Topic) -> np.ndarray:
@@ -142,21 +141,22 @@ def _compose(ask: Ask, topic: findings.Topic, reports: list[Report], evidence) -
     wanted = (findings.LACKING, findings.PARTLY) if topic.negative else (findings.MEETS, findings.PARTLY)
     rows = []
     for report in reports:
-        ev = evidence[report.report_id]
-        finding = findings.verdict(ev)
-        rows.append((report, finding, findings.supporting(ev, finding) if ev else []))
+        ev = evidence.get(report.report_id)
+        if ev:
+            finding = findings.verdict(ev)
+            rows.append((report, finding, findings.supporting(ev, finding)))
     rows.sort(key=lambda r: (r[1] not in wanted, _ORDER[r[1]], r[0].provider))
-    provider_findings, listed, others, none = [], [], [], []
+    # Providers without evidence come last, in provider order (``reports`` is): at 10k+ providers most of
+    # them, so they are listed by C loops.
+    none = [r.provider for r in reports if not evidence.get(r.report_id)]
+    provider_findings, listed, others = [], [], []
     for report, finding, support in rows:
-        if finding == findings.NO_EVIDENCE:
-            provider_findings.append(ProviderFinding(report.provider, finding))
-            none.append(report.provider)
-            continue
         marks = [book.add(report, e.start, e.end, e.relevance) for e in support]
         provider_findings.append(ProviderFinding(report.provider, finding, tuple(key_of(m) for m in marks)))
         line = f"- **{report.provider}** — {finding}: " + " ".join(
             f"“{quote(report.text[e.start:e.end])}” {m}" for e, m in zip(support, marks))
         (listed if finding in wanted else others).append((report.provider, line))
+    provider_findings += map(ProviderFinding, none, repeat(findings.NO_EVIDENCE))
     total = len(reports)
     if listed:
         text = f"{len(listed)} of {total} providers in scope: {', '.join(p for p, _ in listed)}.\n\n"

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from itertools import chain
+from itertools import chain, repeat
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -339,9 +339,12 @@ def _files(v: "_Validator", columns, segment: str) -> dict[str, FileEntry]:
             v.fail(f"{key} holds a value that is not a list of str")
     if len(set(names)) != len(names):
         v.fail("name lists a file twice")
-    rows = zip(names, *(columns[k] for k in _SCALAR_COLUMNS), *(columns[k] for k in _LIST_COLUMNS))
-    return {name: FileEntry(sha, size, mtime, tuple(reports), segment, first, count, tuple(notes) if notes else ())
-            for name, sha, size, mtime, first, count, reports, notes in rows}
+    # Every entry made by C loops (``tuple.__new__`` is what ``FileEntry._make`` calls): this runs for
+    # every indexed file on every update. (``tuple([])`` is ``()``, so notes need no special case.)
+    sha, size, mtime, first, count = (columns[k] for k in _SCALAR_COLUMNS)
+    rows = zip(sha, size, mtime, map(tuple, columns["reports"]), repeat(segment), first, count,
+               map(tuple, columns["notes"]))
+    return dict(zip(names, map(tuple.__new__, repeat(FileEntry), rows)))
 
 
 class _Validator:

@@ -197,6 +197,9 @@ def test_json_progress_goes_to_stderr_and_names_are_escaped(tmp_path, embedder):
     total = chunking[0].split("/")[1]
     assert chunking[0] == f"chunk 0/{total}" and chunking[-1] == f"chunk {total}/{total}" and int(total) > 1
     assert all(len(line.split()) == 2 for line in progress)  # plain "stage done/total" lines
+    last = {line.split()[0]: line.split()[1] for line in progress}  # each stage's last line
+    assert {"sentences", "vectors", "terms", "write"} <= last.keys()
+    assert all(done == total for done, total in (v.split("/") for v in last.values())), last  # every bar completes
 
     (corpus / odd).unlink()
     result = CliRunner().invoke(main, ["index", "update", "--corpus", str(corpus), "--index", str(index)])
