@@ -21,6 +21,14 @@ from assistant.search import sentences as st
 from assistant.search.tokens import stem_all, tokenize
 
 _UNIT = re.compile(r"\b\d[\d,]*\s+([a-z][a-z-]+)", re.I)  # "35 complaints" -> "complaints"
+# A figure written as a word: CQC pages write small counts out ("undertaken by one inspector", "three dentists").
+_NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+                          r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred|dozen)\b", re.I)
+
+
+def states_figure(text: str, cues: int) -> bool:
+    """Whether a sentence states a figure: in digits (its ``NUMBER`` cue) or as a word ("one inspector")."""
+    return bool(cues & st.NUMBER) or bool(_NUMBER_WORD.search(text))
 
 
 class SentenceIndex:
@@ -110,6 +118,11 @@ class Candidate:
         """The gate's score: how likely this sentence answers the question."""
         return s.gate_dense * self.dense + s.gate_lexical * self.lexical + s.gate_heading * self.heading
 
+    @property
+    def text(self) -> str:
+        """The sentence as the report writes it."""
+        return self.report.text[self.start:self.end]
+
     def features(self) -> tuple[float, float, float, float]:
         """(dense, lexical, heading, 1 / chunk rank): what the score and the gate weigh (for fitting)."""
         return self.dense, self.lexical, self.heading, 1.0 / self.rank
@@ -132,8 +145,13 @@ def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[
     dense = index.similarity(rows, vector)
     lexical, heading = index.coverage(rows, terms, alternatives)
     ranks = np.asarray([rank_of[int(c)] for c in index.table.chunk_id[rows]], dtype=np.float32)
-    wanted = st.FREQUENCY if frequency else st.NUMBER
-    number = ((index.table.cues[rows] & wanted) > 0).astype(np.float32) if count else 0.0
+    if count and frequency:
+        number = ((index.table.cues[rows] & st.FREQUENCY) > 0).astype(np.float32)
+    elif count:
+        number = np.asarray([states_figure(reports[index.chunks[int(index.table.chunk_id[r])].report_id].text[
+            int(index.table.start[r]):int(index.table.end[r])], int(index.table.cues[r])) for r in rows], dtype=np.float32)
+    else:
+        number = 0.0
     score = (settings.w_dense * dense + settings.w_lexical * lexical + settings.w_heading * heading
              + settings.w_rank / ranks + settings.w_number * number)
     out = []

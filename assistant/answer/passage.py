@@ -35,7 +35,8 @@ def chosen(ask: Ask) -> list[evidence.Candidate]:
     if cue:
         context = {c.chunk.chunk_id for c in passing}
         # It must share a content word with the question: "This service scored 39" is no count of beds.
-        typed = [c for c in found if c.cues & cue and c.chunk.chunk_id in context and c.lexical > 0]
+        typed = [c for c in found if c.chunk.chunk_id in context and c.lexical > 0
+                 and (evidence.states_figure(c.text, c.cues) if a.figure else c.cues & cue)]
         if not typed and a.figure:
             return []
         out += typed[:1]

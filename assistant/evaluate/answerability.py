@@ -61,7 +61,6 @@ def collect(assistant, questions: Sequence[dataset.Question]) -> list[Sample]:
     from assistant.answer.base import Ask
     from assistant.chat.conversation import Conversation
     from assistant.models import Filters
-    from assistant.search.sentences import NUMBER
 
     samples = []
     for q in questions:
@@ -82,7 +81,7 @@ def collect(assistant, questions: Sequence[dataset.Question]) -> list[Sample]:
         texts = [c.report.text[c.start:c.end] for c in found]
         relevant = np.asarray([g > 0 for g in metrics.gains(texts, q.expected_evidence)], dtype=bool) \
             if q.expected_evidence else np.zeros(len(found), dtype=bool)
-        figureless = a.figure and not any(c.cues & NUMBER and c.lexical > 0 for c in found)
+        figureless = a.figure and not any(evidence.states_figure(c.text, c.cues) and c.lexical > 0 for c in found)
         samples.append(Sample(q.id, q.answerable, np.asarray([c.features() for c in found], dtype=np.float64),
                               relevant, bool(q.expected_evidence), figureless))
     return samples
