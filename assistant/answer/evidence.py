@@ -113,26 +113,37 @@ class Candidate:
     heading: float  # share its section heading states
     cues: int
     score: float
+    # Cosine of the sentence to the question's content words alone ("infection control", not "What did CQC
+    # find about infection control"); None when they are the question (no frame words to leave out).
+    content: float | None = None
+
+    @property
+    def meaning(self) -> float:
+        """How close in meaning the sentence is to what is asked: the lower of its cosines to the question
+        and to its content words, so a sentence close only to the question's frame ("CQC had not received
+        any feedback" for "What did CQC find about infection control?") does not pass as an answer."""
+        return self.dense if self.content is None else min(self.dense, self.content)
 
     def answerability(self, s: AnswerSettings) -> float:
         """The gate's score: how likely this sentence answers the question."""
-        return s.gate_dense * self.dense + s.gate_lexical * self.lexical + s.gate_heading * self.heading
+        return s.gate_dense * self.meaning + s.gate_lexical * self.lexical + s.gate_heading * self.heading
 
     @property
     def text(self) -> str:
         """The sentence as the report writes it."""
         return self.report.text[self.start:self.end]
 
-    def features(self) -> tuple[float, float, float, float]:
-        """(dense, lexical, heading, 1 / chunk rank): what the score and the gate weigh (for fitting)."""
-        return self.dense, self.lexical, self.heading, 1.0 / self.rank
+    def features(self) -> tuple[float, float, float, float, float]:
+        """(dense, lexical, heading, 1 / chunk rank, meaning): what the score and the gate weigh (for fitting)."""
+        return self.dense, self.lexical, self.heading, 1.0 / self.rank, self.meaning
 
 
 def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[Hit], terms, vector,
-               settings: AnswerSettings, count: bool = False, alternatives=(), frequency: bool = False
-               ) -> list[Candidate]:
+               settings: AnswerSettings, count: bool = False, alternatives=(), frequency: bool = False,
+               content_vector=None) -> list[Candidate]:
     """The sentences of the top ``candidate_chunks`` hits, best first (page furniture left out). A ``count``
-    question prefers sentences stating a number, a ``frequency`` question those stating how often."""
+    question prefers sentences stating a number, a ``frequency`` question those stating how often.
+    ``content_vector`` embeds the question's content words alone (see ``Candidate.meaning``)."""
     hits = list(hits)[: settings.candidate_chunks]
     if not hits:
         return []
@@ -143,6 +154,7 @@ def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[
         return []
     rank_of = {cid: r for r, cid in enumerate(ids, start=1)}
     dense = index.similarity(rows, vector)
+    content = index.similarity(rows, content_vector) if content_vector is not None else None
     lexical, heading = index.coverage(rows, terms, alternatives)
     ranks = np.asarray([rank_of[int(c)] for c in index.table.chunk_id[rows]], dtype=np.float32)
     if count and frequency:
@@ -160,7 +172,8 @@ def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[
         chunk = index.chunks[int(index.table.chunk_id[row])]
         out.append(Candidate(row, chunk, reports[chunk.report_id], int(ranks[i]), int(index.table.start[row]),
                              int(index.table.end[row]), float(dense[i]), float(lexical[i]), float(heading[i]),
-                             int(index.table.cues[row]), float(score[i])))
+                             int(index.table.cues[row]), float(score[i]),
+                             None if content is None else float(content[i])))
     return out
 
 

@@ -9,13 +9,22 @@ sentences that follow one another in a report are quoted together, in report ord
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from assistant.answer import evidence
 from assistant.answer.base import NO_PASSAGE, Ask, names, quote, report_label
 from assistant.models import Answer
 from assistant.search import sentences as st
 
 
-def chosen(ask: Ask) -> list[evidence.Candidate]:
+def candidates(ask: Ask) -> list[evidence.Candidate]:
+    """The candidate sentences of the retrieved chunks, best first (``evidence.candidates``)."""
+    a = ask.analysis
+    return evidence.candidates(ask.sentences, ask.data.reports, ask.hits, a.terms, ask.vector, ask.settings, a.count,
+                               a.alternatives, a.frequency, ask.content_vector)
+
+
+def chosen(ask: Ask, found: list[evidence.Candidate] | None = None) -> list[evidence.Candidate]:
     """The sentences a passage answer quotes, best first; empty when none passes the gate.
 
     A question that asks for a figure ("how many") or a frequency ("how often") is answered first by the
@@ -25,8 +34,7 @@ def chosen(ask: Ask) -> list[evidence.Candidate]:
     """
     s = ask.settings
     a = ask.analysis
-    found = evidence.candidates(ask.sentences, ask.data.reports, ask.hits, a.terms, ask.vector, s, a.count,
-                                a.alternatives, a.frequency)
+    found = candidates(ask) if found is None else found
     passing = [c for c in found if c.answerability(s) >= s.gate_threshold]
     if not found or found[0].answerability(s) < s.gate_threshold:
         return []
@@ -52,10 +60,13 @@ def chosen(ask: Ask) -> list[evidence.Candidate]:
 
 
 def answer(ask: Ask) -> Answer:
-    """The passage answer, or a no-answer (reason ``no_passage``) when nothing passes the gate."""
-    picked = chosen(ask)
+    """The passage answer, or a no-answer (reason ``no_passage``) when nothing passes the gate. Either way its
+    ``confidence`` is the best sentence's answerability (None when no sentence was found)."""
+    found = candidates(ask)
+    picked = chosen(ask, found)
+    confidence = round(found[0].answerability(ask.settings), 4) if found else None
     if not picked:
-        return ask.nothing(no_passage_text(ask), NO_PASSAGE)
+        return replace(ask.nothing(no_passage_text(ask), NO_PASSAGE), confidence=confidence)
     book = ask.book()
     index = ask.sentences
     placed: set[tuple[str, int]] = set()
@@ -70,7 +81,7 @@ def answer(ask: Ask) -> Answer:
         lines.append(f"- **{report_label(c.report)}**, {c.chunk.section[-1]}: {quotes}")
     text, citations, _ = book.finish("\n".join(lines))
     return Answer(ask.analysis.question, text, False, citations, kind="passage",
-                  focus=tuple(dict.fromkeys(c.provider for c in citations)))
+                  focus=tuple(dict.fromkeys(c.provider for c in citations)), confidence=confidence)
 
 
 def _group(index, c: evidence.Candidate, picked: list[evidence.Candidate]) -> list[tuple[int, int]]:
