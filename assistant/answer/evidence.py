@@ -22,8 +22,19 @@ from assistant.search.tokens import stem_all, tokenize
 
 _UNIT = re.compile(r"\b\d[\d,]*\s+([a-z][a-z-]+)", re.I)  # "35 complaints" -> "complaints"
 # A figure written as a word: CQC pages write small counts out ("undertaken by one inspector", "three dentists").
-_NUMBER_WORD = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-                          r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred|dozen)\b", re.I)
+_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+                 "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred|dozen")
+_NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b", re.I)
+
+
+_COUNTED = re.compile(rf"(?:\b\d[\d,]*|\b(?:{_NUMBER_WORDS}))\b((?:\s+[a-z][a-z-]*){{1,3}})", re.I)
+
+
+def counts(text: str, stems) -> bool:
+    """Whether a sentence puts a figure on one of ``stems`` (a question's content stems): the figure is followed,
+    within three words, by one of them ("undertaken by one inspector", "three dentists", "71 complaints")."""
+    wanted = set(stems)
+    return any(wanted & set(stem_all(m.group(1).lower().split())) for m in _COUNTED.finditer(text))
 
 
 def states_figure(text: str, cues: int) -> bool:

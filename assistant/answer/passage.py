@@ -9,12 +9,19 @@ sentences that follow one another in a report are quoted together, in report ord
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from assistant.answer import evidence
 from assistant.answer.base import NO_PASSAGE, Ask, names, quote, report_label
 from assistant.models import Answer
 from assistant.search import sentences as st
+from assistant.search.tokens import STOP_WORDS, stem_all
+
+
+# The opening line of an answer whose best sentence only nearly answers (AnswerSettings.hedge_threshold):
+# a weak match is quoted as the closest the reports come, never as the answer.
+NEARLY = "No sentence in the reports answers this directly; the closest:"
 
 
 def candidates(ask: Ask) -> list[evidence.Candidate]:
@@ -41,10 +48,7 @@ def chosen(ask: Ask, found: list[evidence.Candidate] | None = None) -> list[evid
     out: list[evidence.Candidate] = []
     cue = st.NUMBER if a.figure else st.FREQUENCY if a.frequency else 0
     if cue:
-        context = {c.chunk.chunk_id for c in passing}
-        # It must share a content word with the question: "This service scored 39" is no count of beds.
-        typed = [c for c in found if c.chunk.chunk_id in context and c.lexical > 0
-                 and (evidence.states_figure(c.text, c.cues) if a.figure else c.cues & cue)]
+        typed = stating(a, found, {c.chunk.chunk_id for c in passing})
         if not typed and a.figure:
             return []
         out += typed[:1]
@@ -57,6 +61,33 @@ def chosen(ask: Ask, found: list[evidence.Candidate] | None = None) -> list[evid
         if all((c.report.report_id, c.start) != (o.report.report_id, o.start) for o in out):
             out.append(c)
     return out
+
+
+def stating(a, found: list[evidence.Candidate], context: set[int]) -> list[evidence.Candidate]:
+    """The candidates stating the figure ("how many") or frequency ("how often") asked for, best first: in a
+    chunk of ``context`` and sharing a content word with the question ("This service scored 39" is no count
+    of beds), or putting a figure on the thing counted, which may be a frame word ("one inspector" for how
+    many inspectors). A figure on the thing counted comes first ("one inspector", not "Section 60")."""
+    unit = counted(a.text) if a.figure else ()
+    cue = st.FREQUENCY if a.frequency and not a.figure else st.NUMBER
+    typed = [c for c in found if (evidence.states_figure(c.text, c.cues) if a.figure else c.cues & cue)
+             and ((c.chunk.chunk_id in context and c.lexical > 0) or (unit and evidence.counts(c.text, unit)))]
+    if a.figure:
+        stems = [t for t, _ in a.terms] + list(unit)
+        typed.sort(key=lambda c: not evidence.counts(c.text, stems))
+    return typed
+
+
+_HOW_MANY = re.compile(r"\b(?:how many|number of)\s+([a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)", re.I)
+
+
+def counted(question: str) -> tuple[str, ...]:
+    """The stems of what a "how many" question counts: the two words after it ("inspectors carried" for "How many
+    inspectors carried out …", "core services"), stop words left out."""
+    m = _HOW_MANY.search(question)
+    if not m:
+        return ()
+    return tuple(stem_all([w for w in m.group(1).lower().split() if w not in STOP_WORDS]))
 
 
 def answer(ask: Ask) -> Answer:
@@ -79,6 +110,8 @@ def answer(ask: Ask) -> Answer:
         quotes = " ".join(f"“{quote(c.report.text[s:e])}” {book.add(c.report, s, e, c.score, c.chunk.section)}"
                           for s, e in group)
         lines.append(f"- **{report_label(c.report)}**, {c.chunk.section[-1]}: {quotes}")
+    if confidence is not None and confidence < ask.settings.hedge_threshold:
+        lines.insert(0, NEARLY)
     text, citations, _ = book.finish("\n".join(lines))
     return Answer(ask.analysis.question, text, False, citations, kind="passage",
                   focus=tuple(dict.fromkeys(c.provider for c in citations)), confidence=confidence)

@@ -59,7 +59,7 @@ class Sample:
 
 def collect(assistant, questions: Sequence[dataset.Question]) -> list[Sample]:
     """The candidates of every question whose answer is a passage (the gate applies to those alone)."""
-    from assistant.answer import evidence
+    from assistant.answer import evidence, passage
     from assistant.answer.base import Ask
     from assistant.chat.conversation import Conversation
     from assistant.models import Filters
@@ -83,7 +83,7 @@ def collect(assistant, questions: Sequence[dataset.Question]) -> list[Sample]:
         texts = [c.report.text[c.start:c.end] for c in found]
         relevant = np.asarray([g > 0 for g in metrics.gains(texts, q.expected_evidence)], dtype=bool) \
             if q.expected_evidence else np.zeros(len(found), dtype=bool)
-        figureless = a.figure and not any(evidence.states_figure(c.text, c.cues) and c.lexical > 0 for c in found)
+        figureless = a.figure and not passage.stating(a, found, {c.chunk.chunk_id for c in found})
         samples.append(Sample(q.id, q.answerable, np.asarray([c.features() for c in found], dtype=np.float64),
                               relevant, bool(q.expected_evidence), figureless))
     return samples
@@ -203,13 +203,18 @@ def fit(samples: Sequence[Sample], base: AnswerSettings = AnswerSettings(),
         if best is None or key > best[0]:
             best = (key, g, points, point)
     _, g, points, point = best
+    # The point the passage questions alone would choose (every one of them weighing alike): answers between
+    # the two thresholds are given, but say they answer only nearly (``AnswerSettings.hedge_threshold``).
+    hedge = choose(points) if population else point
+    if hedge["threshold"] < point["threshold"]:
+        hedge = point
     keeps = {k: quoted_hit(samples, w, g, point["threshold"], k, base.max_sentences) for k in KEEP_GRID}
     keep = min(KEEP_GRID, key=lambda k: (-round(keeps[k], 6), k))
     settings = replace(base, w_dense=1.0, gate_dense=1.0, **w, **g, gate_threshold=round(point["threshold"], 3),
-                       keep_within=keep)
+                       hedge_threshold=round(hedge["threshold"], 3), keep_within=keep)
     record = {"score": {**w, **score_stats}, "gate": {**g, "auc": round(best[0][0], 4)},
               "keep_within": {"chosen": keep, "quoted_evidence": {str(k): round(v, 4) for k, v in keeps.items()}},
-              "chosen": point, "curve": points,
+              "chosen": point, "hedge": hedge, "curve": points,
               "meets_targets": bool(point["declined_unanswerable"] is not None and point["false_abstention"] is not None
                                     and point["declined_unanswerable"] >= TARGET_DECLINED
                                     and point["false_abstention"] <= TARGET_FALSE),
@@ -234,14 +239,24 @@ def markdown(record: dict) -> str:
              f"unanswerable declined and ≤ {TARGET_FALSE:.0%} false abstentions. Further sentences are quoted within "
              f"{record['keep_within']['chosen']:g} of the best (quoted evidence for "
              f"{record['keep_within']['quoted_evidence'][str(record['keep_within']['chosen'])]:.3f} of answerable "
-             "questions with evidence).", "",
+             "questions with evidence)." + _hedge(record), "",
              "| threshold | unanswerable declined | false abstentions | answered, wrong sentence |", "|---|---|---|---|"]
+    h = record.get("hedge")
     for p in record["curve"]:
-        mark = " ← chosen" if p is c or p == c else ""
+        mark = " ← chosen" if p is c or p == c else " ← answers below say they answer only nearly" \
+            if h is not None and h != c and p == h else ""
         fmt = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
         lines.append(f"| {p['threshold']:.3f}{mark} | {fmt(p['declined_unanswerable'])} | {fmt(p['false_abstention'])} | "
                      f"{fmt(p['answered_wrong_sentence'])} |")
     return "\n".join(lines) + "\n"
+
+
+def _hedge(record: dict) -> str:
+    h, c = record.get("hedge"), record["chosen"]
+    if not h or h == c:
+        return ""
+    return (f" Answers scoring below {h['threshold']:.3f}, the point the passage questions alone would choose, "
+            f"are given but open by saying that no sentence answers the question directly.")
 
 
 def _population(record: dict) -> str:
@@ -285,7 +300,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings, record = fit(samples, population=population)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    record["settings"] = {k: v for k, v in asdict(settings).items() if k.startswith(("w_", "gate_", "keep_"))}
+    record["settings"] = {k: v for k, v in asdict(settings).items() if k.startswith(("w_", "gate_", "hedge_", "keep_"))}
     out.write_text(json.dumps(record, indent=1), encoding="utf-8")
     out.with_suffix(".md").write_text(markdown(record), encoding="utf-8")
     print(markdown(record))
