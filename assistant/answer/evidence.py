@@ -30,11 +30,12 @@ _NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b", re.I)
 _COUNTED = re.compile(rf"(?:\b\d[\d,]*|\b(?:{_NUMBER_WORDS}))\b((?:\s+[a-z][a-z-]*){{1,3}})", re.I)
 
 
-def counts(text: str, stems) -> bool:
-    """Whether a sentence puts a figure on one of ``stems`` (a question's content stems): the figure is followed,
-    within three words, by one of them ("undertaken by one inspector", "three dentists", "71 complaints")."""
+def counts(text: str, stems) -> int:
+    """How many of ``stems`` (a question's content stems) a sentence puts a figure on, at most: the figure is
+    followed, within three words, by them ("undertaken by one inspector", "12 core services" puts one on both
+    "core" and "services"); 0 when it puts none on any."""
     wanted = set(stems)
-    return any(wanted & set(stem_all(m.group(1).lower().split())) for m in _COUNTED.finditer(text))
+    return max((len(wanted & set(stem_all(m.group(1).lower().split()))) for m in _COUNTED.finditer(text)), default=0)
 
 
 def states_figure(text: str, cues: int) -> bool:
@@ -217,3 +218,21 @@ def correction(index: SentenceIndex, report: Report, c: Candidate) -> tuple[int,
     if units & again or index.table.cues[nxt] & st.CONTRAST:
         return s, e
     return None
+
+
+# A sentence that opens by pointing back at the one before it states what that one led to or means.
+_BACK = re.compile(r"^\W*(?:this|these|that|those|as a result|consequently|therefore)\b(?!\s+(?:is|was|were|are)\s+(?:a|an|the)\b)",
+                   re.I)
+
+
+def follow_on(index: SentenceIndex, report: Report, c: Candidate) -> tuple[int, int] | None:
+    """The next sentence of the same paragraph when it opens by pointing back at ``c`` ("… the Dorset LeDeR
+    programme has undergone a review." "This has enabled the back log of reviews to be cleared."): what
+    ``c`` reports is only whole with it."""
+    nxt = index.same_report_next(c.row)
+    if nxt is None or int(index.table.chunk_id[nxt]) != c.chunk.chunk_id:
+        return None
+    s, e = int(index.table.start[nxt]), int(index.table.end[nxt])
+    if "\n" in report.text[c.end:s] or not _BACK.match(report.text[s:e]):
+        return None
+    return s, e

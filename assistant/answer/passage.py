@@ -67,14 +67,15 @@ def stating(a, found: list[evidence.Candidate], context: set[int]) -> list[evide
     """The candidates stating the figure ("how many") or frequency ("how often") asked for, best first: in a
     chunk of ``context`` and sharing a content word with the question ("This service scored 39" is no count
     of beds), or putting a figure on the thing counted, which may be a frame word ("one inspector" for how
-    many inspectors). A figure on the thing counted comes first ("one inspector", not "Section 60")."""
+    many inspectors). A figure on more of the things asked comes first ("one inspector", not "Section 60";
+    "12 core services", not "three mental health services")."""
     unit = counted(a.text) if a.figure else ()
     cue = st.FREQUENCY if a.frequency and not a.figure else st.NUMBER
     typed = [c for c in found if (evidence.states_figure(c.text, c.cues) if a.figure else c.cues & cue)
              and ((c.chunk.chunk_id in context and c.lexical > 0) or (unit and evidence.counts(c.text, unit)))]
     if a.figure:
         stems = [t for t, _ in a.terms] + list(unit)
-        typed.sort(key=lambda c: not evidence.counts(c.text, stems))
+        typed.sort(key=lambda c: -evidence.counts(c.text, stems))
     return typed
 
 
@@ -119,12 +120,12 @@ def answer(ask: Ask) -> Answer:
 
 def _group(index, c: evidence.Candidate, picked: list[evidence.Candidate]) -> list[tuple[int, int]]:
     """The spans quoted together with ``c``, in report order: the items it leads in to, the next sentence
-    when that corrects its figure, and picked sentences of the same report right before or after it."""
+    when that corrects its figure or opens by pointing back at it ("This has enabled …"), and picked sentences of the same report right before or after it."""
     spans = {(c.start, c.end)}
     spans.update(evidence.continuation(index, c.report, c))
-    fix = evidence.correction(index, c.report, c)
-    if fix:
-        spans.add(fix)
+    for extra in (evidence.correction(index, c.report, c), evidence.follow_on(index, c.report, c)):
+        if extra:
+            spans.add(extra)
     same = {(o.start, o.end) for o in picked if o.report.report_id == c.report.report_id}
     grew = True
     while grew:  # take in picked neighbours, so "35 complaints" and "71 complaints" read in order
