@@ -102,6 +102,12 @@ class RetrievalSettings:
     bm25_idf: str = "lucene"  # lucene | okapi (rank_bm25's, negative idf floored)
     bm25_k1: float = 1.2
     bm25_b: float = 0.4
+    # A scoped search drops query terms that every chunk in the scope holds (the provider's name, in each
+    # chunk's header): they rank nothing within the scope and only favour short chunks.
+    drop_scope_terms: bool = True
+    # A provider-scoped question naming a year before the provider's latest report also searches its
+    # earlier reports ("rated at its July 2022 inspection"); otherwise only the latest report is searched.
+    history_by_year: bool = True
 
 
 @dataclass(frozen=True)
@@ -139,3 +145,8 @@ class AnswerSettings:
     set_similarity_alone: float = 0.55
     overview_concerns: int = 4  # key findings an overview quotes: concerns first, then strengths
     overview_strengths: int = 3
+    # Page boilerplate, judged by the corpus: a sentence repeated word for word in at least this many
+    # reports (and this share of them), or this close in meaning to one, is not a finding.
+    boilerplate_min_reports: int = 3
+    boilerplate_share: float = 0.01
+    boilerplate_similarity: float = 0.65

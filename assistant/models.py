@@ -306,7 +306,8 @@ class Answer:
     resolved_query: str = ""  # what was searched, after follow-up resolution
     focus: tuple[str, ...] = ()  # the providers the answer is about; a follow-up inherits them
     # Why there is no answer, for the user: "no_passage" (nothing supports one), "filters" (no report
-    # passes the filters), "empty_index", "not_stated" (no report in scope states the value asked).
+    # passes the filters), "empty_index", "not_stated" (no report in scope states the value asked),
+    # "unknown_provider" (the turn only names a provider the index does not hold).
     reason: str = ""
     # The question this answer answered, as the next turn may ask it again of another provider
     # ("What about Kidderminster?"): a provider-switch follow-up's earlier question, else the question.

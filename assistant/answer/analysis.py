@@ -66,6 +66,7 @@ class Analysis:
     terms: tuple[tuple[str, float], ...]  # content stems and their weights (frame words carry none)
     alternatives: tuple[tuple[frozenset[str], ...], ...]  # per term: stem sets that state it too (synonyms)
     search_text: str  # what BM25 searches: the question without frame words and provider names
+    unknown: str = ""  # a name the turn asks about ("What about Sunnyview Care Home?") that no provider has
 
     @property
     def weights(self) -> dict[str, float]:
@@ -180,6 +181,7 @@ def analyse(question: str, catalog, weight: Weights, context: Answer | None = No
     follow_up = switch and bool(earlier) and not intent.asks_overview(question)
     text = earlier if follow_up else question
     earlier_named = tuple(catalog.mentioned(text)) if follow_up else ()
+    unknown = "" if named else unknown_name(question, weight)
 
     q = text.strip().rstrip("?").strip()
     frame = intent.set_frame(q)
@@ -227,8 +229,34 @@ def analyse(question: str, catalog, weight: Weights, context: Answer | None = No
         frequency=intent.asks_frequency(q), is_set=is_set,
         topic=topic,
         topics=topics if len(topics) > 1 else (topic,), terms=terms, alternatives=tuple(synonyms(t) for t, _ in terms),
-        search_text=search,
+        search_text=search, unknown=unknown,
     )
+
+
+_NAME_TOKEN = re.compile(r"[A-Za-z0-9&][A-Za-z0-9&'’.-]*")
+
+
+def unknown_name(question: str, weight: Weights | None = None) -> str:
+    """The name a turn asks about when the turn is nothing but a name ("What about Care 4U Services?",
+    "Tell me about Sunnyview"): its words, besides filler, are all capitalised and none is a key question,
+    a value or a known abbreviation, and (given ``weight``) at least one is a word the reports never use:
+    "What about Safeguarding?" is a topic, not a provider. "" otherwise. The caller asks this only when no
+    provider matched, so the name can be reported as unknown rather than silently replaced by the turn
+    before's provider."""
+    q = question.strip().rstrip("?.!").strip()
+    if intent.value_asked(q) or intent.key_question_in(q) or intent.set_frame(q):
+        return ""
+    gloss = glossary()
+    kept = [m for m in _NAME_TOKEN.finditer(q)
+            if m.group(0).lower() not in _FOLLOW_FILLER and m.group(0).lower() not in STOP_WORDS]
+    if not kept or any(not (t.group(0)[0].isupper() or t.group(0)[0].isdigit()) for t in kept):
+        return ""
+    if all(t.group(0).lower().strip(".") in gloss for t in kept):
+        return ""
+    # Capitals alone do not make a name: a word the reports use ("Staffing", "Safeguarding") is a topic.
+    if weight is not None and all(s in weight.index for s in stem_all([t.group(0).lower() for t in kept])):
+        return ""
+    return q[kept[0].start():kept[-1].end()]
 
 
 def synonyms(stem: str) -> tuple[frozenset[str], ...]:

@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from assistant.answer import change, compare, overview, passage, sets, value
 from assistant.answer.analysis import Analysis, Weights, analyse, frame_words
-from assistant.answer.base import EMPTY_INDEX, FILTERS, Ask, names
+from assistant.answer.base import EMPTY_INDEX, FILTERS, UNKNOWN_PROVIDER, Ask, names
 from assistant.answer.evidence import SentenceIndex
 from assistant.config import AnswerSettings
 from assistant.models import Answer, Filters
@@ -91,7 +91,7 @@ class Assistant:
         if a.providers and not filters.providers:
             filters = replace(filters, providers=a.providers)
         ask = Ask(a, filters, self, mode, k)
-        answer = self._scope_problem(ask) or self._answer(ask)
+        answer = self._unknown_provider(ask) or self._scope_problem(ask) or self._answer(ask)
         focus = answer.focus if (answer.kind == "set" and not answer.no_answer) else (
             answer.focus or a.providers or tuple(dict.fromkeys(c.provider for c in answer.citations)))
         scope = " · ".join(filters.providers) if filters.providers else ""
@@ -113,6 +113,14 @@ class Assistant:
         if kind == "set":
             return sets.answer(ask)
         return passage.answer(ask)
+
+    def _unknown_provider(self, ask: Ask) -> Answer | None:
+        """A no-answer when the turn only names a provider the index does not hold: stated, never
+        replaced by the provider of the turn before."""
+        name = ask.analysis.unknown
+        if not name or not self.data.reports:
+            return None
+        return ask.nothing(f"No report for “{name}” in the index.", UNKNOWN_PROVIDER)
 
     def _scope_problem(self, ask: Ask) -> Answer | None:
         """A no-answer when nothing is in scope: an empty index, or filters no report passes."""

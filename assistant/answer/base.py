@@ -19,6 +19,7 @@ from assistant.models import Answer, Filters, Hit, Report
 from assistant.text import strip_markup
 
 NO_PASSAGE, FILTERS, EMPTY_INDEX, NOT_STATED = "no_passage", "filters", "empty_index", "not_stated"
+UNKNOWN_PROVIDER = "unknown_provider"  # the turn names a provider the index does not hold
 
 
 @dataclass

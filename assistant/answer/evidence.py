@@ -57,6 +57,7 @@ class SentenceIndex:
         self.lookup = st.SentenceLookup(table)
         self.chunks: dict[int, Chunk] = {c.chunk_id: c for c in data.chunks}
         self._headings: dict[int, np.ndarray] = {}
+        self._repeated: dict[tuple[int, float], np.ndarray] = {}
 
     def heading_terms(self, chunk_id: int) -> np.ndarray:
         """Hashed stems of a chunk's section heading path."""
@@ -64,6 +65,15 @@ class SentenceIndex:
         if got is None:
             got = self._headings[chunk_id] = st.term_hashes(tokenize(" ".join(self.chunks[chunk_id].section)))
         return got
+
+    def repeated(self, min_reports: int, share: float) -> np.ndarray:
+        """Rows of sentences that the corpus repeats word for word (the same stems) in at least ``min_reports``
+        reports and ``share`` of all reports: page boilerplate ("Find out what we look at when we assess
+        this area …"), judged by document frequency, not by a list of phrases. One row per sentence."""
+        key = (min_reports, share)
+        if key not in self._repeated:
+            self._repeated[key] = _repeated_rows(self.table, self.chunks, min_reports, share)
+        return self._repeated[key]
 
     def similarity(self, rows: np.ndarray, vector: np.ndarray | None) -> np.ndarray:
         """Cosine of each row's sentence to ``vector`` (zeros without vectors)."""
@@ -236,3 +246,32 @@ def follow_on(index: SentenceIndex, report: Report, c: Candidate) -> tuple[int, 
     if "\n" in report.text[c.end:s] or not _BACK.match(report.text[s:e]):
         return None
     return s, e
+
+
+_MIN_REPEATED_TERMS = 3  # a sentence of fewer stems ("Safe - Good") is a label, not prose that repeats
+
+
+def _repeated_rows(table: st.SentenceTable, chunks: dict[int, Chunk], min_reports: int, share: float) -> np.ndarray:
+    """One row for each sentence whose stems recur in enough distinct reports (see ``SentenceIndex.repeated``)."""
+    if len(table) == 0:
+        return np.zeros(0, dtype=np.int64)
+    terms = np.sort(table.terms.astype(np.uint64), axis=1)
+    # A sentence's identity: its sorted stem hashes, mixed into one 64-bit key (row order does not matter).
+    mix = np.random.default_rng(0).integers(1, 2**62, size=terms.shape[1], dtype=np.uint64) | np.uint64(1)
+    with np.errstate(over="ignore"):
+        key = (terms * mix).sum(axis=1, dtype=np.uint64)
+    enough = (table.terms != 0).sum(axis=1) >= _MIN_REPEATED_TERMS
+    report_ids = sorted({c.report_id for c in chunks.values()})
+    code_of = {rid: i for i, rid in enumerate(report_ids)}
+    by_chunk = np.zeros(max(chunks) + 1 if chunks else 1, dtype=np.int64)
+    for cid, c in chunks.items():
+        by_chunk[cid] = code_of[c.report_id]
+    report = by_chunk[table.chunk_id]
+    rows = np.flatnonzero(enough)
+    pairs = np.unique(np.stack([key[rows], report[rows].astype(np.uint64)], axis=1), axis=0)
+    keys, counts = np.unique(pairs[:, 0], return_counts=True)
+    needed = max(min_reports, int(np.ceil(share * len(report_ids))))
+    common = keys[counts >= needed]
+    hit = rows[np.isin(key[rows], common)]
+    _, first = np.unique(key[hit], return_index=True)
+    return np.sort(hit[first])

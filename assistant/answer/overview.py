@@ -106,6 +106,7 @@ def key_findings(ask: Ask, report: Report, kq: str | None) -> tuple[list[tuple[i
     summary = _filter(rows, index, sections, lambda path: normalise(path[-1]) in SUMMARY_HEADINGS
                       or (len(path) == 1 and normalise(path[0]) in KEY_QUESTIONS))
     rows = summary if summary.size else rows
+    rows = rows[~_boilerplate(ask, rows)]
     stated = {(v.fact.start, v.fact.end) for v in facts.stated(report)}
     concerns, others = [], []
     for row in rows[np.argsort(index.table.start[rows], kind="stable")]:
@@ -117,6 +118,25 @@ def key_findings(ask: Ask, report: Report, kq: str | None) -> tuple[list[tuple[i
             continue
         (concerns if is_concern(sentence, int(index.table.cues[row])) else others).append((start, end))
     return concerns[: s.overview_concerns], others[: s.overview_strengths]
+
+
+def _boilerplate(ask: Ask, rows: np.ndarray) -> np.ndarray:
+    """Which ``rows`` are page boilerplate: sentences the corpus repeats word for word across many reports,
+    or close in meaning to one ("This rating uses some scores from the previous inspection." beside the
+    repeated "The score for this quality statement is based on the previous rating for Safe.")."""
+    s = ask.settings
+    index = ask.sentences
+    repeated = index.repeated(s.boilerplate_min_reports, s.boilerplate_share)
+    out = np.zeros(rows.size, dtype=bool)
+    if repeated.size == 0 or rows.size == 0:
+        return out
+    terms = np.sort(index.table.terms[rows], axis=1)
+    known = np.sort(index.table.terms[repeated], axis=1)
+    out |= (terms[:, None, :] == known[None, :, :]).all(axis=2).any(axis=1)
+    if index.table.has_vectors:
+        near = index.table.vector[rows].astype(np.float32) @ index.table.vector[repeated].astype(np.float32).T
+        out |= near.max(axis=1) >= s.boilerplate_similarity
+    return out
 
 
 def _filter(rows: np.ndarray, index, sections, keep) -> np.ndarray:

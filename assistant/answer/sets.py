@@ -10,6 +10,8 @@ standard the question asks about (``findings``). "Staffing or training" makes tw
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from assistant.answer import findings
@@ -20,6 +22,9 @@ from assistant.search import sentences as st
 
 CHUNKS_PER_REPORT = 4  # BM25 candidate chunks read per report
 DENSE_CHUNKS = 50  # chunks closest in meaning to a topic, over the whole scope
+# "Regulation 12", "regulations 12 and 17", "reg. 18": the regulation numbers a question or sentence names.
+# Two digits at most: "Regulations 2014" is the year of the Act's regulations, not a regulation.
+_REGULATION = re.compile(r"\breg(?:ulation)?s?\.?\s+(\d{1,2}[a-z]?\b(?:\s*(?:,|and|or|&)\s*\d{1,2}[a-z]?\b)*)", re.I)
 _ORDER = {findings.LACKING: 0, findings.PARTLY: 1, findings.MEETS: 2, findings.NO_EVIDENCE: 3}
 
 
@@ -32,6 +37,11 @@ def answer(ask: Ask) -> Answer:
     if not topics:
         return ask.nothing("I could not tell what the question asks about each provider.", NO_PASSAGE, kind="set")
     reports = sorted(ask.reports, key=lambda r: r.provider)
+    numbers = regulations(a.topic)
+    if numbers and whole.undesirable:
+        breached = _breaches(reports, numbers)
+        if any(breached.values()):
+            return _compose(ask, whole, reports, breached)
     if not ask.assistant.retriever.settings.scan_all_providers:
         top = {h.chunk.provider for h in ask.hits}
         reports = [r for r in reports if r.provider in top]
@@ -43,6 +53,23 @@ def answer(ask: Ask) -> Answer:
         for report_id, ev in _read(ask, topic, vector, {r.report_id for r in reports}):
             evidence[report_id].append(ev)
     return _compose(ask, topics[0] if len(topics) == 1 else whole, reports, evidence)
+
+
+def regulations(text: str) -> set[str]:
+    """The regulation numbers ``text`` names ("12", "17")."""
+    return {n.lower() for m in _REGULATION.finditer(text) for n in re.findall(r"\d{1,2}[a-z]?", m.group(1), re.I)}
+
+
+def _breaches(reports: list[Report], numbers: set[str]) -> dict[str, list[findings.Evidence]]:
+    """Per report, the breaches of the asked regulations that its parsed breach facts state, each cited at
+    the sentence that states it: a report's breaches are read from what the parser found, so a sentence
+    about Regulation 11 never stands for a breach of Regulation 12."""
+    out: dict[str, list[findings.Evidence]] = {}
+    for report in reports:
+        spans = {(f.start, f.end) for f in report.facts
+                 if f.name == "breach" and regulations(f"regulation {f.value.split(':')[0]}") & numbers}
+        out[report.report_id] = [findings.Evidence(s, e, findings.LACKING, 1.0) for s, e in sorted(spans)]
+    return out
 
 
 def _read(ask: Ask, topic: findings.Topic, vector: np.ndarray, report_ids: set[str]):
@@ -58,10 +85,14 @@ def _read(ask: Ask, topic: findings.Topic, vector: np.ndarray, report_ids: set[s
     close = similarity >= s.set_min_similarity if index.table.has_vectors else np.ones(rows.size, bool)
     alone = similarity >= s.set_similarity_alone if index.table.has_vectors else np.zeros(rows.size, bool)
     on_topic = ((concepts >= topic.required()) & close) | alone
+    asked = regulations(topic.text)
     for i in np.flatnonzero(on_topic):
         row = int(rows[i])
         chunk = index.chunks[int(index.table.chunk_id[row])]
         report = ask.data.reports[chunk.report_id]
+        named = regulations(report.text[int(index.table.start[row]):int(index.table.end[row])]) if asked else set()
+        if named and not named & asked:  # about another regulation than the one asked
+            continue
         ev = findings.read_sentence(report.text, int(index.table.start[row]), int(index.table.end[row]), topic,
                                     on_topic=True, relevance=float(similarity[i]) + concepts[i] / len(topic.groups))
         if ev:

@@ -144,7 +144,8 @@ _THEMES_BY_HEADING = (
 )
 _GENERAL = ("care", "access", "partnership", "training", "complaints")
 ASSESSMENT_MAX_CHUNKS = 9  # overview + up to 8 quality statements
-INSPECTION_CHUNKS = 5  # ratings, overview, key findings, areas for improvement, sign-off
+INSPECTION_CHUNKS = 6  # the page header, ratings, overview, key findings, areas for improvement, sign-off
+ASSESSMENT_CHUNKS = 2  # the page header and the overview, before one chunk per quality statement
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,7 @@ def _assessment(i: int, rng: random.Random, name: str, service: str, statements:
     for h in headings:
         lines += [h, _body(rng, h, rating, place)]
     source = f"{_slug(name)}-{year}-{_MONTHS.index(month) + 1:02d}-{day:02d}-{i}.txt"
-    return Document(source, "\n".join(lines) + "\n", 1 + len(headings), name)
+    return Document(source, "\n".join(lines) + "\n", ASSESSMENT_CHUNKS + len(headings), name)
 
 
 def _inspection(i: int, rng: random.Random, name: str, service: str) -> Document:
@@ -265,15 +266,21 @@ def document(i: int, seed: int = 0, max_chunks: int | None = None) -> Document:
     name, service = provider_name(provider_of(i))
     inspection = rng.random() < 0.2
     statements = rng.randint(3, 8)
-    if inspection and (max_chunks is None or max_chunks >= INSPECTION_CHUNKS):
+    # No document is smaller than ASSESSMENT_CHUNKS, so never leave 1 chunk for the next one.
+    if inspection and (max_chunks is None or (max_chunks >= INSPECTION_CHUNKS and max_chunks - INSPECTION_CHUNKS != 1)):
         return _inspection(i, rng, name, service)
     if max_chunks is not None:
-        statements = min(statements, max_chunks - 1)
-    return _assessment(i, rng, name, service, statements)
+        statements = min(statements, max_chunks - ASSESSMENT_CHUNKS)
+        if statements > 0 and max_chunks - ASSESSMENT_CHUNKS - statements == 1:
+            statements -= 1
+    return _assessment(i, rng, name, service, max(statements, 0))
 
 
 def documents(n_chunks: int, seed: int = 0) -> Iterator[Document]:
-    """Documents whose chunks add up to exactly ``n_chunks``."""
+    """Documents whose chunks add up to exactly ``n_chunks`` (at least ``ASSESSMENT_CHUNKS``: every report
+    has its page header and an overview)."""
+    if 0 < n_chunks < ASSESSMENT_CHUNKS:
+        raise ValueError(f"a generated corpus holds at least {ASSESSMENT_CHUNKS} chunks")
     left, i = n_chunks, 0
     while left > 0:
         doc = document(i, seed, max_chunks=left)

@@ -68,6 +68,7 @@ def flat(text: str) -> str:
 _REASONS = {
     "no_passage": "nothing in the reports in scope supports an answer",
     "not_stated": "no report in scope states this value",
+    "unknown_provider": "no provider of that name is in the index (`assistant index status --reports` lists them)",
     "empty_index": "the index holds no reports; add reports to the corpus, then run /reindex "
                    "(or `assistant index update`)",
 }

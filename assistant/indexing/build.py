@@ -226,7 +226,7 @@ def _index_new(index_dir: Path, plan: Plan, embedder, settings: ChunkSettings, n
 
     Returns (its entry or None when nothing was parsed, the files' manifest entries, chunks embedded).
     """
-    from assistant.ingest.chunk import chunk_reports, chunk_text
+    from assistant.ingest.chunk import chunk_reports, chunk_text, report_sections
     from assistant.search.bm25 import TermCounts
     from assistant.search.embed import token_counter
     from assistant.search.sentences import SentenceTable
@@ -237,7 +237,7 @@ def _index_new(index_dir: Path, plan: Plan, embedder, settings: ChunkSettings, n
     counter = token_counter(embedder.model_dir)
     reports = {r.report_id: r for p in plan.parsed.values() for r in p.reports}
     chunks, spans = [], {}
-    sections = sum(len(r.sections) for r in reports.values())
+    sections = sum(len(report_sections(r)) for r in reports.values())
     done_sections = 0
     progress("chunk", 0, sections)
     for source, parsed in plan.parsed.items():
@@ -245,9 +245,9 @@ def _index_new(index_dir: Path, plan: Plan, embedder, settings: ChunkSettings, n
         for report in parsed.reports:
             # Section by section (the same chunks as the whole report at once), so that one
             # very large file still shows progress.
-            for section in report.sections:
+            for section in report_sections(report):  # the page header first
                 one = replace(report, sections=(section,))
-                chunks.extend(chunk_reports([one], counter, settings, first_id=next_id + len(chunks)))
+                chunks.extend(chunk_reports([one], counter, settings, first_id=next_id + len(chunks), header=False))
                 done_sections += 1
                 progress("chunk", done_sections, sections)
         spans[source] = (first, next_id + len(chunks) - first)

@@ -155,18 +155,51 @@ def section_spans(
     return spans
 
 
+# The heading path of a report's page header: the text before its first section (service type, name,
+# "Overall: Inadequate", address, "Provided and run by", "Report from 16 January 2024 assessment").
+HEADER_PATH = ("Summary",)
+
+
+def header_section(report: Report) -> Section | None:
+    """The page header as a section: the report's text before its first section, or None when that is blank.
+
+    The parser reads the header into the report's fields but no section holds it, so without this the
+    page's own statement of the rating, provider and date could never be retrieved or quoted. A document
+    holding several reports (``report_id`` "…#2" onwards) has one page header, before its first report.
+    """
+    if "#" in report.report_id and not report.report_id.endswith("#1"):
+        return None
+    end = min((s.start for s in report.sections), default=len(report.text))
+    head = report.text[:end]
+    stripped = head.rstrip()
+    if not stripped.strip():
+        return None
+    return Section(HEADER_PATH, len(head) - len(head.lstrip()), len(stripped))
+
+
+def report_sections(report: Report) -> list[Section]:
+    """The sections a report is chunked by: its page header (when it has one), then its own sections."""
+    header = header_section(report)
+    return ([header] if header else []) + list(report.sections)
+
+
 def chunk_reports(
     reports: Iterable[Report],
     count_tokens: TokenCounter,
     settings: ChunkSettings = ChunkSettings(),
     first_id: int = 0,
+    header: bool = True,
 ) -> list[Chunk]:
-    """Chunks for every section of every report, with ids counting up from ``first_id``."""
+    """Chunks for every section of every report, with ids counting up from ``first_id``.
+
+    With ``header``, each report's page header (``header_section``) is chunked first; without, only the
+    sections the report lists (a caller passing a report one section at a time adds the header itself).
+    """
     chunks: list[Chunk] = []
     next_id = first_id
     word_tokens = _WordTokens(count_tokens)
     for report in reports:
-        for section in report.sections:
+        for section in report_sections(report) if header else report.sections:
             for s, e in section_spans(report, section, count_tokens, settings, word_tokens):
                 chunks.append(
                     Chunk(

@@ -19,6 +19,8 @@ _GENERIC = frozenset(
     south new st royal general university home homes house court lodge""".split()
 )
 _WORD = re.compile(r"[a-z0-9&]+")
+# A short name word that still identifies: letters with digits ("4u" in Care 4U Services), not "st" or "of".
+_SHORT_NAME = re.compile(r"(?=.*\d)(?=.*[a-z])[a-z0-9]+")
 
 
 def provider_key(name: str) -> str:
@@ -40,14 +42,19 @@ class Catalog:
             rs.sort(key=lambda r: r.date or "", reverse=True)  # newest first; undated last
         self._word_providers: dict[str, set[str]] = defaultdict(set)
         self._names: dict[str, list[str]] = {}
+        # Multi-word names by their first word, as token tuples: a name written out in full.
+        self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
         for key, rs in self.by_provider.items():
             # A question may name the location, an alias, or the registered provider ("Provided and run by").
             names = {rs[0].provider, *(a for r in rs for a in r.aliases),
                      *(r.registered_provider for r in rs if r.registered_provider)}
             self._names[key] = sorted(names)
             for name in names:
-                for w in _WORD.findall(name.lower()):
+                tokens = tuple(_WORD.findall(name.lower()))
+                for w in tokens:
                     self._word_providers[w].add(key)
+                if len(tokens) >= 2:
+                    self._phrases[tokens[0]].append((tokens, key))
 
     def providers(self) -> list[str]:
         """Display names of every provider, sorted."""
@@ -72,22 +79,40 @@ class Catalog:
 
         A name word identifies a provider when it is not generic and few providers
         share it; "Iridium" names Iridium Medical Practice, "Medical" names no one.
+        A name written out in full claims its words: in "Liverpool University Hospitals NHS
+        Foundation Trust" (New Royal Liverpool University's registered provider) "Liverpool"
+        is part of that name, so it does not also name Liverpool Women's Hospital.
         """
-        words = set(_WORD.findall(text.lower()))
+        tokens = _WORD.findall(text.lower())
+        words = set(tokens)
         n = max(len(self.by_provider), 1)
+        limit = max(3, math.ceil(0.001 * n))
+
+        def weight(w: str) -> float:
+            owners = self._word_providers.get(w)
+            if not owners or w in _GENERIC or (len(w) < 3 and not _SHORT_NAME.fullmatch(w)):
+                return 0.0
+            return math.log(1 + n / len(owners)) if len(owners) <= limit else 0.0
+
+        claimed: dict[str, set[str]] = defaultdict(set)  # provider -> the words of its names written in full
+        for i, w in enumerate(tokens):
+            for phrase, key in self._phrases.get(w, ()):
+                if tuple(tokens[i:i + len(phrase)]) == phrase and any(weight(t) for t in phrase):
+                    claimed[key].update(phrase)
+        taken = set().union(*claimed.values()) if claimed else set()
         scores: dict[str, float] = defaultdict(float)
         for w in words:
-            owners = self._word_providers.get(w)
-            if not owners or w in _GENERIC or len(w) < 3:
+            wt = weight(w)
+            if not wt:
                 continue
-            if len(owners) > max(3, math.ceil(0.001 * n)):
-                continue
-            for key in owners:
-                scores[key] += math.log(1 + n / len(owners))
+            for key in self._word_providers[w]:
+                if w not in taken or w in claimed.get(key, ()):
+                    scores[key] += wt
         if not scores:
             return []
         best = max(scores.values())
-        return sorted(self.by_provider[k][0].provider for k, s in scores.items() if s >= 0.5 * best)
+        keys = {k for k, s in scores.items() if s >= 0.5 * best} | set(claimed)  # a name in full always names
+        return sorted(self.by_provider[k][0].provider for k in keys)
 
     def select(self, filters: Filters) -> list[Report]:
         """The reports that pass ``filters``, grouped by provider, newest first: by default each provider's latest only."""

@@ -6,8 +6,9 @@ when we assess this area") repeats word for word across providers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from assistant.search.tokens import tokenize
 MODES = ("hybrid", "bm25", "dense")
 FUSIONS = ("rrf", "convex")
 IDFS = ("lucene", "okapi")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
 class LuceneBM25(bm25_module.BM25):
@@ -130,12 +132,57 @@ class Retriever:
                     mask[row] = False
         return mask
 
+    def scope(self, filters: Filters, query: str) -> Filters:
+        """``filters`` widened to the named providers' earlier reports when ``query`` names a year before
+        the latest report of one of them ("What was Meon Health Practice rated in 2019?"): by default only
+        each provider's latest report is searched, and that report cannot hold an earlier inspection's findings.
+        Filters that already choose reports (all of them, or by date) are kept as they are."""
+        if not (self.settings.history_by_year and filters.providers) or filters.all_reports \
+                or filters.since or filters.until:
+            return filters
+        years = {int(y) for y in _YEAR.findall(query)}
+        if not years:
+            return filters
+        for report in self.catalog.select(filters):
+            if report.date and len(self.catalog.history(report.provider)) > 1 and min(years) < int(report.date[:4]):
+                return replace(filters, all_reports=True)
+        return filters
+
     # -- the two methods -----------------------------------------------------------------
 
     def bm25(self, query: str, mask: np.ndarray, depth: int) -> list[tuple[int, float]]:
-        """The best ``depth`` chunks under ``mask`` by BM25, as (chunk id, score)."""
-        rows, scores = self.lexical.top(tokenize(query), depth, mask)
+        """The best ``depth`` chunks under ``mask`` by BM25, as (chunk id, score).
+
+        In a scoped search, terms found in every chunk of the scope are left out of the query: they
+        cannot tell the scope's chunks apart, and BM25's length normalisation would turn them into a
+        bonus for short chunks. These are mostly the provider's own name, which every chunk's header
+        states ("Access Dignity Care Limited | Safe > Overview"), so "What was Access Dignity Care's
+        safe score?" ranks by "safe" and "score" alone.
+        """
+        terms = tokenize(query)
+        if self.settings.drop_scope_terms and not mask.all():
+            terms = self._discriminating(terms, mask)
+        rows, scores = self.lexical.top(terms, depth, mask)
         return [(self.data.chunks[r].chunk_id, float(s)) for r, s in zip(rows, scores)]
+
+    def _discriminating(self, terms: list[str], mask: np.ndarray) -> list[str]:
+        """``terms`` without those present in every chunk under ``mask`` (all of them if every term is)."""
+        in_scope = int(mask.sum())
+        if in_scope < 2:
+            return terms
+        weights = self.lexical.weights
+        index = self.lexical.term_index
+        everywhere = set()
+        for t in set(terms):
+            col = index.get(t)
+            if col is None:
+                continue
+            # The term's postings (one sparse column): the cost of scoring it, nothing proportional to the corpus.
+            rows = weights.indices[weights.indptr[col]:weights.indptr[col + 1]]
+            if int(mask[rows].sum()) >= in_scope:
+                everywhere.add(t)
+        kept = [t for t in terms if t not in everywhere]
+        return kept or terms
 
     def dense(self, query: str, mask: np.ndarray, depth: int, vector: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The best ``depth`` chunks under ``mask`` by cosine to the query (or to ``vector``), as (chunk id, score)."""
@@ -181,7 +228,7 @@ class Retriever:
             raise ValueError(f"unknown mode '{mode}' (choose from {', '.join(MODES)})")
         k = k or s.k
         depth = max(depth or s.depth, k)
-        mask = self.allowed_rows(filters)
+        mask = self.allowed_rows(self.scope(filters, f"{query} {lexical or ''}"))
         lists: dict[str, list[tuple[int, float]]] = {}
         if mode in ("hybrid", "bm25"):
             lists["bm25"] = self.bm25(lexical or query, mask, depth)

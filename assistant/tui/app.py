@@ -199,12 +199,13 @@ class ChatApp(SourcesMixin, ReindexMixin, SavedMixin, App):
     def submit(self, line: str) -> None:
         """Take one line from the user: run it now, or queue it while loading or answering."""
         if not line.strip():
-            self.note("Type a question, or /help for the commands.", error=True)
+            # Never a question, and nothing added to the conversation (a stray Enter must not move it).
+            self.notify("Type a question, or /help for the commands.", severity="warning", markup=False)
             return
         self.recall.add(line)
         for view in self.query(TurnView):
             view.read_from_start = False  # an older answer still laying out must not pull the view back
-        self.pane.scroll_end(animate=False)  # asking again follows the conversation to its end
+        self.pane.follow_end()  # asking again follows the conversation to its end
         if self.loading or self.busy:
             view = None
             if not line.strip().startswith("/"):
@@ -308,13 +309,13 @@ class ChatApp(SourcesMixin, ReindexMixin, SavedMixin, App):
         """An answer taller than the pane is shown from its question down, not from its last line.
 
         The answer's Markdown lays out in steps, so this runs on each of its resizes until
-        it is tall; scrolling lets go of the anchor until the user scrolls back to the end
-        or asks again.
+        it is tall; the pane then keeps it pinned there through reflows (the sources pane
+        opening, a resize) until the user scrolls or asks again.
         """
         view, pane = message.view, self.pane
         if view.outer_size.height > pane.scrollable_content_region.height:
             view.read_from_start = False
-            pane.scroll_to_widget(view, top=True, animate=False)
+            pane.pin(view)
 
     # -- the terminal -------------------------------------------------------------------------------
 
@@ -326,7 +327,7 @@ class ChatApp(SourcesMixin, ReindexMixin, SavedMixin, App):
     def action_help(self) -> None:
         helper = Markdown(commands.HELP, classes="help")
         self.pane.mount(helper)
-        helper.call_after_refresh(self.pane.scroll_to_widget, helper, top=True, animate=False)
+        helper.call_after_refresh(self.pane.pin, helper)
 
     def action_scroll_conversation(self, direction: int) -> None:
         if direction < 0:
@@ -334,15 +335,24 @@ class ChatApp(SourcesMixin, ReindexMixin, SavedMixin, App):
         else:
             self.pane.scroll_page_down()
 
+    def focus_now(self, widget) -> None:
+        """Give ``widget`` the focus before the next key is handled.
+
+        ``Widget.focus()`` only queues the change, behind keys already typed: F3 then
+        Enter in quick succession sent the Enter to the prompt (an empty question)
+        instead of the sources list.
+        """
+        widget.screen.set_focus(widget)
+
     def action_focus_prompt(self) -> None:
         if self.screen is self.screen_stack[0]:
-            self.prompt.focus()
+            self.focus_now(self.prompt)
 
     def action_focus_answer(self) -> None:
         """Tab from the prompt: the newest answer (then Up/Down move between answers)."""
         turns = list(self.query(TurnView))
         if turns:
-            turns[-1].focus()
+            self.focus_now(turns[-1])
         else:
             self.screen.focus_next()
 
@@ -360,7 +370,7 @@ class ChatApp(SourcesMixin, ReindexMixin, SavedMixin, App):
         """Put ``text`` at the prompt for the user to complete."""
         self.prompt.value = text
         self.prompt.cursor_position = len(text)
-        self.prompt.focus()
+        self.focus_now(self.prompt)
 
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)

@@ -208,7 +208,7 @@ class HistoryScreen(ModalScreen[HistoryChoice]):
         if (event.is_printable and event.character and self.focused is self.listed
                 and event.key not in self.active_bindings):
             search = self.query_one("#history-search", Input)
-            search.focus()
+            self.set_focus(search)  # at once: the next key typed goes to the search too
             search.insert_text_at_cursor(event.character)
             event.stop()
             event.prevent_default()

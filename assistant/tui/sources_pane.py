@@ -100,4 +100,4 @@ class SourcesMixin:
         sources = self.query_one(SourcesList)
         if sources.index is None and sources.children:
             sources.index = 0
-        sources.focus()
+        self.focus_now(sources)  # at once: an Enter typed right after F3 opens the source

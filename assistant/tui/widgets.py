@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, ListItem, ListView, Markdown, Static
 
 from assistant.chat.conversation import Turn
@@ -35,21 +36,82 @@ class Note(Static):
 
 class ConversationPane(VerticalScroll, can_focus=False):
     """The turns, newest last. Not focusable itself: Tab goes to the answers in it, and the app
-    scrolls it with PageUp/PageDown from the prompt."""
+    scrolls it with PageUp/PageDown from the prompt.
+
+    It keeps the newest answer in view until the user scrolls: anchored to its end
+    (Textual's anchor), or, for an answer taller than the pane, pinned to that
+    answer's first line (``pin``). A reflow (the sources pane opening beside it, the
+    terminal resized) moves the content under a fixed scroll offset; the anchor
+    survives that by itself, and the pin is re-applied here after every change of
+    size. Any scroll the user makes (wheel, scrollbar, PageUp) goes through Textual's
+    ``release_anchor`` and lets go of the pin too.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.pinned: Widget | None = None  # shown from its top until the user scrolls
+        self._pinning = False
+
+    def pin(self, widget: Widget) -> None:
+        """Show ``widget`` from its first line, and keep it so through reflows until the user scrolls."""
+        self.pinned = widget
+        self._show_pinned()
+
+    def follow_end(self) -> None:
+        """Drop any pin and follow the end of the conversation again (asking a new question)."""
+        self.pinned = None
+        self.scroll_end(animate=False)
+
+    def release_anchor(self) -> None:
+        super().release_anchor()
+        if not self._pinning:
+            self.pinned = None  # the user scrolled: leave the view where they put it
+
+    def on_resize(self) -> None:
+        # Fires on a change of the pane's size or of its content's: re-apply the pin after a reflow.
+        if self.pinned is not None:
+            self.call_after_refresh(self._show_pinned)
+
+    def _show_pinned(self) -> None:
+        widget = self.pinned
+        if widget is None or not widget.is_mounted:
+            self.pinned = None
+            return
+        self._pinning = True
+        try:
+            self.scroll_to_widget(widget, top=True, animate=False, immediate=True)
+        finally:
+            self._pinning = False
 
 
 class FindingsTable(Static):
     """A set question's provider × finding table. A Rich table, so at any width the provider names
-    wrap and the finding column stays (a DataTable scrolls it out of view at 80 columns)."""
+    wrap and the finding column stays (a DataTable scrolls it out of view at 80 columns).
+
+    Providers with no evidence and no source are counted in one row rather than listed: over a
+    whole corpus they are most of the table (46 rows at 80×24 hid everything else), and the
+    answer's text above it names each of them.
+    """
+
+    FOLD_NO_EVIDENCE = 3  # more rows than this without evidence become one "N other providers" row
 
     def __init__(self, providers: tuple[ProviderFinding, ...]) -> None:
         super().__init__(classes="findings")
-        self.rows = [(flat(p.name), p.finding, " ".join(f"[{n}]" for n in p.citations)) for p in providers]
+        # A selection ("Which services were rated inadequate for safe?") lists only the providers that
+        # match, each "meets" the question asked; shown as "meets", an Inadequate service would read as
+        # meeting the standard.
+        self.heading = "matches" if providers and all(p.finding == "meets" for p in providers) else "finding"
+        silent = [p for p in providers if p.finding == "no evidence" and not p.citations]
+        shown = [p for p in providers if p not in silent] if len(silent) > self.FOLD_NO_EVIDENCE else providers
+        self.rows = [(flat(p.name), "yes" if self.heading == "matches" else p.finding,
+                      " ".join(f"[{n}]" for n in p.citations)) for p in shown]
+        if len(shown) < len(providers):
+            self.rows.append((f"{len(silent)} other providers (named in the answer)", "no evidence", ""))
 
     def render(self) -> Table:
         table = Table(box=box.SIMPLE_HEAD, expand=True, show_edge=False, pad_edge=False, header_style="bold")
         table.add_column("provider", ratio=1, overflow="fold")
-        table.add_column("finding", no_wrap=True, min_width=len("no evidence"))
+        table.add_column(self.heading, no_wrap=True, min_width=len("no evidence"))
         table.add_column("sources", overflow="fold", max_width=14)
         for name, finding, sources in self.rows:
             table.add_row(Text(name), Text(finding), Text(sources))
@@ -139,7 +201,7 @@ class TurnView(Vertical, can_focus=True):
         if at >= len(turns):
             self.app.action_focus_prompt()
         elif at >= 0:
-            turns[at].focus()
+            self.screen.set_focus(turns[at])  # at once, so the next key goes to it
 
 
 class SourceItem(ListItem):

@@ -63,3 +63,18 @@ def test_a_new_topic_about_the_same_provider_is_not_a_switch(assistant):
     chat.ask("What was Iridium's well-led score?")
     answer = chat.ask("What about Iridium's complaints?")
     assert answer.kind == "passage" and any("complaints" in t for t in texts(answer))
+
+
+def test_a_switch_to_an_unknown_provider_is_stated(assistant):
+    # The name matches no provider: the answer says so, and never answers about the turn before's provider.
+    first = assistant.ask("What was Iridium Medical Practice's overall rating?")
+    answer = assistant.ask("What about Sunnyview Care Home?", context=first)
+    assert answer.no_answer and answer.reason == "unknown_provider"
+    assert answer.text == "No report for “Sunnyview Care Home” in the index."
+    assert not answer.citations
+    # A topic switch is not a name: "What about staffing?" stays on Iridium.
+    topic = assistant.ask("What about staffing?", context=first)
+    assert topic.reason != "unknown_provider"
+    # Nor is a capitalised topic the reports use.
+    for turn in ("What about Staffing?", "What about Safeguarding?"):
+        assert assistant.ask(turn, context=first).reason != "unknown_provider", turn

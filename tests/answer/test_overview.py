@@ -50,3 +50,47 @@ def test_overview_of_a_real_report_names_every_stated_score(real_assistant):
     concerns = answer.text[answer.text.index("Concerns:"):]
     assert "Safeguarding systems were not effective" in concerns or "did not always receive their medicines" in concerns
     grounded(answer, real_assistant.data)
+
+
+@pytest.fixture(scope="module")
+def furniture_assistant(tmp_path_factory, embedder):
+    """Dev real reports of which four print "The score for this quality statement is based on the previous
+    rating for …"."""
+    import shutil
+
+    from _answers import REAL
+    from assistant.indexing.build import build_index
+    from assistant.session import load_assistant
+
+    corpus, index = tmp_path_factory.mktemp("furniture-corpus"), tmp_path_factory.mktemp("furniture-index")
+    for name in ("real_access-dignity-care_2024-01.txt", "real_meon-health-practice_2024-03.txt",
+                 "real_new-royal-liverpool-uec_2025-04.txt", "real_priory-hospital-norwich_2024-06.txt",
+                 "real_thornton-hall-lodge_2024-02.txt", "real_chesser-surgery_2024-07.txt"):
+        shutil.copy(REAL / name, corpus / name)
+    build_index(corpus, index, embedder)
+    return load_assistant(index, embedder=embedder)
+
+
+@pytest.mark.slow
+def test_page_boilerplate_is_not_a_finding(furniture_assistant):
+    # Sentences that recur word for word across reports are page furniture, and so is Access Dignity Care's
+    # "This rating uses some scores from the previous inspection.", close in meaning to the recurring "The score
+    # for this quality statement is based on the previous rating for …": judged by document frequency.
+    from dataclasses import replace
+
+    from assistant.answer.assistant import Assistant
+
+    # Six reports here: a sentence in two of them (a third) is repeated.
+    s = replace(furniture_assistant.settings, boilerplate_min_reports=2)
+    real = Assistant(furniture_assistant.retriever, s)
+    index = real.sentences
+    repeated = index.repeated(s.boilerplate_min_reports, s.boilerplate_share)
+    sentences = set()
+    for row in repeated:
+        chunk = index.chunks[int(index.table.chunk_id[row])]
+        sentences.add(real.data.reports[chunk.report_id].text[int(index.table.start[row]):int(index.table.end[row])])
+    assert "Find out what we look at when we assess this area and How we calculate these scores." in sentences
+    answer = real.ask("Tell me about Access Dignity Care")
+    assert "This rating uses some scores from the previous inspection." not in texts(answer)
+    assert "Safe recruitment systems were in place." in texts(answer)  # a finding stays
+    grounded(answer, real.data)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from _answers import grounded
+from _answers import grounded, real_assistant  # noqa: F401 (real_assistant is a fixture)
 from assistant.answer.findings import LACKING, MEETS, PARTLY, topic_from, read_sentence
 
 KIDDERMINSTER = "Kidderminster Hospital and Treatment Centre"
@@ -83,3 +83,29 @@ def test_citations_are_numbered_in_the_order_the_answer_lists_providers(assistan
     assert answer.citations[0].provider == "Heartbeat Alliance"
     assert [c.provider for c in answer.citations][1:] == ["Iridium Medical Practice", KIDDERMINSTER]
     grounded(answer, data)
+
+
+def test_regulations_named():
+    from assistant.answer.sets import regulations
+
+    assert regulations("were in breach of regulation 12") == {"12"}
+    assert regulations("breached regulations 11 or 17") == {"11", "17"}
+    # "Regulations 2014" is the year of the Act's regulations, not a regulation.
+    assert regulations("a breach of Regulation 9 of the Health and Social Care Act 2008 (Regulated Activities) "
+                       "Regulations 2014.") == {"9"}
+
+
+def test_a_breach_question_reads_the_parsed_breaches(real_assistant):
+    # Access Dignity Care breached Regulations 12, 13 and 18 in one sentence and Regulation 11 in another:
+    # a question about Regulation 12 cites the first, never the Regulation 11 sentence.
+    answer = real_assistant.ask("Which providers were in breach of regulation 12?")
+    assert answer.focus == ("Access Dignity Care Limited",)
+    assert finding(answer, "Access Dignity Care Limited").finding == LACKING
+    assert [c.provider for c in answer.citations] == ["Access Dignity Care Limited"]
+    assert "breach of Regulation 12, Regulation 13 and Regulation 18" in answer.citations[0].text
+    assert not any("Regulation 11" in c.text for c in answer.citations)
+    grounded(answer, real_assistant.data)
+    eleven = real_assistant.ask("Which providers breached regulation 11?")
+    assert [c.text for c in eleven.citations] == [
+        "During our assessment of this key question, we found concerns about consent and capacity, which resulted "
+        "in a breach of Regulation 11 of the Health and Social Care Act 2008 (Regulated Activities) Regulations 2014."]

@@ -10,7 +10,7 @@ import pytest
 from assistant.bench import generate
 
 
-@pytest.mark.parametrize("n", [1, 5, 9, 37, 200])
+@pytest.mark.parametrize("n", [2, 3, 5, 7, 9, 37, 200])
 def test_generator_makes_exactly_the_requested_chunks(n):
     from assistant.ingest.chunk import chunk_reports
     from assistant.search.embed import token_counter

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.ingest.chunk import chunk_reports, embedding_text, section_spans
+from assistant.ingest.chunk import HEADER_PATH, chunk_reports, embedding_text, header_section, report_sections, section_spans
 from assistant.config import ChunkSettings
 from assistant.search.embed import token_counter
 from assistant.models import Report, Section
@@ -26,7 +26,7 @@ def test_chunks_never_cross_a_section_and_fit_the_window(seed_reports, count):
     assert len({c.chunk_id for c in chunks}) == len(chunks)
     for c in chunks:
         report = reports[c.report_id]
-        section = next(s for s in report.sections if s.path == c.section)
+        section = next(s for s in report_sections(report) if s.path == c.section)
         assert section.start <= c.start < c.end <= section.end
         assert c.text == report.text[c.start : c.end]
         assert count(embedding_text(c.provider, c.section, c.text)) <= 256
@@ -77,3 +77,33 @@ def test_scaling_benchmark_measures_both_shapes():
     rows = run([0.02], log=lines.append)
     assert [r["shape"] for r in rows] == ["prose", "one line"] and len(lines) == 2
     assert all(r["chunks"] > 0 and r["parse_s"] >= 0 and r["chunk_s"] >= 0 for r in rows)
+
+
+def test_the_page_header_is_chunked_first(seed_reports, count):
+    # The header states the service type, name and date; the parser reads it into fields, no section holds it.
+    heartbeat = next(r for r in seed_reports if r.provider == "Heartbeat Alliance")
+    chunks = chunk_reports([heartbeat], count)
+    assert chunks[0].section == HEADER_PATH
+    assert "Out of hours GP service" in chunks[0].text
+    assert "Report from 25 April 2024 assessment" in chunks[0].text
+    assert chunks[0].end <= heartbeat.sections[0].start
+    assert [c.section for c in chunks[1:]] == [c.section for c in chunk_reports([heartbeat], count, header=False)]
+
+
+def test_a_real_page_header_holds_the_overall_rating_and_provider(count):
+    from pathlib import Path
+
+    from assistant.ingest.parse import parse_file
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "real"
+    report = parse_file(folder / "real_access-dignity-care_2024-01.txt", folder)[0]
+    header = header_section(report)
+    text = report.text[header.start:header.end]
+    assert "Overall: Inadequate" in text and "Provided and run by:\nAccess Dignity Care Limited" in text
+    assert text.startswith("• Services in your home")
+
+
+def test_only_the_first_report_of_a_document_has_a_page_header(seed_reports):
+    studies = [r for r in seed_reports if "#" in r.report_id]
+    assert len(studies) >= 2
+    assert all(header_section(r) is None for r in studies if not r.report_id.endswith("#1"))

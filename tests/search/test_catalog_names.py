@@ -34,3 +34,28 @@ def test_rating_filter_reads_the_overall_rating():
     assert [r.provider for r in inadequate] == ["Access Dignity Care Limited"]
     # The Chesser Surgery states no overall rating: its one key question's rating stands for it.
     assert "The Chesser Surgery" in {r.provider for r in c.select(Filters(ratings=("requires improvement",)))}
+
+
+def test_a_name_written_in_full_claims_its_words():
+    # "Liverpool" is in both trusts' names; written out in full, the registered provider of New Royal
+    # Liverpool University names it alone, and naming both names both.
+    reports = [r for name in FILES + ("real_liverpool-womens-hospital-maternity_2025-03.txt",)
+               for r in parse_file(REAL / name, REAL)]
+    c = Catalog({r.report_id: r for r in reports})
+    assert c.mentioned("How did Liverpool University Hospitals NHS Foundation Trust do?") == [
+        "New Royal Liverpool University"]
+    assert c.mentioned("And New Royal Liverpool University?") == ["New Royal Liverpool University"]
+    assert c.mentioned("Compare Liverpool Women's Hospital and New Royal Liverpool University") == [
+        "Liverpool Women's Hospital", "New Royal Liverpool University"]
+    assert c.mentioned("Which Liverpool hospital?") == ["Liverpool Women's Hospital", "New Royal Liverpool University"]
+
+
+def test_a_short_name_word_with_a_digit_identifies():
+    # "4U" is two characters, but letters with a digit are no filler word; "Care" and "Services" are generic.
+    from dataclasses import replace
+
+    reports = [r for name in FILES for r in parse_file(REAL / name, REAL)]
+    renamed = replace(reports[0], provider="Care 4U Services (Midlands) Ltd", aliases=(), registered_provider=None)
+    c = Catalog({r.report_id: r for r in [renamed, *reports[1:]]})
+    assert c.mentioned("What about Care 4U Services?") == ["Care 4U Services (Midlands) Ltd"]
+    assert c.mentioned("What about St Care Services?") == []

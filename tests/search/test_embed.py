@@ -166,3 +166,22 @@ def test_onnx_int8_stays_close_to_torch(real_vectors):
     cosine = (torch_vectors * int8.encode(texts)).sum(axis=1)
     # Short headings ("- Overview") stray most: ~0.97 at worst on this text.
     assert cosine.min() > 0.95 and cosine.mean() > 0.99
+
+
+@pytest.mark.slow
+def test_the_gpu_direct_path_matches_sentence_transformers(real_vectors):
+    """The direct path a GPU build takes (fast tokenizer, transformer, pooling in torch), run here on
+    the CPU, gives sentence-transformers' vectors; on a GPU it also takes larger batches."""
+    from assistant.search.embed.model import model_info
+    from assistant.search.embed.torch_backend import GPU_BATCH, TorchBackend
+    from assistant.config import model_path
+
+    texts, torch_vectors = real_vectors
+    backend = TorchBackend(model_info(model_path(None)), role="query", device="cpu")
+    backend.load()
+    direct = np.concatenate([backend._encode_direct(texts[i : i + 64]) for i in range(0, 256, 64)])
+    cosine = (torch_vectors[:256] * direct).sum(axis=1)
+    assert cosine.min() > 0.99999
+    assert backend.batch_size(32) == 32
+    backend.device = "cuda"
+    assert backend.batch_size(32) == GPU_BATCH

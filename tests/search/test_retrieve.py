@@ -5,6 +5,7 @@ import pytest
 from assistant.config import RetrievalSettings
 from assistant.models import Filters
 from assistant.search.retrieve import Retriever, fuse_convex, fuse_rrf
+from assistant.search.tokens import tokenize
 
 
 def test_rrf_sums_weighted_reciprocal_ranks():
@@ -109,3 +110,43 @@ def test_search_reuses_a_given_vector_and_lexical_text(retriever, embedder):
     hits = retriever.search("ignored for dense", vector=vector, lexical="freedom speak guardian", k=3)
     assert any("Freedom to Speak Up Guardian" in h.chunk.text for h in hits)
     assert all("dense" in h.ranks or "bm25" in h.ranks for h in hits)
+
+
+def test_scoped_bm25_leaves_out_terms_every_chunk_in_scope_holds(retriever):
+    # Every Heartbeat Alliance chunk's header names it: the name cannot rank within its own scope.
+    mask = retriever.allowed_rows(Filters(providers=("Heartbeat Alliance",)))
+    kept = retriever._discriminating(tokenize("Heartbeat Alliance freedom to speak up"), mask)
+    assert kept == tokenize("freedom to speak up")
+    # A query of nothing but such terms is searched whole rather than not at all.
+    assert retriever._discriminating(tokenize("Heartbeat Alliance"), mask) == tokenize("Heartbeat Alliance")
+
+
+def test_the_page_header_is_found_for_the_service_type(retriever):
+    hits = retriever.search("What type of service is Heartbeat Alliance?", Filters(providers=("Heartbeat Alliance",)))
+    assert any("Out of hours GP service" in h.chunk.text for h in hits)
+
+
+def test_a_year_before_the_latest_report_searches_the_providers_history(tmp_path, embedder):
+    import shutil
+    from pathlib import Path
+
+    from assistant.indexing.build import update_index
+    from assistant.session import load_assistant
+
+    real = Path(__file__).resolve().parents[1] / "data" / "real"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("real_meon-health-practice_2022-07.txt", "real_meon-health-practice_2024-03.txt"):
+        shutil.copy(real / name, corpus / name)
+    update_index(corpus, tmp_path / "index", embedder)
+    retriever = load_assistant(tmp_path / "index", embedder=embedder).retriever
+    meon = Filters(providers=("Meon Health Practice",))
+    question = "What was Meon Health Practice rated at its July 2022 inspection?"
+    hits = retriever.search(question, meon)
+    assert any("Overall, the practice is rated as Requires Improvement." in h.chunk.text for h in hits)
+    assert {h.chunk.report_id for h in hits} >= {"real_meon-health-practice_2022-07"}
+    # Without a year, only the latest report is searched.
+    latest = retriever.search("What was Meon Health Practice rated?", meon, k=50)
+    assert {h.chunk.report_id for h in latest} == {"real_meon-health-practice_2024-03"}
+    # A filter that already chooses reports by date is kept as it is.
+    assert retriever.scope(Filters(providers=meon.providers, since="2024-01-01"), question).all_reports is False

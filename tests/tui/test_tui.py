@@ -66,7 +66,8 @@ def test_answer_shows_text_citations_and_findings_table(make_app):
         rows = {name: finding for name, finding, _ in view.query_one(FindingsTable).rows}
         assert rows["Heartbeat Alliance"] == "partly"
         assert rows["Iridium Medical Practice"] == "meets"
-        assert len(rows) == 7
+        assert rows["4 other providers (named in the answer)"] == "no evidence"  # counted in one row
+        assert len(rows) == 4
         assert not app.prompt.disabled
 
     drive(app, script)
@@ -208,9 +209,11 @@ def test_missing_index_and_empty_question_are_messages_and_reindex_recovers(make
     async def script(pilot):
         assert "Cannot load the index" in notes(app)[-1]
         assert "no index loaded" in status(app)
+        said = notes(app)
         app.prompt.value = "   "
         await pilot.press("enter")
-        assert notes(app)[-1] == "Type a question, or /help for the commands."
+        assert notes(app) == said and not app.query(TurnView)  # a blank line is never asked
+        assert [n.message for n in app._notifications] == ["Type a question, or /help for the commands."]
         view = await ask(pilot, FTSU)
         assert "no index is loaded" in str(view.query_one(Note).render())
         app.prompt.value = "/reindex"

@@ -154,6 +154,67 @@ def test_newest_answer_is_in_view_after_three_questions_and_page_keys_scroll(tmp
     drive(app, script, size=(80, 24))
 
 
+def test_opening_the_sources_pane_keeps_the_newest_answer_in_view(tmp_path):
+    # At 80 columns F3 shows the sources pane beside the conversation, which reflows to half its
+    # width and twice its height; the newest answer used to drift out of view.
+    long = "Tell me everything about governance?"
+    app = make_fake_app(tmp_path, FakeAssistant({long: passage_answer(long, lines=20)}))
+
+    async def script(pilot):
+        await ask(pilot, "What about staffing?")
+        view = await ask(pilot, long)  # taller than the pane: shown from its question
+        await pilot.pause()
+        assert in_view(app.pane, view) and view.outer_size.height > app.pane.size.height
+        await pilot.press("f3")
+        await pilot.pause(0.3)
+        assert app.query_one("#sources-pane").display and app.focused is app.query_one("#sources")
+        assert view.size.width < 40 and in_view(app.pane, view)
+        await pilot.press("escape")  # the peeked pane folds away: reflowed back
+        await pilot.pause(0.3)
+        assert not app.query_one("#sources-pane").display and in_view(app.pane, view)
+        short = await ask(pilot, "What about complaints?", )  # anchored to the end
+        await pilot.press("f2")
+        await pilot.pause(0.3)
+        assert app.query_one("#sources-pane").display and in_view(app.pane, short)
+        await pilot.press("f2")
+        await pilot.pause(0.3)
+        # Scrolled up by the user, the view stays where they put it when the pane opens.
+        await pilot.press("pageup", "pageup")
+        await pilot.pause(0.3)
+        assert app.pane.pinned is None
+        where = app.pane.scroll_y
+        await pilot.press("f3")
+        await pilot.pause(0.3)
+        assert app.pane.scroll_y == where and not in_view(app.pane, short)
+
+    drive(app, script, size=(80, 24))
+
+
+def test_keys_typed_right_after_f3_go_to_the_sources_list(tmp_path):
+    # F3, Down, Enter arriving together (a busy app, a fast typist): the Enter used to reach the
+    # prompt before the focus moved, and an empty line was submitted.
+    from textual import events
+
+    app = make_fake_app(tmp_path)
+
+    async def script(pilot):
+        await ask(pilot, FTSU)
+        said = notes(app)
+        for key, character in (("f3", None), ("down", None), ("enter", "\r")):
+            app.post_message(events.Key(key, character))
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, SectionScreen) and app.screen.citation.n == 2
+        assert len(app.query(TurnView)) == 1 and notes(app) == said
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("enter", "space", "enter")  # blank lines are never asked nor noted
+        await settle(pilot)
+        assert len(app.query(TurnView)) == 1 and notes(app) == said and app.focused is app.prompt
+
+    drive(app, script, size=(80, 24))
+
+
 # -- 80×24 ---------------------------------------------------------------------------------------------
 
 
@@ -182,6 +243,19 @@ def test_80_by_24_keeps_the_finding_column_and_a_one_row_status(tmp_path):
         assert not app.query_one("#sources-pane").display
 
     drive(app, script, size=(80, 24))
+
+
+def test_providers_without_evidence_are_counted_in_one_row(tmp_path):
+    from assistant.models import ProviderFinding
+
+    many = tuple(ProviderFinding(f"Provider {i}", "no evidence") for i in range(1, 41))
+    table = FindingsTable((ProviderFinding(MARKUP, "lacking", (1,)), ProviderFinding(SMITH, "meets", (2,)), *many))
+    lines = rendered(table, 76)
+    assert len(lines) == 5  # the head, its rule, two findings, one row for the forty
+    assert lines[2].startswith(MARKUP) and "lacking" in lines[2] and "[1]" in lines[2]
+    assert lines[4].startswith("40 other providers (named in the answer)") and "no evidence" in lines[4]
+    few = FindingsTable((ProviderFinding(MARKUP, "lacking", (1,)), *many[:3]))
+    assert [row[0] for row in few.rows] == [MARKUP, "Provider 1", "Provider 2", "Provider 3"]
 
 
 def test_source_viewer_header_keeps_the_offsets_at_80_columns(tmp_path):
@@ -308,6 +382,7 @@ def test_escape_sequences_in_report_text_never_reach_the_screen(tmp_path):
     ("no_passage", "No answer: nothing in the reports in scope supports an answer."),
     ("filters", "No answer: no report passes the filters (provider=Plain Surgery); /filter clear removes them."),
     ("empty_index", "No answer: the index holds no reports; add reports to the corpus"),
+    ("unknown_provider", "No answer: no provider of that name is in the index"),
 ])
 def test_a_no_answer_says_why(tmp_path, reason, expected):
     fake = FakeAssistant({"parking fines?": no_answer("parking fines?", reason)})
@@ -466,3 +541,13 @@ def test_history_browser_searches_renames_and_deletes(tmp_path):
                                                                    "Which providers lacked FTSU awareness?"]
     saved = json.loads(next(folder.glob("*.json")).read_text(encoding="utf-8"))
     assert saved["turns"][0]["mode"] == "hybrid" and saved["turns"][0]["filters"]["providers"] == []
+
+
+def test_a_selection_table_says_which_providers_match_not_that_they_meet_the_standard():
+    # "Which services were rated inadequate for safe?" selects Access Dignity Care (rated Inadequate).
+    from assistant.models import ProviderFinding
+
+    table = FindingsTable((ProviderFinding("Access Dignity Care Limited", "meets", (1,)),))
+    lines = rendered(table, 76)
+    assert lines[0].split()[:2] == ["provider", "matches"]
+    assert "yes" in lines[2] and "meets" not in " ".join(lines)

@@ -44,3 +44,7 @@ class Backend(ABC):
     @abstractmethod
     def encode_batch(self, texts: Sequence[str]) -> np.ndarray:
         """One batch of texts to L2-normalised float32 rows, in order."""
+
+    def batch_size(self, asked: int) -> int:
+        """The batch to use when ``asked`` was requested: a GPU backend wants larger ones."""
+        return asked

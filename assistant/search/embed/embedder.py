@@ -93,8 +93,9 @@ class Embedder:
         # within one call); rows go back to the caller's order at the end.
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for i in range(0, len(texts), self.batch_size):
-            rows = order[i : i + self.batch_size]
+        size = self._impl.batch_size(self.batch_size)
+        for i in range(0, len(texts), size):
+            rows = order[i : i + size]
             out[rows] = self._impl.encode_batch([texts[r] for r in rows])
             if progress:
                 progress(len(rows))
