@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answer.analysis import Analysis
+from assistant.answer.analysis import Analysis, content_words
 from assistant.answer.citations import CitationBook
 from assistant.answer.evidence import SentenceIndex
 from assistant.config import AnswerSettings
@@ -33,6 +33,7 @@ class Ask:
     k: int | None = None
     _hits: list[Hit] | None = field(default=None, repr=False)
     _vector: np.ndarray | None = field(default=None, repr=False)
+    _content_vector: np.ndarray | None = field(default=None, repr=False)
     _reports: list[Report] | None = field(default=None, repr=False)
 
     @property
@@ -69,6 +70,19 @@ class Ask:
             text = self.analysis.topic.strip() or self.analysis.text
             self._vector = np.asarray(self.assistant.retriever.embedder.encode_query(text), dtype=np.float32)
         return self._vector
+
+    @property
+    def content_vector(self) -> np.ndarray | None:
+        """The embedding of the question's content words alone, without its frame ("infection control" for
+        "What did CQC find about infection control?"): the gate weighs meaning by it too, since frame words
+        carry no weight. None when the topic has no frame words to leave out (or nothing but them)."""
+        if self._content_vector is None:
+            topic = self.analysis.topic.strip()
+            text = " ".join(content_words(topic, set()))
+            if not text or text.lower() == topic.lower():
+                return None
+            self._content_vector = np.asarray(self.assistant.retriever.embedder.encode_query(text), dtype=np.float32)
+        return self._content_vector
 
     @property
     def hits(self) -> list[Hit]:

@@ -21,6 +21,26 @@ from assistant.search import sentences as st
 from assistant.search.tokens import stem_all, tokenize
 
 _UNIT = re.compile(r"\b\d[\d,]*\s+([a-z][a-z-]+)", re.I)  # "35 complaints" -> "complaints"
+# A figure written as a word: CQC pages write small counts out ("undertaken by one inspector", "three dentists").
+_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+                 "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|hundred|dozen")
+_NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b", re.I)
+
+
+_COUNTED = re.compile(rf"(?:\b\d[\d,]*|\b(?:{_NUMBER_WORDS}))\b((?:\s+[a-z][a-z-]*){{1,3}})", re.I)
+
+
+def counts(text: str, stems) -> int:
+    """How many of ``stems`` (a question's content stems) a sentence puts a figure on, at most: the figure is
+    followed, within three words, by them ("undertaken by one inspector", "12 core services" puts one on both
+    "core" and "services"); 0 when it puts none on any."""
+    wanted = set(stems)
+    return max((len(wanted & set(stem_all(m.group(1).lower().split()))) for m in _COUNTED.finditer(text)), default=0)
+
+
+def states_figure(text: str, cues: int) -> bool:
+    """Whether a sentence states a figure: in digits (its ``NUMBER`` cue) or as a word ("one inspector")."""
+    return bool(cues & st.NUMBER) or bool(_NUMBER_WORD.search(text))
 
 
 class SentenceIndex:
@@ -115,21 +135,37 @@ class Candidate:
     heading: float  # share its section heading states
     cues: int
     score: float
+    # Cosine of the sentence to the question's content words alone ("infection control", not "What did CQC
+    # find about infection control"); None when they are the question (no frame words to leave out).
+    content: float | None = None
+
+    @property
+    def meaning(self) -> float:
+        """How close in meaning the sentence is to what is asked: the lower of its cosines to the question
+        and to its content words, so a sentence close only to the question's frame ("CQC had not received
+        any feedback" for "What did CQC find about infection control?") does not pass as an answer."""
+        return self.dense if self.content is None else min(self.dense, self.content)
 
     def answerability(self, s: AnswerSettings) -> float:
         """The gate's score: how likely this sentence answers the question."""
-        return s.gate_dense * self.dense + s.gate_lexical * self.lexical + s.gate_heading * self.heading
+        return s.gate_dense * self.meaning + s.gate_lexical * self.lexical + s.gate_heading * self.heading
 
-    def features(self) -> tuple[float, float, float, float]:
-        """(dense, lexical, heading, 1 / chunk rank): what the score and the gate weigh (for fitting)."""
-        return self.dense, self.lexical, self.heading, 1.0 / self.rank
+    @property
+    def text(self) -> str:
+        """The sentence as the report writes it."""
+        return self.report.text[self.start:self.end]
+
+    def features(self) -> tuple[float, float, float, float, float]:
+        """(dense, lexical, heading, 1 / chunk rank, meaning): what the score and the gate weigh (for fitting)."""
+        return self.dense, self.lexical, self.heading, 1.0 / self.rank, self.meaning
 
 
 def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[Hit], terms, vector,
-               settings: AnswerSettings, count: bool = False, alternatives=(), frequency: bool = False
-               ) -> list[Candidate]:
+               settings: AnswerSettings, count: bool = False, alternatives=(), frequency: bool = False,
+               content_vector=None) -> list[Candidate]:
     """The sentences of the top ``candidate_chunks`` hits, best first (page furniture left out). A ``count``
-    question prefers sentences stating a number, a ``frequency`` question those stating how often."""
+    question prefers sentences stating a number, a ``frequency`` question those stating how often.
+    ``content_vector`` embeds the question's content words alone (see ``Candidate.meaning``)."""
     hits = list(hits)[: settings.candidate_chunks]
     if not hits:
         return []
@@ -140,10 +176,16 @@ def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[
         return []
     rank_of = {cid: r for r, cid in enumerate(ids, start=1)}
     dense = index.similarity(rows, vector)
+    content = index.similarity(rows, content_vector) if content_vector is not None else None
     lexical, heading = index.coverage(rows, terms, alternatives)
     ranks = np.asarray([rank_of[int(c)] for c in index.table.chunk_id[rows]], dtype=np.float32)
-    wanted = st.FREQUENCY if frequency else st.NUMBER
-    number = ((index.table.cues[rows] & wanted) > 0).astype(np.float32) if count else 0.0
+    if count and frequency:
+        number = ((index.table.cues[rows] & st.FREQUENCY) > 0).astype(np.float32)
+    elif count:
+        number = np.asarray([states_figure(reports[index.chunks[int(index.table.chunk_id[r])].report_id].text[
+            int(index.table.start[r]):int(index.table.end[r])], int(index.table.cues[r])) for r in rows], dtype=np.float32)
+    else:
+        number = 0.0
     score = (settings.w_dense * dense + settings.w_lexical * lexical + settings.w_heading * heading
              + settings.w_rank / ranks + settings.w_number * number)
     out = []
@@ -152,7 +194,8 @@ def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[
         chunk = index.chunks[int(index.table.chunk_id[row])]
         out.append(Candidate(row, chunk, reports[chunk.report_id], int(ranks[i]), int(index.table.start[row]),
                              int(index.table.end[row]), float(dense[i]), float(lexical[i]), float(heading[i]),
-                             int(index.table.cues[row]), float(score[i])))
+                             int(index.table.cues[row]), float(score[i]),
+                             None if content is None else float(content[i])))
     return out
 
 
@@ -185,6 +228,24 @@ def correction(index: SentenceIndex, report: Report, c: Candidate) -> tuple[int,
     if units & again or index.table.cues[nxt] & st.CONTRAST:
         return s, e
     return None
+
+
+# A sentence that opens by pointing back at the one before it states what that one led to or means.
+_BACK = re.compile(r"^\W*(?:this|these|that|those|as a result|consequently|therefore)\b(?!\s+(?:is|was|were|are)\s+(?:a|an|the)\b)",
+                   re.I)
+
+
+def follow_on(index: SentenceIndex, report: Report, c: Candidate) -> tuple[int, int] | None:
+    """The next sentence of the same paragraph when it opens by pointing back at ``c`` ("… the Dorset LeDeR
+    programme has undergone a review." "This has enabled the back log of reviews to be cleared."): what
+    ``c`` reports is only whole with it."""
+    nxt = index.same_report_next(c.row)
+    if nxt is None or int(index.table.chunk_id[nxt]) != c.chunk.chunk_id:
+        return None
+    s, e = int(index.table.start[nxt]), int(index.table.end[nxt])
+    if "\n" in report.text[c.end:s] or not _BACK.match(report.text[s:e]):
+        return None
+    return s, e
 
 
 _MIN_REPEATED_TERMS = 3  # a sentence of fewer stems ("Safe - Good") is a label, not prose that repeats

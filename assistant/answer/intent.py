@@ -32,9 +32,13 @@ _VALUES = [
     ("previous_rating", re.compile(r"\b(previous(?:ly)?|last|prior|before|earlier)\b.*\b(rat(?:ed|ing)s?)\b|\b(rat(?:ed|ing)s?)\b.*\b(previous(?:ly)?|last (?:inspection|assessment)|prior|before)\b", re.I)),
     ("score", re.compile(r"\bscor(?:e|ed|es|ing)\b|\bout of 100\b|\bpoints?\b", re.I)),
     ("rating", re.compile(r"\brat(?:ed|ing|ings)\b|\bgraded?\b", re.I)),
-    ("date", re.compile(r"\b(?:when|what date|which date|date of|which (?:day|month|year))\b.*\b(?:assess\w*|inspect\w*|report\w*|visit\w*|rated|published)\b|\bwhat (?:was|is) the (?:\w+ )?date\b", re.I)),
+    # "When was X inspected?" asks a date; "Which key questions did CQC look at when it inspected X?" does not:
+    # "when" asks only where the question opens with it.
+    ("date", re.compile(r"(?:^\W*(?:(?:and|so|since)\s+)?when\b|\b(?:what date|which date|date of|which (?:day|month|year))\b)"
+                        r".*\b(?:assess\w*|inspect\w*|report\w*|visit\w*|rated|published)\b|\bwhat (?:was|is) the (?:\w+ )?date\b", re.I)),
     ("population", re.compile(r"\bpopulation\b|\bhow many people (?:live|are covered)\b", re.I)),
-    ("established", re.compile(r"\bestablished\b|\bset up\b|\bformed\b", re.I)),
+    # "When was WYAAT set up?" asks a date of establishment; "What does WYAAT's MOU set up?" asks what it sets up.
+    ("established", re.compile(r"\bestablished\b|\b(?:when|what year|which year|how long ago)\b.*\b(?:set up|formed)\b", re.I)),
     ("service_type", re.compile(r"\b(?:what|which) (?:type|kind|sort) of (?:service|provider|organi[sz]ation)\b", re.I)),
 ]
 # Questions that mention a value word but ask for reasons, not the value.
@@ -103,6 +107,9 @@ def value_asked(question: str) -> str | None:
         return None
     for name, pattern in _VALUES:
         if pattern.search(question):
+            # "How many of X's services were rated inadequate?" counts things rated: a passage answers it.
+            if name in ("rating", "previous_rating") and asks_figure(question):
+                return None
             return name
     return None
 

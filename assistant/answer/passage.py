@@ -9,13 +9,29 @@ sentences that follow one another in a report are quoted together, in report ord
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from assistant.answer import evidence
 from assistant.answer.base import NO_PASSAGE, Ask, names, quote, report_label
 from assistant.models import Answer
 from assistant.search import sentences as st
+from assistant.search.tokens import STOP_WORDS, stem_all
 
 
-def chosen(ask: Ask) -> list[evidence.Candidate]:
+# The opening line of an answer whose best sentence only nearly answers (AnswerSettings.hedge_threshold):
+# a weak match is quoted as the closest the reports come, never as the answer.
+NEARLY = "No sentence in the reports answers this directly; the closest:"
+
+
+def candidates(ask: Ask) -> list[evidence.Candidate]:
+    """The candidate sentences of the retrieved chunks, best first (``evidence.candidates``)."""
+    a = ask.analysis
+    return evidence.candidates(ask.sentences, ask.data.reports, ask.hits, a.terms, ask.vector, ask.settings, a.count,
+                               a.alternatives, a.frequency, ask.content_vector)
+
+
+def chosen(ask: Ask, found: list[evidence.Candidate] | None = None) -> list[evidence.Candidate]:
     """The sentences a passage answer quotes, best first; empty when none passes the gate.
 
     A question that asks for a figure ("how many") or a frequency ("how often") is answered first by the
@@ -25,17 +41,14 @@ def chosen(ask: Ask) -> list[evidence.Candidate]:
     """
     s = ask.settings
     a = ask.analysis
-    found = evidence.candidates(ask.sentences, ask.data.reports, ask.hits, a.terms, ask.vector, s, a.count,
-                                a.alternatives, a.frequency)
+    found = candidates(ask) if found is None else found
     passing = [c for c in found if c.answerability(s) >= s.gate_threshold]
     if not found or found[0].answerability(s) < s.gate_threshold:
         return []
     out: list[evidence.Candidate] = []
     cue = st.NUMBER if a.figure else st.FREQUENCY if a.frequency else 0
     if cue:
-        context = {c.chunk.chunk_id for c in passing}
-        # It must share a content word with the question: "This service scored 39" is no count of beds.
-        typed = [c for c in found if c.cues & cue and c.chunk.chunk_id in context and c.lexical > 0]
+        typed = stating(a, found, {c.chunk.chunk_id for c in passing})
         if not typed and a.figure:
             return []
         out += typed[:1]
@@ -50,11 +63,42 @@ def chosen(ask: Ask) -> list[evidence.Candidate]:
     return out
 
 
+def stating(a, found: list[evidence.Candidate], context: set[int]) -> list[evidence.Candidate]:
+    """The candidates stating the figure ("how many") or frequency ("how often") asked for, best first: in a
+    chunk of ``context`` and sharing a content word with the question ("This service scored 39" is no count
+    of beds), or putting a figure on the thing counted, which may be a frame word ("one inspector" for how
+    many inspectors). A figure on more of the things asked comes first ("one inspector", not "Section 60";
+    "12 core services", not "three mental health services")."""
+    unit = counted(a.text) if a.figure else ()
+    cue = st.FREQUENCY if a.frequency and not a.figure else st.NUMBER
+    typed = [c for c in found if (evidence.states_figure(c.text, c.cues) if a.figure else c.cues & cue)
+             and ((c.chunk.chunk_id in context and c.lexical > 0) or (unit and evidence.counts(c.text, unit)))]
+    if a.figure:
+        stems = [t for t, _ in a.terms] + list(unit)
+        typed.sort(key=lambda c: -evidence.counts(c.text, stems))
+    return typed
+
+
+_HOW_MANY = re.compile(r"\b(?:how many|number of)\s+([a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)", re.I)
+
+
+def counted(question: str) -> tuple[str, ...]:
+    """The stems of what a "how many" question counts: the two words after it ("inspectors carried" for "How many
+    inspectors carried out …", "core services"), stop words left out."""
+    m = _HOW_MANY.search(question)
+    if not m:
+        return ()
+    return tuple(stem_all([w for w in m.group(1).lower().split() if w not in STOP_WORDS]))
+
+
 def answer(ask: Ask) -> Answer:
-    """The passage answer, or a no-answer (reason ``no_passage``) when nothing passes the gate."""
-    picked = chosen(ask)
+    """The passage answer, or a no-answer (reason ``no_passage``) when nothing passes the gate. Either way its
+    ``confidence`` is the best sentence's answerability (None when no sentence was found)."""
+    found = candidates(ask)
+    picked = chosen(ask, found)
+    confidence = round(found[0].answerability(ask.settings), 4) if found else None
     if not picked:
-        return ask.nothing(no_passage_text(ask), NO_PASSAGE)
+        return replace(ask.nothing(no_passage_text(ask), NO_PASSAGE), confidence=confidence)
     book = ask.book()
     index = ask.sentences
     placed: set[tuple[str, int]] = set()
@@ -67,19 +111,21 @@ def answer(ask: Ask) -> Answer:
         quotes = " ".join(f"“{quote(c.report.text[s:e])}” {book.add(c.report, s, e, c.score, c.chunk.section)}"
                           for s, e in group)
         lines.append(f"- **{report_label(c.report)}**, {c.chunk.section[-1]}: {quotes}")
+    if confidence is not None and confidence < ask.settings.hedge_threshold:
+        lines.insert(0, NEARLY)
     text, citations, _ = book.finish("\n".join(lines))
     return Answer(ask.analysis.question, text, False, citations, kind="passage",
-                  focus=tuple(dict.fromkeys(c.provider for c in citations)))
+                  focus=tuple(dict.fromkeys(c.provider for c in citations)), confidence=confidence)
 
 
 def _group(index, c: evidence.Candidate, picked: list[evidence.Candidate]) -> list[tuple[int, int]]:
     """The spans quoted together with ``c``, in report order: the items it leads in to, the next sentence
-    when that corrects its figure, and picked sentences of the same report right before or after it."""
+    when that corrects its figure or opens by pointing back at it ("This has enabled …"), and picked sentences of the same report right before or after it."""
     spans = {(c.start, c.end)}
     spans.update(evidence.continuation(index, c.report, c))
-    fix = evidence.correction(index, c.report, c)
-    if fix:
-        spans.add(fix)
+    for extra in (evidence.correction(index, c.report, c), evidence.follow_on(index, c.report, c)):
+        if extra:
+            spans.add(extra)
     same = {(o.start, o.end) for o in picked if o.report.report_id == c.report.report_id}
     grew = True
     while grew:  # take in picked neighbours, so "35 complaints" and "71 complaints" read in order

@@ -1,10 +1,12 @@
 """Fit how sentences are scored and when the assistant declines, on the dev split only.
 
-``python -m assistant.evaluate.answerability --set eval/questions.jsonl=index/ [--set FILE=INDEX …]``
+``python -m assistant.evaluate.answerability [--questions eval/questions.jsonl] [--index seeds=index/ …]``
 
-For every dev question that gets a passage answer, the candidate sentences (those of the retrieved
+Each dev question is asked of its corpus's index (``seeds``, ``real``: cached as ``assistant eval run``
+caches them, or given with ``--index``). For every dev question that gets a passage answer, the candidate sentences (those of the retrieved
 chunks) are collected with their features (``evidence.Candidate.features``: cosine to the question,
-lexical coverage, heading coverage, chunk rank) and whether each quotes expected evidence. Then:
+lexical coverage, heading coverage, chunk rank, meaning: the lower of the cosines to the question and to
+its content words alone) and whether each quotes expected evidence. Then:
 
 1. the sentence score's weights are chosen on a grid to put expected evidence first (mean
    reciprocal rank of the first evidence sentence, then hit@3: the answer quotes up to three);
@@ -12,8 +14,8 @@ lexical coverage, heading coverage, chunk rank) and whether each quotes expected
    grid; the weighting that best separates answerable from unanswerable questions (area under the
    curve) is kept, and its threshold is the point on the curve with the largest gap between the
    share of unanswerable questions declined and the share of answerable ones declined (both are
-   defects: a weak match dressed up as an answer, and a good answer withheld), ties going to fewer
-   false abstentions. The issue's bars (``TARGET_DECLINED``, ``TARGET_FALSE``) are reported beside it;
+   defects: a weak match dressed up as an answer, and a good answer withheld), each share taken of
+   all the question set's questions of its kind (``choose``), ties going to fewer false abstentions. The issue's bars (``TARGET_DECLINED``, ``TARGET_FALSE``) are reported beside it;
 3. how far below the best sentence further sentences may score and still be quoted (``keep_within``):
    the smallest margin that quotes expected evidence for the most answerable questions.
 
@@ -49,7 +51,7 @@ class Sample:
 
     id: str
     answerable: bool
-    features: np.ndarray  # (candidates, 4): dense, lexical, heading, 1 / rank
+    features: np.ndarray  # (candidates, 5): dense, lexical, heading, 1 / rank, meaning (Candidate.features)
     relevant: np.ndarray  # (candidates,) bool: quotes expected evidence
     has_evidence: bool  # the question lists expected evidence
     declined: bool = False  # declined whatever the gate: "how many" with no figure about the thing asked
@@ -57,11 +59,10 @@ class Sample:
 
 def collect(assistant, questions: Sequence[dataset.Question]) -> list[Sample]:
     """The candidates of every question whose answer is a passage (the gate applies to those alone)."""
-    from assistant.answer import evidence
+    from assistant.answer import evidence, passage
     from assistant.answer.base import Ask
     from assistant.chat.conversation import Conversation
     from assistant.models import Filters
-    from assistant.search.sentences import NUMBER
 
     samples = []
     for q in questions:
@@ -76,13 +77,13 @@ def collect(assistant, questions: Sequence[dataset.Question]) -> list[Sample]:
         if not ask.reports:
             continue
         found = evidence.candidates(assistant.sentences, assistant.data.reports, ask.hits, a.terms, ask.vector,
-                                    assistant.settings, a.count, a.alternatives, a.frequency)
+                                    assistant.settings, a.count, a.alternatives, a.frequency, ask.content_vector)
         if not found:
             continue
         texts = [c.report.text[c.start:c.end] for c in found]
         relevant = np.asarray([g > 0 for g in metrics.gains(texts, q.expected_evidence)], dtype=bool) \
             if q.expected_evidence else np.zeros(len(found), dtype=bool)
-        figureless = a.figure and not any(c.cues & NUMBER and c.lexical > 0 for c in found)
+        figureless = a.figure and not passage.stating(a, found, {c.chunk.chunk_id for c in found})
         samples.append(Sample(q.id, q.answerable, np.asarray([c.features() for c in found], dtype=np.float64),
                               relevant, bool(q.expected_evidence), figureless))
     return samples
@@ -93,7 +94,8 @@ def _score(f: np.ndarray, w: dict) -> np.ndarray:
 
 
 def _gate(f: np.ndarray, g: dict) -> np.ndarray:
-    return f[:, 0] + g["gate_lexical"] * f[:, 1] + g["gate_heading"] * f[:, 2]
+    meaning = f[:, 4] if f.shape[1] > 4 else f[:, 0]  # Candidate.meaning; features without it: the cosine
+    return meaning + g["gate_lexical"] * f[:, 1] + g["gate_heading"] * f[:, 2]
 
 
 def fit_score(samples: Sequence[Sample]) -> tuple[dict, dict]:
@@ -143,14 +145,32 @@ def _auc(points: list[dict]) -> float:
     return float(np.trapezoid(np.asarray(ys)[order], np.asarray(xs)[order]))
 
 
-def choose(points: list[dict]) -> dict:
+def choose(points: list[dict], weights: tuple[float, float] = (1.0, 1.0)) -> dict:
     """The point with the largest gap between unanswerable questions declined and answerable ones declined
-    (Youden's J); ties go to fewer false abstentions, then the lower threshold."""
+    (Youden's J); ties go to fewer false abstentions, then the lower threshold.
+
+    ``weights`` (unanswerable, answerable) scale the two rates to the whole question set's: a passage
+    question is one of all the set's unanswerable (or answerable) questions, most of which other answer
+    kinds decline (or answer). With 4 unanswerable passage questions among 24 unanswerable questions and
+    120 answerable ones among 230, declining one more unanswerable one is worth about 10 false abstentions
+    to the rates the evaluation reports, not 30 as the passage rates alone would have it."""
     usable = [p for p in points if p["declined_unanswerable"] is not None and p["false_abstention"] is not None]
     if not usable:
         return points[0]
-    return max(usable, key=lambda p: (round(p["declined_unanswerable"] - p["false_abstention"], 6),
+    wu, wa = weights
+    return max(usable, key=lambda p: (round(wu * p["declined_unanswerable"] - wa * p["false_abstention"], 6),
                                       -p["false_abstention"], -p["threshold"]))
+
+
+def population_weights(samples: Sequence[Sample], population: tuple[int, int] | None) -> tuple[float, float]:
+    """(unanswerable, answerable) weights for ``choose``: the passage questions' share of all the question
+    set's unanswerable and answerable questions (``population``); (1, 1) without one."""
+    if not population:
+        return 1.0, 1.0
+    answerable, unanswerable = population
+    n_yes = sum(s.answerable for s in samples)
+    n_no = len(samples) - n_yes
+    return (n_no / unanswerable if unanswerable else 1.0), (n_yes / answerable if answerable else 1.0)
 
 
 def quoted_hit(samples: Sequence[Sample], w: dict, g: dict, threshold: float, keep: float, most: int) -> float:
@@ -168,30 +188,40 @@ def quoted_hit(samples: Sequence[Sample], w: dict, g: dict, threshold: float, ke
     return hits / len(judged) if judged else 0.0
 
 
-def fit(samples: Sequence[Sample], base: AnswerSettings = AnswerSettings()) -> tuple[AnswerSettings, dict]:
-    """Fitted settings and the record of the fit (score stats, gate AUC, curve, chosen point)."""
+def fit(samples: Sequence[Sample], base: AnswerSettings = AnswerSettings(),
+        population: tuple[int, int] | None = None) -> tuple[AnswerSettings, dict]:
+    """Fitted settings and the record of the fit (score stats, gate AUC, curve, chosen point).
+    ``population``: (answerable, unanswerable) questions in the whole question set (see ``choose``)."""
     w, score_stats = fit_score(samples)
+    weights = population_weights(samples, population)
     best = None
     for values in itertools.product(*GATE_GRID.values()):
         g = dict(zip(GATE_GRID, values))
         points = curve(samples, w, g)
-        point = choose(points)
+        point = choose(points, weights)
         key = (round(_auc(points), 4), -(point["false_abstention"] or 0.0))
         if best is None or key > best[0]:
             best = (key, g, points, point)
     _, g, points, point = best
+    # The point the passage questions alone would choose (every one of them weighing alike): answers between
+    # the two thresholds are given, but say they answer only nearly (``AnswerSettings.hedge_threshold``).
+    hedge = choose(points) if population else point
+    if hedge["threshold"] < point["threshold"]:
+        hedge = point
     keeps = {k: quoted_hit(samples, w, g, point["threshold"], k, base.max_sentences) for k in KEEP_GRID}
     keep = min(KEEP_GRID, key=lambda k: (-round(keeps[k], 6), k))
     settings = replace(base, w_dense=1.0, gate_dense=1.0, **w, **g, gate_threshold=round(point["threshold"], 3),
-                       keep_within=keep)
+                       hedge_threshold=round(hedge["threshold"], 3), keep_within=keep)
     record = {"score": {**w, **score_stats}, "gate": {**g, "auc": round(best[0][0], 4)},
               "keep_within": {"chosen": keep, "quoted_evidence": {str(k): round(v, 4) for k, v in keeps.items()}},
-              "chosen": point, "curve": points,
+              "chosen": point, "hedge": hedge, "curve": points,
               "meets_targets": bool(point["declined_unanswerable"] is not None and point["false_abstention"] is not None
                                     and point["declined_unanswerable"] >= TARGET_DECLINED
                                     and point["false_abstention"] <= TARGET_FALSE),
               "questions": {"passage": len(samples), "answerable": sum(s.answerable for s in samples),
-                            "unanswerable": sum(not s.answerable for s in samples)}}
+                            "unanswerable": sum(not s.answerable for s in samples)},
+              "population": {"answerable": population[0], "unanswerable": population[1],
+                             "weights": [round(x, 4) for x in weights]} if population else None}
     return settings, record
 
 
@@ -203,42 +233,74 @@ def markdown(record: dict) -> str:
              f"{record['score']['w_heading']:g} × heading + {record['score']['w_rank']:g} / chunk rank "
              f"(evidence MRR {record['score']['mrr']:.3f}, hit@3 {record['score']['hit@3']:.3f}). Answerability: "
              f"dense + {record['gate']['gate_lexical']:g} × lexical + {record['gate']['gate_heading']:g} × heading "
-             f"(area under the curve {record['gate']['auc']:.3f}). Chosen point: the largest gap between the two "
-             f"decline rates; it {'meets' if record['meets_targets'] else 'misses'} the bars of ≥ {TARGET_DECLINED:.0%} "
+             f"(area under the curve {record['gate']['auc']:.3f}), where dense is the lower of the cosines to the "
+             f"question and to its content words. Chosen point: the largest gap between the two decline rates"
+             f"{_population(record)}; it {'meets' if record['meets_targets'] else 'misses'} the bars of ≥ {TARGET_DECLINED:.0%} "
              f"unanswerable declined and ≤ {TARGET_FALSE:.0%} false abstentions. Further sentences are quoted within "
              f"{record['keep_within']['chosen']:g} of the best (quoted evidence for "
              f"{record['keep_within']['quoted_evidence'][str(record['keep_within']['chosen'])]:.3f} of answerable "
-             "questions with evidence).", "",
+             "questions with evidence)." + _hedge(record), "",
              "| threshold | unanswerable declined | false abstentions | answered, wrong sentence |", "|---|---|---|---|"]
+    h = record.get("hedge")
     for p in record["curve"]:
-        mark = " ← chosen" if p is c or p == c else ""
+        mark = " ← chosen" if p is c or p == c else " ← answers below say they answer only nearly" \
+            if h is not None and h != c and p == h else ""
         fmt = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
         lines.append(f"| {p['threshold']:.3f}{mark} | {fmt(p['declined_unanswerable'])} | {fmt(p['false_abstention'])} | "
                      f"{fmt(p['answered_wrong_sentence'])} |")
     return "\n".join(lines) + "\n"
 
 
+def _hedge(record: dict) -> str:
+    h, c = record.get("hedge"), record["chosen"]
+    if not h or h == c:
+        return ""
+    return (f" Answers scoring below {h['threshold']:.3f}, the point the passage questions alone would choose, "
+            f"are given but open by saying that no sentence answers the question directly.")
+
+
+def _population(record: dict) -> str:
+    p = record.get("population")
+    if not p:
+        return ""
+    return (f", each taken of all the set's dev questions of its kind ({p['unanswerable']} unanswerable, "
+            f"{p['answerable']} answerable)")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Fit on the dev split of each FILE=INDEX pair; write the record and print the settings."""
+    """Fit on the dev split of a question file, each question asked of its corpus's index; write the record
+    and print the settings."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", action="append", required=True, metavar="FILE=INDEX",
-                        help="a question file and the index its questions are asked of (repeatable)")
+    parser.add_argument("--questions", default="eval/questions.jsonl", help="the question file (its dev split is used)")
+    parser.add_argument("--index", action="append", default=[], metavar="CORPUS=INDEX",
+                        help="an existing index for a corpus (\"seeds=index/\"); other corpora are indexed "
+                             "into --cache as `assistant eval run` does")
+    parser.add_argument("--cache", default="eval/out/index-cache", help="where corpus indexes are cached")
+    parser.add_argument("--corpus", default=None, help="the seeds corpus folder (default: as `assistant` finds it)")
     parser.add_argument("--model", default=None)
     parser.add_argument("--out", default="eval/answerability.json")
     args = parser.parse_args(argv)
+    from assistant import config
+    from assistant.evaluate import corpora
     from assistant.search.embed import Embedder
     from assistant.session import load_assistant
 
     embedder = Embedder(args.model).load()
+    questions = dataset.load(args.questions, "dev")
+    folders = {corpora.SEEDS: config.corpus_dir(args.corpus), corpora.REAL: corpora.REAL_FOLDER}
+    asked, _ = corpora.runnable(questions, folders)
+    given = dict(pair.partition("=")[::2] for pair in args.index)
     samples: list[Sample] = []
-    for pair in args.set:
-        file, _, index = pair.partition("=")
-        assistant = load_assistant(Path(index), embedder=embedder)
-        samples += collect(assistant, dataset.load(file, "dev"))
-    settings, record = fit(samples)
+    for name in dict.fromkeys(q.corpus for q in asked):
+        index = Path(given[name]) if name in given else corpora.cached_index(name, folders[name], Path(args.cache),
+                                                                             embedder)
+        assistant = load_assistant(index, embedder=embedder)
+        samples += collect(assistant, [q for q in asked if q.corpus == name])
+    population = (sum(q.answerable for q in asked), sum(not q.answerable for q in asked))
+    settings, record = fit(samples, population=population)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    record["settings"] = {k: v for k, v in asdict(settings).items() if k.startswith(("w_", "gate_", "keep_"))}
+    record["settings"] = {k: v for k, v in asdict(settings).items() if k.startswith(("w_", "gate_", "hedge_", "keep_"))}
     out.write_text(json.dumps(record, indent=1), encoding="utf-8")
     out.with_suffix(".md").write_text(markdown(record), encoding="utf-8")
     print(markdown(record))

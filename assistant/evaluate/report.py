@@ -161,12 +161,14 @@ def _modes_by_category(outcomes: Sequence[Outcome], k: int) -> list[str]:
 
 
 def _tradeoff_section(outcomes: Sequence[Outcome], k: int, mode: str) -> list[str]:
-    lines = [f"## Abstention trade-off ({mode})", ""]
     rows = [o for o in outcomes if o.mode == mode]
     curves = {c: tradeoff([o for o in rows if o.corpus == c]) for c in dict.fromkeys(o.corpus for o in rows)}
-    if not any(curves.values()):
-        return lines + ["The answers state no confidence, so there is no trade-off curve to draw.", ""]
-    lines += ["Declining every answer whose confidence is below the threshold (first row: as answered).", "",
+    if not any(curves.values()):  # no answer states a confidence: there is no curve to draw from this run
+        return []
+    lines = [f"## Abstention trade-off ({mode})", "",
+             "From this run: declining every answer whose stated confidence is below the threshold (first row: "
+             "as answered). Passage answers state their answerability (the gate's score of their best sentence); "
+             "other kinds state none and are never declined by the threshold.", "",
               _row(["corpus", "threshold", "false abstentions", "unanswerable declined", f"answer hit@{k}"]),
               "|---|---|---|---|---|"]
     for corpus, curve in curves.items():

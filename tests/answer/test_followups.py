@@ -1,6 +1,7 @@
 """Follow-ups through a conversation: provider switches keep the topic; focus follows the latest provider."""
 
 from _answers import grounded, texts
+from assistant.answer import passage
 from assistant.chat.conversation import Conversation
 
 IRIDIUM = "Iridium Medical Practice"
@@ -41,7 +42,8 @@ def test_the_latest_named_provider_is_the_focus_even_when_declined(assistant):
     chat = Conversation(assistant)
     chat.ask("Tell me about Kidderminster")
     declined = chat.ask("What is Iridium's policy on parking fines?")
-    assert declined.no_answer and declined.focus == (IRIDIUM,)
+    # No sentence answers it: it is declined, or at most the closest passage is quoted as only that.
+    assert (declined.no_answer or declined.text.startswith(passage.NEARLY)) and declined.focus == (IRIDIUM,)
     answer = chat.ask("What was its well-led score?")
     assert "scored 50 out of 100" in answer.text and answer.citations[0].provider == IRIDIUM
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from assistant.answer import intent
 from assistant.answer.intent import classify
 
 
@@ -36,3 +37,22 @@ def test_key_question_is_recognised():
 def test_who_questions_about_a_person_are_not_set_questions():
     assert classify("Who is the executive lead for quality in Surrey Heartlands?").kind == "passage"
     assert classify("Who lacked FTSU awareness?").kind == "set"
+
+
+@pytest.mark.parametrize(
+    "question, value",
+    [
+        # "when" asks a date where the question opens with it, not in a clause about something else.
+        ("When was Goole & District Hospital inspected in 2019?", "date"),
+        ("Since when had Beechfields Nursing Home been in special measures before its January 2019 inspection?", "date"),
+        ("Which key questions did CQC look at when it inspected maternity at Northampton General Hospital?", None),
+        # "How many … rated …" counts things rated: a passage states the count ("one as inadequate").
+        ("How many of Scunthorpe General Hospital's services were rated inadequate?", None),
+        ("What was Scunthorpe General Hospital rated?", "rating"),
+        # "set up" asks for an establishment date only with "when"; else it asks what is set up.
+        ("What does WYAAT's MOU set up?", None),
+        ("When was WYAAT set up?", "established"),
+    ],
+)
+def test_value_asked_reads_what_the_question_asks(question, value):
+    assert intent.value_asked(question) == value

@@ -42,10 +42,26 @@ def test_score_weights_put_evidence_first():
 
 @pytest.mark.slow
 def test_collect_reads_passage_questions_of_the_dev_split(assistant):
-    questions = dataset.load(ROOT / "eval" / "questions.jsonl", "dev")
+    questions = [q for q in dataset.load(ROOT / "eval" / "questions.jsonl", "dev") if q.corpus == "seeds"]
     samples = fitting.collect(assistant, questions)
     ids = {s.id for s in samples}
     assert "para-03" in ids and "value-01" not in ids and "set-01" not in ids  # the gate is for passages
     para = next(s for s in samples if s.id == "para-03")
-    assert para.relevant.any() and para.features.shape[1] == 4
+    assert para.relevant.any() and para.features.shape[1] == 5
     assert any(not s.answerable for s in samples)
+
+
+def test_the_threshold_weighs_rates_of_the_whole_question_set():
+    # 10 answerable and 2 unanswerable passage questions; the unanswerable one at 0.6 would cost 4 false
+    # abstentions to decline.
+    samples = [_sample(i, True, 0.5 + 0.05 * i, 0.0) for i in range(10)]
+    samples += [_sample(10, False, 0.1, 0.0), _sample(11, False, 0.6, 0.0)]
+    _, alone = fitting.fit(samples)
+    # Among the passage questions alone, declining it is worth it (1/2 declined against 4/10 answerable) ...
+    assert alone["chosen"]["declined_unanswerable"] == 1.0
+    # ... but of a set with 20 unanswerable and 20 answerable questions it is 1/20 against 4/20.
+    settings, whole = fitting.fit(samples, population=(20, 20))
+    assert whole["chosen"]["declined_unanswerable"] == 0.5 and whole["chosen"]["false_abstention"] == 0.0
+    # Answers between the two points are given, saying they answer only nearly.
+    assert whole["hedge"] == alone["chosen"] and settings.hedge_threshold > settings.gate_threshold
+    assert "answer only nearly" in fitting.markdown(whole)

@@ -195,7 +195,7 @@ def test_targets_and_tables_per_corpus_split_and_category(tmp_path):
     assert "## By category: seeds, test split (hybrid)" in text and "## By category: real, dev split (hybrid)" in text
     assert "| fact | 2 | 0.500 | 1.000 |" in text
     assert "### Peer comparison" in text
-    assert "The answers state no confidence" in text
+    assert "## Abstention trade-off" not in text  # no answer states a confidence: no curve, no section
     saved = json.loads(report.write(outcomes, tmp_path, 5, "q.jsonl", "all")["metrics"].read_text(encoding="utf-8"))
     assert saved["by_corpus"]["hybrid"]["real"]["dev"]["provider_f1"] == 0.5
     assert saved["by_corpus_category"]["hybrid"]["seeds"]["test"]["fact"]["answer_hit@k"] == 0.5
