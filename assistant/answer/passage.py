@@ -100,14 +100,8 @@ def answer(ask: Ask) -> Answer:
     if not picked:
         return replace(ask.nothing(no_passage_text(ask), NO_PASSAGE), confidence=confidence)
     book = ask.book()
-    index = ask.sentences
-    placed: set[tuple[str, int]] = set()
     lines = []
-    for c in picked:
-        if (c.report.report_id, c.start) in placed:
-            continue
-        group = _group(index, c, picked)
-        placed.update((c.report.report_id, s) for s, _ in group)
+    for c, group in _groups(ask.sentences, picked):
         quotes = " ".join(f"“{quote(c.report.text[s:e])}” {book.add(c.report, s, e, c.score, c.chunk.section)}"
                           for s, e in group)
         lines.append(f"- **{report_label(c.report)}**, {c.chunk.section[-1]}: {quotes}")
@@ -116,6 +110,25 @@ def answer(ask: Ask) -> Answer:
     text, citations, _ = book.finish("\n".join(lines))
     return Answer(ask.analysis.question, text, False, citations, kind="passage",
                   focus=tuple(dict.fromkeys(c.provider for c in citations)), confidence=confidence)
+
+
+def _groups(index, picked: list[evidence.Candidate]) -> list[tuple[evidence.Candidate, list[tuple[int, int]]]]:
+    """Each quoted passage: the first picked sentence in it and its spans in report order. Groups of one report
+    that share a sentence are one passage (a lead-in picked after the items it introduces), so no sentence is
+    quoted twice."""
+    out: list[tuple[evidence.Candidate, set[tuple[int, int]]]] = []
+    for c in picked:
+        spans = set(_group(index, c, picked))
+        joined = [g for g in out if g[0].report.report_id == c.report.report_id and g[1] & spans]
+        if not joined:
+            out.append((c, spans))
+            continue
+        first = joined[0]
+        for g in joined:
+            first[1].update(g[1])
+        first[1].update(spans)
+        out = [g for g in out if g is first or g not in joined]
+    return [(c, sorted(spans)) for c, spans in out]
 
 
 def _group(index, c: evidence.Candidate, picked: list[evidence.Candidate]) -> list[tuple[int, int]]:

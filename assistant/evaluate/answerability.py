@@ -16,8 +16,9 @@ its content words alone) and whether each quotes expected evidence. Then:
    share of unanswerable questions declined and the share of answerable ones declined (both are
    defects: a weak match dressed up as an answer, and a good answer withheld), each share taken of
    all the question set's questions of its kind (``choose``), ties going to fewer false abstentions. The issue's bars (``TARGET_DECLINED``, ``TARGET_FALSE``) are reported beside it;
-3. how far below the best sentence further sentences may score and still be quoted (``keep_within``):
-   the smallest margin that quotes expected evidence for the most answerable questions.
+3. how far below the best sentence further sentences may score and still be quoted (``keep_within``), and
+   how many may be quoted (``max_sentences``): the smallest margin and count that quote expected evidence
+   for the most answerable questions.
 
 It writes the curve (threshold, share of unanswerable questions declined, false abstention rate) and
 the chosen point as JSON (``--out``, default ``eval/answerability.json``) and prints the
@@ -43,6 +44,8 @@ TARGET_FALSE = 0.05
 SCORE_GRID = {"w_lexical": (0.0, 0.3, 0.6, 1.0), "w_heading": (0.0, 0.15, 0.3), "w_rank": (0.0, 0.05, 0.1, 0.2)}
 GATE_GRID = {"gate_lexical": (0.0, 0.25, 0.5, 0.75, 1.0), "gate_heading": (0.0, 0.25)}
 KEEP_GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+# How many sentences an answer may quote: up to the five citations a reader (and the evaluation's hit@5) reads.
+MOST_GRID = (3, 4, 5)
 
 
 @dataclass(frozen=True)
@@ -208,12 +211,16 @@ def fit(samples: Sequence[Sample], base: AnswerSettings = AnswerSettings(),
     hedge = choose(points) if population else point
     if hedge["threshold"] < point["threshold"]:
         hedge = point
-    keeps = {k: quoted_hit(samples, w, g, point["threshold"], k, base.max_sentences) for k in KEEP_GRID}
-    keep = min(KEEP_GRID, key=lambda k: (-round(keeps[k], 6), k))
+    quoted = {(m, k): quoted_hit(samples, w, g, point["threshold"], k, m) for m in MOST_GRID for k in KEEP_GRID}
+    # The most evidence quoted; ties go to fewer sentences, then the smaller margin (less that is not evidence).
+    most, keep = min(quoted, key=lambda mk: (-round(quoted[mk], 6), mk))
+    keeps = {k: quoted[(most, k)] for k in KEEP_GRID}
     settings = replace(base, w_dense=1.0, gate_dense=1.0, **w, **g, gate_threshold=round(point["threshold"], 3),
-                       hedge_threshold=round(hedge["threshold"], 3), keep_within=keep)
+                       hedge_threshold=round(hedge["threshold"], 3), keep_within=keep, max_sentences=most)
     record = {"score": {**w, **score_stats}, "gate": {**g, "auc": round(best[0][0], 4)},
               "keep_within": {"chosen": keep, "quoted_evidence": {str(k): round(v, 4) for k, v in keeps.items()}},
+              "max_sentences": {"chosen": most, "quoted_evidence": {str(m): round(max(quoted[(m, k)] for k in KEEP_GRID), 4)
+                                                                    for m in MOST_GRID}},
               "chosen": point, "hedge": hedge, "curve": points,
               "meets_targets": bool(point["declined_unanswerable"] is not None and point["false_abstention"] is not None
                                     and point["declined_unanswerable"] >= TARGET_DECLINED
@@ -237,7 +244,7 @@ def markdown(record: dict) -> str:
              f"question and to its content words. Chosen point: the largest gap between the two decline rates"
              f"{_population(record)}; it {'meets' if record['meets_targets'] else 'misses'} the bars of ≥ {TARGET_DECLINED:.0%} "
              f"unanswerable declined and ≤ {TARGET_FALSE:.0%} false abstentions. Further sentences are quoted within "
-             f"{record['keep_within']['chosen']:g} of the best (quoted evidence for "
+             f"{record['keep_within']['chosen']:g} of the best, {_most(record)} at most (quoted evidence for "
              f"{record['keep_within']['quoted_evidence'][str(record['keep_within']['chosen'])]:.3f} of answerable "
              "questions with evidence)." + _hedge(record), "",
              "| threshold | unanswerable declined | false abstentions | answered, wrong sentence |", "|---|---|---|---|"]
@@ -249,6 +256,11 @@ def markdown(record: dict) -> str:
         lines.append(f"| {p['threshold']:.3f}{mark} | {fmt(p['declined_unanswerable'])} | {fmt(p['false_abstention'])} | "
                      f"{fmt(p['answered_wrong_sentence'])} |")
     return "\n".join(lines) + "\n"
+
+
+def _most(record: dict) -> str:
+    m = record.get("max_sentences")
+    return f"{m['chosen']} sentences" if m else "the settings' count of sentences"
 
 
 def _hedge(record: dict) -> str:
@@ -300,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     settings, record = fit(samples, population=population)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    record["settings"] = {k: v for k, v in asdict(settings).items() if k.startswith(("w_", "gate_", "hedge_", "keep_"))}
+    record["settings"] = {k: v for k, v in asdict(settings).items() if k.startswith(("w_", "gate_", "hedge_", "keep_", "max_sentences"))}
     out.write_text(json.dumps(record, indent=1), encoding="utf-8")
     out.with_suffix(".md").write_text(markdown(record), encoding="utf-8")
     print(markdown(record))

@@ -97,6 +97,45 @@ def test_a_near_match_says_it_is_only_near(assistant):
         assert s.gate_threshold <= answer.confidence < s.hedge_threshold
 
 
+HERTS_AFTER_TRAINING = ("On completion of training, an experienced health advisor would sit with the new starters to "
+                        "ensure they could assist with any queries raised by patients")
+
+
+def test_a_paraphrase_quotes_evidence_that_ranks_below_the_best_sentences(assistant, data):
+    # The report's answer is the fourth-best sentence: quoting up to max_sentences (each passing the gate)
+    # brings it in beside the graduate bay and call listening sentences of the same paragraph.
+    answer = assistant.ask("How were new call handlers at Hertfordshire IUC supported after finishing their training?")
+    assert not answer.no_answer and answer.kind == "passage"
+    assert any(t.startswith(HERTS_AFTER_TRAINING) for t in texts(answer))
+    assert any("graduate bay" in t for t in texts(answer))
+    grounded(answer, data)
+
+
+def test_no_sentence_is_quoted_twice(assistant, data):
+    # The lead-in "We saw two areas of outstanding practice:" is picked after the items it introduces: its
+    # passage and theirs are one, quoted once, in report order.
+    answer = assistant.ask("How were new call handlers at Hertfordshire IUC supported after finishing their training?")
+    for c in answer.citations:
+        assert answer.text.count(c.text[-40:]) == 1  # the ending: quoting drops a list item's "- "
+    quoted = texts(answer)
+    lead = quoted.index("We saw two areas of outstanding practice:")
+    assert "graduate bay" in quoted[lead + 1]
+    grounded(answer, data)
+
+
+def test_quoted_sentences_pass_the_gate_and_stay_within_the_limit(assistant):
+    from assistant.answer import passage
+    from assistant.answer.base import Ask
+    from assistant.models import Filters
+
+    s = assistant.settings
+    a = assistant.analyse("Did Iridium's bosses realise how people felt about working there?")
+    picked = passage.chosen(Ask(a, Filters(providers=a.providers), assistant))
+    assert 1 < len(picked) <= s.max_sentences
+    assert all(c.answerability(s) >= s.gate_threshold for c in picked)
+    assert all(c.score >= picked[0].score - s.keep_within for c in picked)
+
+
 def test_a_passage_answer_states_its_answerability(assistant):
     from assistant.answer import passage
 
