@@ -24,11 +24,15 @@ LACKING, MEETS, PARTLY, NO_EVIDENCE = "lacking", "meets", "partly", "no evidence
 AFFIRMS, DENIES, SOME = "affirms", "denies", "partly"
 
 _NEGATIVE = NEGATIVE_WORDS
+# Words that turn a claim round ("not", "no"); the other negative words name a failing ("ineffective",
+# "breach"), and several failings in one claim are one denial.
+_NEGATORS = frozenset("not no never without unable cannot nor neither none didn wasn weren couldn doesn don hadn hasn "
+                      "isn aren".split())
 _TOKEN = re.compile(r"[a-z0-9]+(?:&[a-z0-9]+)?")  # the tokens ``words`` gives, with their offsets
 # Phrases that say "some but not all": the provider partly meets the standard.
 _PARTIAL = re.compile(
     r"\bnot (?:all|always|every|consistently|fully|everyone)\b|\bsome but not all\b|\binconsistent(?:ly)?\b|"
-    r"\bmixed\b|\bvariable\b|\bpartial(?:ly)?\b|\bpartly\b",
+    r"\bmixed\b|\bvariable\b|\bpartial(?:ly)?\b|\bpartly\b|\bsometimes\b|\boccasionally\b|\bmostly\b|\blargely\b",
     re.I,
 )
 _REASSURANCE = REASSURANCE  # "without fear of retribution" reassures; it does not negate the clause
@@ -37,7 +41,8 @@ _REASSURANCE = REASSURANCE  # "without fear of retribution" reassures; it does n
 _SPEAKING_UP = re.compile(r"\b(?:rais\w*|voic\w*|report\w*|escalat\w*|shar\w*|highlight\w*|flag\w*|"
                           r"address\w*|resolv\w*|tackl\w*|fix\w*|rectif\w*|remed\w*|manag\w*|handl\w*|"
                           r"respond\w* to|act\w* on|deal\w* with|dealt with)\s+"
-                          r"(?:\w+\s+)?(?:concerns?|issues?|problems?)\b", re.I)
+                          r"(?:\w+\s+)?(?:concerns?|issues?|problems?|shortfalls?|gaps?|failings?|weakness(?:es)?|"
+                          r"deficienc(?:y|ies)|difficult(?:y|ies))\b", re.I)
 # "Improvements were needed", "must improve": CQC's words for falling short of a standard.
 _NEEDS_IMPROVING = re.compile(r"\bimprovements? (?:(?:was|were|is|are) )?(?:still )?(?:needed|required|necessary)\b|"
                               r"\b(?:needs?|needed|must|should|required) to (?:be )?improv\w*\b|"
@@ -47,7 +52,7 @@ _GUARDED = re.compile(r"\b(?:of|from|against|prevent\w*|reduc\w*|avoid\w*|minimi
 # "we looked at the infection control measures": what inspectors examined, not what they found.
 _METHOD = re.compile(r"\bwe (?:looked at|reviewed|checked|examined|spoke|asked|visited|inspected)\b", re.I)
 # A verb, roughly: a part of a sentence with one makes a claim of its own.
-_VERB = re.compile(r"\b(?:is|are|was|were|be|been|had|has|have|did|does|do|could|can|would|should|must|will|"
+_VERB = re.compile(r"\b(?:is|are|was|were|be|been|had|has|have|did|does|do|could|can|would|should|must|will|found|"
                    r"\w+ed)\b", re.I)
 _FOUND = re.compile(r"\b(?:found|saw|identified|noted|observed|showed|were|was|had|did|is|are)\b", re.I)
 # "free from bullying", "free of harassment": a denial written without a negation word.
@@ -208,17 +213,21 @@ def reading(clause: str, topic: Topic) -> str:
     own = {s for g in topic.groups for alt in g for s in alt}
     problems = problem_words(plain)
     negations = 0
+    failing = False  # "concerns about risk which resulted in a breach": two failings are one denial, not two
     lowered = plain.lower().replace("’", "'")
     for m in _TOKEN.finditer(lowered):
         w = m.group(0)
-        if w in _NEGATIVE and w not in UNDESIRABLE:
+        if w in _NEGATORS:
             negations += 1
+        elif w in _NEGATIVE and w not in UNDESIRABLE:
+            failing = True
         elif not topic.undesirable and (w in UNDESIRABLE or w in problems) and stem_all([w])[0] not in own \
                 and not (w in UNDESIRABLE and _GUARDED.search(plain[:m.start()])):
-            negations += 1
+            failing = True
     negations += len(_FREE_FROM.findall(plain))
-    if not topic.undesirable:
-        negations += len(_NEEDS_IMPROVING.findall(plain))
+    if not topic.undesirable and _NEEDS_IMPROVING.search(plain):
+        failing = True
+    negations += failing
     return DENIES if negations % 2 == 1 else AFFIRMS
 
 
