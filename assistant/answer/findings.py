@@ -51,6 +51,10 @@ _NEEDS_IMPROVING = re.compile(r"\bimprovements? (?:(?:was|were|is|are) )?(?:stil
 _GUARDED = re.compile(r"\b(?:of|from|against|prevent\w*|reduc\w*|avoid\w*|minimi[sz]\w*)\s+(?:\w+[-\s])?$", re.I)
 # "we looked at the infection control measures": what inspectors examined, not what they found.
 _METHOD = re.compile(r"\bwe (?:looked at|reviewed|checked|examined|spoke|asked|visited|inspected)\b", re.I)
+# A finding dated to an earlier inspection ("was previously in breach", "at the previous assessment … found in
+# breach"), unless the sentence also says how things stand now ("still", "this inspection").
+_PAST = re.compile(r"\bpreviously\b|\b(?:previous|last|prior|earlier) (?:inspection|assessment|visit)s?\b", re.I)
+_NOW = re.compile(r"\b(?:still|continued|continues|remained|remains|now|had been|has been|have been)\b", re.I)
 # A verb, roughly: a part of a sentence with one makes a claim of its own.
 _VERB = re.compile(r"\b(?:is|are|was|were|be|been|had|has|have|did|does|do|could|can|would|should|must|will|found|"
                    r"\w+ed)\b", re.I)
@@ -250,13 +254,17 @@ def topic_clause(sentence: str, topic: Topic) -> str:
     def count(c: str) -> int:
         return matched(topic.groups, set(stem_all(words(c))))
 
+    def fullness(c: str) -> int:  # how many topic words the part states: "staffing levels" over "staff"
+        stems = set(stem_all(words(c)))
+        return sum(len(alt) for g in topic.groups for alt in g if alt <= stems)
+
     clauses = [c for c in _CLAUSE.split(sentence) if c and c.strip()] or [sentence]
     best = max(clauses, key=count)
     whole = count(best)
     parts = _claims(best)
     if whole and len(parts) > 1:
-        carrying = [p for p in parts if count(p) == whole]
-        if len(carrying) == 1:
+        carrying = sorted((p for p in parts if count(p) == whole), key=fullness, reverse=True)
+        if len(carrying) == 1 or (carrying and fullness(carrying[0]) > fullness(carrying[1])):
             return carrying[0]
     return best
 
@@ -273,7 +281,8 @@ def read_sentence(text: str, start: int, end: int, topic: Topic, on_topic: bool 
     if n == 0:
         return None
     sentence = text[start:end]
-    if _not_a_finding(sentence):
+    if _not_a_finding(sentence) or (_PAST.search(sentence) and not _NOW.search(sentence)
+                                    and not _PAST.search(topic.text)):
         return None
     count = matched(topic.groups, set(stem_all(words(sentence))))
     if on_topic is None:

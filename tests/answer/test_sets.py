@@ -32,7 +32,9 @@ def test_a_harm_denied_meets_the_standard(assistant, data):
         ("had bullying", "Some staff reported being bullied by a manager.", LACKING),
         ("had problems with staffing", "However, we found that staffing levels were not sufficient.", LACKING),
         ("had problems with staffing", "We found concerns about assessing risk and staffing.", LACKING),
-        ("had problems with staffing", "There were enough staff with the right skills on every shift.", None),
+        # "Enough staff" is a statement about staffing; staff doing something else is not.
+        ("had problems with staffing", "There were enough staff with the right skills on every shift.", MEETS),
+        ("had problems with staffing", "Staff understood their roles and responsibilities.", None),
         ("had safe staffing", "Staffing levels were safe and staffing was planned well.", MEETS),
         ("were free from harassment", "Staff were treated equally, free from bullying or harassment.", MEETS),
         # Raising concerns is speaking up, not a failing; a reassurance is not a negation.
