@@ -111,3 +111,20 @@ def test_a_breach_question_reads_the_parsed_breaches(real_assistant):
     assert [c.text for c in eleven.citations] == [
         "During our assessment of this key question, we found concerns about consent and capacity, which resulted "
         "in a breach of Regulation 11 of the Health and Social Care Act 2008 (Regulated Activities) Regulations 2014."]
+
+
+def test_an_or_question_judges_each_topic_then_the_worst(assistant, data):
+    # Iridium's staff knew the FTSU guardian, but its complaints processes were not effective: one shortfall
+    # is enough for "lacked X or Y", so it lacks (pooling both topics' sentences would say "partly").
+    answer = assistant.ask("Which providers lacked FTSU awareness or had ineffective complaints processes?")
+    assert set(answer.focus) == {"Heartbeat Alliance", "Iridium Medical Practice"}
+    assert finding(answer, "Iridium Medical Practice").finding == LACKING
+    assert finding(answer, "Heartbeat Alliance").finding == PARTLY
+    grounded(answer, data)
+
+
+def test_addressed_concerns_is_the_standard_met(assistant, data):
+    answer = assistant.ask("Which providers had addressed the concerns from their previous inspection?")
+    assert answer.focus[0] == "Heartbeat Alliance"
+    assert finding(answer, "Heartbeat Alliance").finding == MEETS
+    grounded(answer, data)
