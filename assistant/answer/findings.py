@@ -52,7 +52,7 @@ _GUARDED = re.compile(r"\b(?:of|from|against|prevent\w*|reduc\w*|avoid\w*|minimi
 # "we looked at the infection control measures": what inspectors examined, not what they found.
 _METHOD = re.compile(r"\bwe (?:looked at|reviewed|checked|examined|spoke|asked|visited|inspected)\b", re.I)
 # A finding dated to an earlier inspection ("was previously in breach", "at the previous assessment … found in
-# breach"), unless the sentence also says how things stand now ("still", "this inspection").
+# breach"), unless the sentence also says how things stand now ("still in breach", "had been addressed").
 _PAST = re.compile(r"\bpreviously\b|\b(?:previous|last|prior|earlier) (?:inspection|assessment|visit)s?\b", re.I)
 _NOW = re.compile(r"\b(?:still|continued|continues|remained|remains|now|had been|has been|have been)\b", re.I)
 # A verb, roughly: a part of a sentence with one makes a claim of its own.
