@@ -27,6 +27,10 @@ KINDS = ("overview", "compare", "change", "premise", "value", "set", "passage")
 _FOLLOW_FILLER = frozenset("""and what how about for at then also same question too instead ok okay so now next
     tell me us summarise summarize summary overview describe give please""".split())
 _PROVIDER_WORD = re.compile(r"[a-z0-9&]+")
+# "Who has that role in X?", "Does X have the same?": a turn that points back at what the turn before asked
+# ("that"/"this"/"the same" before a noun, not "staff that were …", where "that" starts a clause).
+_REFERS_BACK = re.compile(r"\b(?:that|this|the same)\s+(?!(?:was|were|is|are|had|has|have|did|does|do|can|could|"
+                          r"would|will|should|must|they|it|he|she|we)\b)[a-z]+\b|\bthe same\b", re.I)
 _OR = re.compile(r"\s+or\s+|\s*/\s*", re.I)
 _GENERAL = re.compile(r"\b(?:all|every|each|any)\b.*\b(?:providers?|services?|practices?|hospitals?|homes?|locations?|"
                       r"organi[sz]ations?|trusts?|systems?)\b|\b(?:the|these|those) (?:providers|services|practices|"
@@ -179,6 +183,10 @@ def analyse(question: str, catalog, weight: Weights, context: Answer | None = No
     switch = bool(named) and not own_content and not intent.value_asked(question) \
         and not intent.key_question_in(question) and not intent.set_frame(question)
     follow_up = switch and bool(earlier) and not intent.asks_overview(question)
+    # A turn naming another provider and pointing back ("Who has that role in Our Dorset?") asks the earlier
+    # question of that provider; its own words ("role") only point back.
+    follow_up = follow_up or (bool(named) and bool(earlier) and bool(_REFERS_BACK.search(question))
+                              and not intent.value_asked(question) and not intent.asks_overview(question))
     text = earlier if follow_up else question
     earlier_named = tuple(catalog.mentioned(text)) if follow_up else ()
     unknown = "" if named else unknown_name(question, weight)

@@ -24,16 +24,41 @@ LACKING, MEETS, PARTLY, NO_EVIDENCE = "lacking", "meets", "partly", "no evidence
 AFFIRMS, DENIES, SOME = "affirms", "denies", "partly"
 
 _NEGATIVE = NEGATIVE_WORDS
+# Words that turn a claim round ("not", "no"); the other negative words name a failing ("ineffective",
+# "breach"), and several failings in one claim are one denial.
+_NEGATORS = frozenset("not no never without unable cannot nor neither none didn wasn weren couldn doesn don hadn hasn "
+                      "isn aren".split())
+_TOKEN = re.compile(r"[a-z0-9]+(?:&[a-z0-9]+)?")  # the tokens ``words`` gives, with their offsets
 # Phrases that say "some but not all": the provider partly meets the standard.
 _PARTIAL = re.compile(
     r"\bnot (?:all|always|every|consistently|fully|everyone)\b|\bsome but not all\b|\binconsistent(?:ly)?\b|"
-    r"\bmixed\b|\bvariable\b|\bpartial(?:ly)?\b|\bpartly\b",
+    r"\bmixed\b|\bvariable\b|\bpartial(?:ly)?\b|\bpartly\b|\bsometimes\b|\boccasionally\b|\bmostly\b|\blargely\b",
     re.I,
 )
 _REASSURANCE = REASSURANCE  # "without fear of retribution" reassures; it does not negate the clause
-# "raise concerns", "report issues": speaking up, not a finding of failure.
-_SPEAKING_UP = re.compile(r"\b(?:rais\w*|voic\w*|report\w*|escalat\w*|shar\w*|highlight\w*|flag\w*)\s+"
-                          r"(?:\w+\s+)?(?:concerns?|issues?|problems?)\b", re.I)
+# "raise concerns", "report issues": speaking up, not a finding of failure; "addressed the concerns",
+# "managing risk issues": acting on a problem, which is the standard, not a failing.
+_SPEAKING_UP = re.compile(r"\b(?:rais\w*|voic\w*|report\w*|escalat\w*|shar\w*|highlight\w*|flag\w*|"
+                          r"address\w*|resolv\w*|tackl\w*|fix\w*|rectif\w*|remed\w*|manag\w*|handl\w*|"
+                          r"respond\w* to|act\w* on|deal\w* with|dealt with)\s+"
+                          r"(?:\w+\s+)?(?:concerns?|issues?|problems?|shortfalls?|gaps?|failings?|weakness(?:es)?|"
+                          r"deficienc(?:y|ies)|difficult(?:y|ies))\b", re.I)
+# "Improvements were needed", "must improve": CQC's words for falling short of a standard.
+_NEEDS_IMPROVING = re.compile(r"\bimprovements? (?:(?:was|were|is|are) )?(?:still )?(?:needed|required|necessary)\b|"
+                              r"\b(?:needs?|needed|must|should|required) to (?:be )?improv\w*\b|"
+                              r"\brequires? improvement\b", re.I)
+# A harm named as what care guards against ("at risk of self-harm", "protected from abuse") is not a failing.
+_GUARDED = re.compile(r"\b(?:of|from|against|prevent\w*|reduc\w*|avoid\w*|minimi[sz]\w*)\s+(?:\w+[-\s])?$", re.I)
+# "we looked at the infection control measures": what inspectors examined, not what they found.
+_METHOD = re.compile(r"\bwe (?:looked at|reviewed|checked|examined|spoke|asked|visited|inspected)\b", re.I)
+# A finding dated to an earlier inspection ("was previously in breach", "at the previous assessment … found in
+# breach"), unless the sentence also says how things stand now ("still in breach", "had been addressed").
+_PAST = re.compile(r"\bpreviously\b|\b(?:previous|last|prior|earlier) (?:inspection|assessment|visit)s?\b", re.I)
+_NOW = re.compile(r"\b(?:still|continued|continues|remained|remains|now|had been|has been|have been)\b", re.I)
+# A verb, roughly: a part of a sentence with one makes a claim of its own.
+_VERB = re.compile(r"\b(?:is|are|was|were|be|been|had|has|have|did|does|do|could|can|would|should|must|will|found|"
+                   r"\w+ed)\b", re.I)
+_FOUND = re.compile(r"\b(?:found|saw|identified|noted|observed|showed|were|was|had|did|is|are)\b", re.I)
 # "free from bullying", "free of harassment": a denial written without a negation word.
 _FREE_FROM = re.compile(r"\bfree (?:from|of)\b", re.I)
 # Clause boundaries inside a sentence: a contrast starts a new claim.
@@ -192,12 +217,21 @@ def reading(clause: str, topic: Topic) -> str:
     own = {s for g in topic.groups for alt in g for s in alt}
     problems = problem_words(plain)
     negations = 0
-    for w in words(plain):
-        if w in _NEGATIVE and w not in UNDESIRABLE:
+    failing = False  # "concerns about risk which resulted in a breach": two failings are one denial, not two
+    lowered = plain.lower().replace("’", "'")
+    for m in _TOKEN.finditer(lowered):
+        w = m.group(0)
+        if w in _NEGATORS:
             negations += 1
-        elif not topic.undesirable and (w in UNDESIRABLE or w in problems) and stem_all([w])[0] not in own:
-            negations += 1
+        elif w in _NEGATIVE and w not in UNDESIRABLE:
+            failing = True
+        elif not topic.undesirable and (w in UNDESIRABLE or w in problems) and stem_all([w])[0] not in own \
+                and not (w in UNDESIRABLE and _GUARDED.search(plain[:m.start()])):
+            failing = True
     negations += len(_FREE_FROM.findall(plain))
+    if not topic.undesirable and _NEEDS_IMPROVING.search(plain):
+        failing = True
+    negations += failing
     return DENIES if negations % 2 == 1 else AFFIRMS
 
 
@@ -210,9 +244,29 @@ def label_of(read: str, topic: Topic) -> str:
 
 
 def topic_clause(sentence: str, topic: Topic) -> str:
-    """The clause of ``sentence`` that carries most of the topic."""
+    """The clause of ``sentence`` that carries most of the topic.
+
+    Within that clause, a part joined by "and" that carries the topic as fully as the whole clause is
+    the claim ("staffing levels were not sufficient and not all staff had completed training": the
+    second part says nothing about staffing levels); "infection prevention and control" stays whole,
+    since neither part carries the concept alone.
+    """
+    def count(c: str) -> int:
+        return matched(topic.groups, set(stem_all(words(c))))
+
+    def fullness(c: str) -> int:  # how many topic words the part states: "staffing levels" over "staff"
+        stems = set(stem_all(words(c)))
+        return sum(len(alt) for g in topic.groups for alt in g if alt <= stems)
+
     clauses = [c for c in _CLAUSE.split(sentence) if c and c.strip()] or [sentence]
-    return max(clauses, key=lambda c: matched(topic.groups, set(stem_all(words(c)))))
+    best = max(clauses, key=count)
+    whole = count(best)
+    parts = _claims(best)
+    if whole and len(parts) > 1:
+        carrying = sorted((p for p in parts if count(p) == whole), key=fullness, reverse=True)
+        if len(carrying) == 1 or (carrying and fullness(carrying[0]) > fullness(carrying[1])):
+            return carrying[0]
+    return best
 
 
 def read_sentence(text: str, start: int, end: int, topic: Topic, on_topic: bool | None = None,
@@ -227,6 +281,9 @@ def read_sentence(text: str, start: int, end: int, topic: Topic, on_topic: bool 
     if n == 0:
         return None
     sentence = text[start:end]
+    if _not_a_finding(sentence) or (_PAST.search(sentence) and not _NOW.search(sentence)
+                                    and not _PAST.search(topic.text)):
+        return None
     count = matched(topic.groups, set(stem_all(words(sentence))))
     if on_topic is None:
         on_topic = count >= topic.required()
@@ -234,6 +291,44 @@ def read_sentence(text: str, start: int, end: int, topic: Topic, on_topic: bool 
         return None
     label = label_of(reading(topic_clause(sentence, topic), topic), topic)
     return Evidence(start, end, label, count / n if relevance is None else relevance)
+
+
+def _claims(clause: str) -> list[str]:
+    """The parts of a clause joined by "and" or a comma that each make a claim of their own (have a verb):
+    "concerns about assessing risk and staffing" is one claim about two things, not two claims."""
+    parts: list[str] = []
+    pending = ""
+    for part in (p for p in re.split(r",?\s+\band\b\s+|,\s+", clause) if p.strip()):
+        if _VERB.search(part):
+            parts.append(f"{pending} {part}".strip())
+            pending = ""
+        elif parts:
+            parts[-1] = f"{parts[-1]} and {part}"
+        else:
+            pending = f"{pending} {part}".strip()
+    return parts or [clause]
+
+
+def _not_a_finding(sentence: str) -> bool:
+    """A heading ("Infection prevention and control": a few words, no full stop) or a sentence that only says
+    what inspectors examined ("we looked at the infection control measures")."""
+    s = sentence.strip()
+    if len(words(s)) <= 5 and not s.endswith((".", "!", "?")):
+        return True
+    method = _METHOD.search(s)
+    return bool(method) and not _FOUND.search(s[method.end():])
+
+
+def worst(labels: list[str]) -> str:
+    """The finding that falls furthest short among ``labels`` (for "lacked X or Y": one shortfall is enough)."""
+    order = [LACKING, PARTLY, MEETS, NO_EVIDENCE]
+    return min(labels, key=order.index) if labels else NO_EVIDENCE
+
+
+def best(labels: list[str]) -> str:
+    """The finding that best meets the standard among ``labels`` (for "had good X or Y")."""
+    order = [MEETS, PARTLY, LACKING, NO_EVIDENCE]
+    return min(labels, key=order.index) if labels else NO_EVIDENCE
 
 
 def verdict(evidence: list[Evidence]) -> str:

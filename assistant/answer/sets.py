@@ -51,11 +51,20 @@ def answer(ask: Ask) -> Answer:
     vectors = [ask.vector] if len(topics) == 1 and topics[0].text == a.topic else [embed(t.text) for t in topics]
     vectors = np.vstack(vectors).astype(np.float32)
     evidence: dict[str, list[findings.Evidence]] = {}  # only the reports with evidence (of 10k+ in scope)
+    per_topic: dict[str, list[list[findings.Evidence]]] = {}  # report id -> its evidence on each topic
     in_scope = scan.columns(ask.sentences).report_mask(map(attrgetter("report_id"), reports))
-    for topic, vector in zip(topics, vectors):
+    for i, (topic, vector) in enumerate(zip(topics, vectors)):
         for report_id, ev in _read(ask, topic, vector, in_scope):
             evidence.setdefault(report_id, []).append(ev)
-    return _compose(ask, topics[0] if len(topics) == 1 else whole, reports, evidence)
+            per_topic.setdefault(report_id, [[] for _ in topics])[i].append(ev)
+    if len(topics) == 1:
+        return _compose(ask, topics[0], reports, evidence)
+    # "Lacked X or Y": a verdict per topic, then the one the question asks about (a shortfall on either
+    # topic for a "lacked" question, either standard met for a "had good" one); pooling the topics' labels
+    # would call a provider that meets X and lacks Y "partly".
+    pick = findings.worst if whole.negative else findings.best
+    verdicts = {rid: pick([findings.verdict(ev) for ev in lists if ev]) for rid, lists in per_topic.items()}
+    return _compose(ask, whole, reports, evidence, verdicts)
 
 
 def regulations(text: str) -> set[str]:
@@ -135,7 +144,10 @@ def _concepts(terms: np.ndarray, topic: findings.Topic) -> np.ndarray:
     return count
 
 
-def _compose(ask: Ask, topic: findings.Topic, reports: list[Report], evidence) -> Answer:
+def _compose(ask: Ask, topic: findings.Topic, reports: list[Report], evidence,
+             verdicts: dict[str, str] | None = None) -> Answer:
+    """The answer: providers the question asks for first, each with its finding (``verdicts`` when given,
+    else judged from all its evidence) and the sentences that best support it."""
     a = ask.analysis
     book = ask.book()
     wanted = (findings.LACKING, findings.PARTLY) if topic.negative else (findings.MEETS, findings.PARTLY)
@@ -143,7 +155,7 @@ def _compose(ask: Ask, topic: findings.Topic, reports: list[Report], evidence) -
     for report in reports:
         ev = evidence.get(report.report_id)
         if ev:
-            finding = findings.verdict(ev)
+            finding = verdicts[report.report_id] if verdicts else findings.verdict(ev)
             rows.append((report, finding, findings.supporting(ev, finding)))
     rows.sort(key=lambda r: (r[1] not in wanted, _ORDER[r[1]], r[0].provider))
     # Providers without evidence come last, in provider order (``reports`` is): at 10k+ providers most of

@@ -96,13 +96,23 @@ _DATE_KIND = (("assessment", re.compile(r"\bassess", re.I)), ("inspection", re.c
 
 
 def date_asked(report: Report, text: str) -> Stated | None:
-    """The date a question asks for: the kind its verb names when the report states it, else the main date."""
+    """The date a question asks for: the kind its verb names when the report states it, else the main date.
+
+    When the question names a kind (inspected, assessed, visited), the fallback must be a date of the
+    report's own work (``facts.MAIN_DATES``): the date a page was updated is not when CQC inspected, and a
+    value the report does not state is never answered with another one.
+    """
+    asked = False
     for kind, pattern in _DATE_KIND:
         if pattern.search(text):
+            asked = True
             found = facts.find(report, "date", kind)
             if found is not None:
                 return found
-    return facts.find(report, "date")
+    main = facts.find(report, "date")
+    if asked and main is not None and main.scope not in facts.MAIN_DATES:
+        return None
+    return main
 
 
 def label(family: str, kq: str | None) -> str:

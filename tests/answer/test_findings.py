@@ -61,3 +61,59 @@ def test_polarity_words_are_not_topic_words():
     assert topic.negative and len(topic.groups) == 2
     sentence = "Processes for recording and managing incidents and complaints were not effective."
     assert judge("had ineffective complaints processes", sentence) == LACKING
+
+
+# Sentences from dev real reports (Access Dignity Care, The Chesser Surgery, Thornton Hall & Lodge, Chesterfield
+# Royal Hospital, Liverpool Women's Hospital, King George's EUCC, Beechfields) and the seed Heartbeat Alliance.
+@pytest.mark.parametrize(
+    "topic_text, sentence, label",
+    [
+        # CQC's "improvements were needed" falls short of the standard without a negation word.
+        ("had problems with infection control",
+         "Improvements were needed to ensure safe environments, including in infection prevention and control.", LACKING),
+        # The part joined by "and" that carries the topic decides it; "not all staff had completed training" does not.
+        ("had problems with staffing levels",
+         "However, we found that staffing levels were not sufficient and not all staff had completed mandatory training.",
+         LACKING),
+        ("had problems with risk assessments",
+         "Risks were not robustly assessed, and people did not always receive their medicines safely and as prescribed.",
+         LACKING),
+        # Two failings in one claim are one denial, not a double negative.
+        ("had problems with risk assessments",
+         "During our assessment of this key question, we found concerns about assessing risk, medicines management, "
+         "safeguarding and staffing which resulted in a breach of Regulation 12.", LACKING),
+        # Managing issues, addressing concerns or shortfalls is the standard met.
+        ("had problems with risk assessments", "There were processes for managing risk issues and performance.", MEETS),
+        ("had problems with infection control",
+         "Effective systems were in place to identify and address any shortfalls in relation to infection control practices.",
+         MEETS),
+        ("had addressed the concerns from their previous inspection",
+         "We found the concerns identified in our previous inspections had been addressed.", MEETS),
+        # A harm named as what care guards against is not a failing.
+        ("had problems with risk assessments",
+         "Staff completed, or arranged, psychosocial assessments and risk assessments for women thought to be at risk of "
+         "self-harm or suicide.", MEETS),
+        # "Sometimes", "mostly": some but not all.
+        ("had problems with staffing levels", "Staffing levels had sometimes fallen below the required level due to sickness absence.",
+         PARTLY),
+        ("had problems with staffing levels", "There were mostly enough staff with the right skills, qualifications, and experience.",
+         PARTLY),
+        # Not findings: a heading, what inspectors looked at, a finding of an earlier inspection.
+        ("had problems with infection control", "Infection prevention and control", None),
+        ("had problems with infection control",
+         "As part of this inspection, we looked at the infection control and prevention measures in place.", None),
+        ("had problems with staffing levels",
+         "We carried out this assessment to review the changes made at the previous assessment in June 2023, where the "
+         "service was found in breach of regulation 18 staffing.", None),
+    ],
+)
+def test_polarity_of_real_report_sentences(topic_text, sentence, label):
+    ev = read_sentence(sentence, 0, len(sentence), topic_from(topic_text), on_topic=True)
+    assert (ev.label if ev else None) == label
+
+
+def test_worst_and_best_pick_across_topics():
+    from assistant.answer.findings import best, worst
+
+    assert worst([MEETS, LACKING]) == LACKING and worst([MEETS, PARTLY]) == PARTLY
+    assert best([LACKING, MEETS]) == MEETS and worst([]) == NO_EVIDENCE

@@ -78,3 +78,12 @@ def test_a_switch_to_an_unknown_provider_is_stated(assistant):
     # Nor is a capitalised topic the reports use.
     for turn in ("What about Staffing?", "What about Safeguarding?"):
         assert assistant.ask(turn, context=first).reason != "unknown_provider", turn
+
+
+def test_a_turn_pointing_back_asks_the_earlier_question_of_the_named_provider(assistant, data):
+    first = assistant.ask("Who is the executive lead for quality in Surrey Heartlands?")
+    answer = assistant.ask("Who has that role in Our Dorset?", context=first)
+    assert answer.kind != "set"
+    assert any("Director of Nursing and Quality" in c.text for c in answer.citations)
+    assert all(c.provider == "Our Dorset" for c in answer.citations)
+    grounded(answer, data)

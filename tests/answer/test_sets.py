@@ -32,7 +32,9 @@ def test_a_harm_denied_meets_the_standard(assistant, data):
         ("had bullying", "Some staff reported being bullied by a manager.", LACKING),
         ("had problems with staffing", "However, we found that staffing levels were not sufficient.", LACKING),
         ("had problems with staffing", "We found concerns about assessing risk and staffing.", LACKING),
-        ("had problems with staffing", "There were enough staff with the right skills on every shift.", None),
+        # "Enough staff" is a statement about staffing; staff doing something else is not.
+        ("had problems with staffing", "There were enough staff with the right skills on every shift.", MEETS),
+        ("had problems with staffing", "Staff understood their roles and responsibilities.", None),
         ("had safe staffing", "Staffing levels were safe and staffing was planned well.", MEETS),
         ("were free from harassment", "Staff were treated equally, free from bullying or harassment.", MEETS),
         # Raising concerns is speaking up, not a failing; a reassurance is not a negation.
@@ -109,3 +111,20 @@ def test_a_breach_question_reads_the_parsed_breaches(real_assistant):
     assert [c.text for c in eleven.citations] == [
         "During our assessment of this key question, we found concerns about consent and capacity, which resulted "
         "in a breach of Regulation 11 of the Health and Social Care Act 2008 (Regulated Activities) Regulations 2014."]
+
+
+def test_an_or_question_judges_each_topic_then_the_worst(assistant, data):
+    # Iridium's staff knew the FTSU guardian, but its complaints processes were not effective: one shortfall
+    # is enough for "lacked X or Y", so it lacks (pooling both topics' sentences would say "partly").
+    answer = assistant.ask("Which providers lacked FTSU awareness or had ineffective complaints processes?")
+    assert set(answer.focus) == {"Heartbeat Alliance", "Iridium Medical Practice"}
+    assert finding(answer, "Iridium Medical Practice").finding == LACKING
+    assert finding(answer, "Heartbeat Alliance").finding == PARTLY
+    grounded(answer, data)
+
+
+def test_addressed_concerns_is_the_standard_met(assistant, data):
+    answer = assistant.ask("Which providers had addressed the concerns from their previous inspection?")
+    assert answer.focus[0] == "Heartbeat Alliance"
+    assert finding(answer, "Heartbeat Alliance").finding == MEETS
+    grounded(answer, data)

@@ -84,3 +84,14 @@ def test_facts_read_both_naming_schemes():
     assert facts.find(new, "rating", "overall").fact.start == 0
     assert facts.rating_rank("Requires improvement") < facts.rating_rank("Good")
     assert facts.rating_rank("Not rated") is None
+
+
+def test_an_inspection_date_is_not_answered_with_the_pages_update_date():
+    # Black Country Healthcare's page (dev) states only "Updated 18 May 2023": not when CQC inspected.
+    from assistant.answer.value import date_asked
+
+    updated_only = _report([("date:updated", "2023-05-18")])
+    assert date_asked(updated_only, "When did CQC inspect Black Country Healthcare NHS Foundation Trust?") is None
+    assert date_asked(updated_only, "What date is the report?").value == "2023-05-18"
+    assessed = _report([("date:updated", "2023-05-18"), ("date:assessment", "2023-04-03")])
+    assert date_asked(assessed, "When did CQC inspect it?").value == "2023-04-03"
