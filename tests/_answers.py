@@ -52,3 +52,16 @@ def real_assistant(tmp_path_factory, embedder):
     index = tmp_path_factory.mktemp("real-index")
     build_index(corpus, index, embedder)
     return load_assistant(index, embedder=embedder)
+
+
+def assistant_over(root: Path, embedder, files) -> object:
+    """An Assistant over copies of the real report pages ``files`` (names in tests/data/real), indexed in ``root``."""
+    from assistant.indexing.build import update_index
+    from assistant.session import load_assistant
+
+    corpus, index = root / "corpus", root / "index"
+    corpus.mkdir()
+    for name in files:
+        shutil.copy(REAL / name, corpus / name)
+    update_index(corpus, index, embedder)
+    return load_assistant(index, embedder=embedder)

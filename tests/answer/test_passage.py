@@ -169,24 +169,14 @@ def test_every_quoted_sentence_is_in_a_retrieved_chunk(assistant):
     assert any("reciprocal agreement with a neighbouring federation" in c.text for c in answer.citations)
 
 
-REAL = __import__("pathlib").Path(__file__).resolve().parents[1] / "data" / "real"
 REAL_FILES = ("real_limes-retirement-home_2022-04.txt", "real_chelwood-dental-practice_2016-10.txt")
 
 
 @pytest.fixture(scope="module")
 def real_assistant(tmp_path_factory, embedder):
-    import shutil
+    from _answers import assistant_over
 
-    from assistant.indexing.build import update_index
-    from assistant.session import load_assistant
-
-    root = tmp_path_factory.mktemp("real-passage")
-    corpus, index = root / "corpus", root / "index"
-    corpus.mkdir()
-    for name in REAL_FILES:
-        shutil.copy(REAL / name, corpus / name)
-    update_index(corpus, index, embedder)
-    return load_assistant(index, embedder=embedder)
+    return assistant_over(tmp_path_factory.mktemp("real-passage"), embedder, REAL_FILES)
 
 
 @pytest.mark.slow

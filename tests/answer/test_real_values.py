@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-REAL = Path(__file__).resolve().parents[1] / "data" / "real"
 FILES = ("real_access-dignity-care_2024-01.txt", "real_new-royal-liverpool-uec_2025-04.txt",
          "real_lordship-lane-surgery_2023-05.txt", "real_chesser-surgery_2024-07.txt")
 
 
 @pytest.fixture(scope="module")
 def real_assistant(tmp_path_factory, embedder):
-    from assistant.indexing.build import update_index
-    from assistant.session import load_assistant
+    from _answers import assistant_over
 
-    root = tmp_path_factory.mktemp("real")
-    corpus, index = root / "corpus", root / "index"
-    corpus.mkdir()
-    for name in FILES:
-        shutil.copy(REAL / name, corpus / name)
-    update_index(corpus, index, embedder)
-    return load_assistant(index, embedder=embedder)
+    return assistant_over(tmp_path_factory.mktemp("real"), embedder, FILES)
 
 
 @pytest.mark.slow
