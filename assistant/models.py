@@ -315,6 +315,9 @@ class Answer:
     # How sure the answer is, where its kind measures it: a passage answer's answerability (the gate's
     # score of its best sentence, AnswerSettings). None otherwise. Not part of ``to_json``.
     confidence: float | None = None
+    # A selection by stated value ("Which services were rated inadequate for safe?"): its providers are
+    # those that match the question ("meets" it), not those that meet a standard. Not part of ``to_json``.
+    selection: bool = False
 
     def to_json(self) -> dict:
         """The stable ``ask --json`` contract (``reason`` was added later: "" when there is an answer)."""

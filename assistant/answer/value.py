@@ -152,7 +152,7 @@ def answer(ask: Ask) -> Answer:
     text, citations, found = book.finish(text, matching)
     # "Which providers were rated good?" is a set question: its providers are those that match.
     return Answer(a.question, text, False, citations, found, kind="set" if a.is_set else "value",
-                  focus=tuple(m.name for m in found) if a.is_set else ())
+                  focus=tuple(m.name for m in found) if a.is_set else (), selection=a.is_set)
 
 
 def _wanted_rating(text: str) -> str | None:

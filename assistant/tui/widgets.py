@@ -95,12 +95,12 @@ class FindingsTable(Static):
 
     FOLD_NO_EVIDENCE = 3  # more rows than this without evidence become one "N other providers" row
 
-    def __init__(self, providers: tuple[ProviderFinding, ...]) -> None:
+    def __init__(self, providers: tuple[ProviderFinding, ...], selection: bool = False) -> None:
         super().__init__(classes="findings")
         # A selection ("Which services were rated inadequate for safe?") lists only the providers that
         # match, each "meets" the question asked; shown as "meets", an Inadequate service would read as
-        # meeting the standard.
-        self.heading = "matches" if providers and all(p.finding == "meets" for p in providers) else "finding"
+        # meeting the standard. In a set question "meets" is the standard, and stays.
+        self.heading = "matches" if selection else "finding"
         silent = [p for p in providers if p.finding == "no evidence" and not p.citations]
         shown = [p for p in providers if p not in silent] if len(silent) > self.FOLD_NO_EVIDENCE else providers
         self.rows = [(flat(p.name), "yes" if self.heading == "matches" else p.finding,
@@ -168,7 +168,7 @@ class TurnView(Vertical, can_focus=True):
         if answer.no_answer:
             yield Static(Text(f"No answer: {why_no_answer(answer, self.turn.filters)}."), classes="why")
         if answer.kind == "set" and answer.providers:
-            yield FindingsTable(answer.providers)
+            yield FindingsTable(answer.providers, selection=answer.selection)
 
     def set_state(self, state: str) -> None:
         """Show where the question stands ("queued", "thinking…")."""

@@ -547,7 +547,12 @@ def test_a_selection_table_says_which_providers_match_not_that_they_meet_the_sta
     # "Which services were rated inadequate for safe?" selects Access Dignity Care (rated Inadequate).
     from assistant.models import ProviderFinding
 
-    table = FindingsTable((ProviderFinding("Access Dignity Care Limited", "meets", (1,)),))
+    table = FindingsTable((ProviderFinding("Access Dignity Care Limited", "meets", (1,)),), selection=True)
     lines = rendered(table, 76)
     assert lines[0].split()[:2] == ["provider", "matches"]
     assert "yes" in lines[2] and "meets" not in " ".join(lines)
+    # A set question's lone "meets" (Iridium knew its FTSU guardian, asked who lacked awareness) keeps
+    # its finding: "matches" would say the opposite.
+    lone = FindingsTable((ProviderFinding("Iridium Medical Practice", "meets", (1,)),))
+    lines = rendered(lone, 76)
+    assert lines[0].split()[:2] == ["provider", "finding"] and "meets" in lines[2]
