@@ -19,6 +19,21 @@ _TEMPLATES: dict[tuple[str, ...], Path] = {}  # seed files -> a (corpus, index) 
 _TEMPLATE_ROOT: list[tempfile.TemporaryDirectory] = []
 
 
+class SpyEmbedder:
+    """The real embedder, recording every text it is asked to embed."""
+
+    def __init__(self, real):
+        self.real = real
+        self.texts: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def encode(self, texts, progress=None):
+        self.texts.extend(texts)
+        return self.real.encode(texts, progress=progress)
+
+
 def small_index(root: Path, embedder, *names: str) -> tuple[Path, Path]:
     """A corpus of these seed files under ``root`` and an index of it. Returns (corpus, index).
 

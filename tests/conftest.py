@@ -66,3 +66,11 @@ def assistant(retriever):
     from assistant.answer.assistant import Assistant
 
     return Assistant(retriever)
+
+
+@pytest.fixture()
+def two(tmp_path, embedder):
+    """Iridium and Hertfordshire, indexed: (corpus, index), a fresh copy for each test that changes it."""
+    from _indexing import HERTS, IRIDIUM, small_index  # it imports this module: import when used
+
+    return small_index(tmp_path, embedder, IRIDIUM, HERTS)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from _indexing import HEARTBEAT, HERTS, IRIDIUM, assert_iridium_scored_50, assistant_for, small_index
+from _indexing import HEARTBEAT, HERTS, assert_iridium_scored_50, assistant_for
 from click.testing import CliRunner
 from conftest import ROOT, SEED_CORPUS
 
@@ -27,11 +27,6 @@ from assistant.indexing.add import add_files
 from assistant.indexing.build import build_index, update_index
 from assistant.indexing.load import load_index, status
 from assistant.indexing.manifest import Manifest
-
-
-@pytest.fixture()
-def two(tmp_path, embedder) -> tuple[Path, Path]:
-    return small_index(tmp_path, embedder, IRIDIUM, HERTS)
 
 
 def _segment(index: Path) -> Path:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _indexing import HERTS, IRIDIUM, assert_iridium_scored_50, assistant_for, small_index
+from _indexing import SpyEmbedder, assert_iridium_scored_50, assistant_for
 from click.testing import CliRunner
 
 from assistant.cli import main
@@ -18,26 +18,6 @@ from assistant.indexing.load import load_index, status
 from assistant.indexing.manifest import Fingerprint
 from assistant.indexing.segments import terms
 from assistant.search import tokens
-
-
-class SpyEmbedder:
-    """The real embedder, recording every text it is asked to embed."""
-
-    def __init__(self, real):
-        self.real = real
-        self.texts: list[str] = []
-
-    def __getattr__(self, name):
-        return getattr(self.real, name)
-
-    def encode(self, texts, progress=None):
-        self.texts.extend(texts)
-        return self.real.encode(texts, progress=progress)
-
-
-@pytest.fixture()
-def two(tmp_path, embedder):
-    return small_index(tmp_path, embedder, IRIDIUM, HERTS)
 
 
 @pytest.fixture()

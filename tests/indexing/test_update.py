@@ -13,10 +13,10 @@ from _indexing import (
     IRIDIUM,
     IRIDIUM_QUESTION,
     IRIDIUM_SENTENCE,
+    SpyEmbedder,
     assert_iridium_scored_50,
     assistant_for,
     chunk_count,
-    small_index,
 )
 from conftest import SEED_CORPUS
 
@@ -27,27 +27,6 @@ from assistant.indexing.load import load_index
 from assistant.indexing.segments import terms
 from assistant.models import Filters
 from assistant.search.tokens import tokenize
-
-
-class SpyEmbedder:
-    """The real embedder, recording every text it is asked to embed."""
-
-    def __init__(self, real):
-        self.real = real
-        self.texts: list[str] = []
-
-    def __getattr__(self, name):
-        return getattr(self.real, name)
-
-    def encode(self, texts, progress=None):
-        self.texts.extend(texts)
-        return self.real.encode(texts, progress=progress)
-
-
-@pytest.fixture()
-def two(tmp_path, embedder):
-    """Iridium and Hertfordshire, indexed."""
-    return small_index(tmp_path, embedder, IRIDIUM, HERTS)
 
 
 def test_first_update_builds_the_index(tmp_path, embedder):
