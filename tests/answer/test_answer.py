@@ -118,21 +118,6 @@ def test_thematic_question_draws_on_case_studies(assistant, data):
     assert_grounded(answer, data)
 
 
-@pytest.mark.parametrize(
-    "question",
-    [
-        "What is the CQC policy on parking fines?",
-        "How many beds does the hospital's maternity unit have?",
-        "What did the inspectors say about the canteen menu?",
-    ],
-)
-def test_unsupported_questions_say_so(assistant, question):
-    answer = assistant.ask(question)
-    assert answer.no_answer, answer.text
-    assert answer.citations == ()
-    assert "No passage" in answer.text
-
-
 def test_empty_question_is_refused(assistant):
     with pytest.raises(ValueError, match="empty"):
         assistant.ask("   ")
