@@ -31,6 +31,8 @@ _PROVIDER_WORD = re.compile(r"[a-z0-9&]+")
 # ("that"/"this"/"the same" before a noun, not "staff that were …", where "that" starts a clause).
 _REFERS_BACK = re.compile(r"\b(?:that|this|the same)\s+(?!(?:was|were|is|are|had|has|have|did|does|do|can|could|"
                           r"would|will|should|must|they|it|he|she|we)\b)[a-z]+\b|\bthe same\b", re.I)
+_SINGULAR_FRAME = re.compile(r"\b(?:provider|practice|service|organi[sz]ation|trust|hospital|location|home|surgery|"
+                             r"system|ics|case\s+study|report)\b", re.I)
 _OR = re.compile(r"\s+or\s+|\s*/\s*", re.I)
 _GENERAL = re.compile(r"\b(?:all|every|each|any)\b.*\b(?:providers?|services?|practices?|hospitals?|homes?|locations?|"
                       r"organi[sz]ations?|trusts?|systems?)\b|\b(?:the|these|those) (?:providers|services|practices|"
@@ -193,7 +195,9 @@ def analyse(question: str, catalog, weight: Weights, context: Answer | None = No
 
     q = text.strip().rstrip("?").strip()
     frame = intent.set_frame(q)
-    is_set = frame is not None
+    # "Which trust runs New Royal Liverpool?" asks one thing of the provider it names, not a verdict on every
+    # provider: a singular frame noun with a named provider is not a set question ("Which trusts …" still is).
+    is_set = frame is not None and not (named and _SINGULAR_FRAME.search(frame.group(0)))
     value = intent.value_asked(q)
     kq = intent.key_question_in(q)
     order = intent.order_asked(q)

@@ -40,6 +40,11 @@ _VALUES = [
     # "When was WYAAT set up?" asks a date of establishment; "What does WYAAT's MOU set up?" asks what it sets up.
     ("established", re.compile(r"\bestablished\b|\b(?:when|what year|which year|how long ago)\b.*\b(?:set up|formed)\b", re.I)),
     ("service_type", re.compile(r"\b(?:what|which) (?:type|kind|sort) of (?:service|provider|organi[sz]ation)\b", re.I)),
+    # The page header's "Provided and run by": "Who runs X?", "Which trust runs X?", "X's registered provider".
+    ("provider", re.compile(r"^\W*who (?:runs|owns|operates)\b|\bregistered provider\b|\bprovided and run by\b|"
+                            r"\b(?:which|what) (?:company|trust|organi[sz]ation|provider) (?:runs|owns|operates)\b", re.I)),
+    # The noun only: "Did X address the concerns?" asks about action taken.
+    ("address", re.compile(r"\bpostcode\b|\baddress\s*(?:\?|$|of\b|for\b)|\bwhat(?:'s| is| was) (?:the |its |their )?address\b", re.I)),
 ]
 # Questions that mention a value word but ask for reasons, not the value.
 _WHY = re.compile(r"^\s*(why|how did|how has|how have|what (?:led|caused|were the reasons))\b", re.I)

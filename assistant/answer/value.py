@@ -17,7 +17,8 @@ from assistant.answer.facts import Stated
 from assistant.models import KEY_QUESTIONS, Answer, DateRange, Fact, ProviderFinding, Report
 
 LABELS = {"score": "score", "rating": "rating", "previous_rating": "previous rating", "date": "date",
-          "population": "population", "established": "date of establishment", "service_type": "service type"}
+          "population": "population", "established": "date of establishment", "service_type": "service type",
+          "provider": "registered provider", "address": "address"}
 _RATING_WORD = re.compile(r"\b(outstanding|good|requires improvement|inadequate)\b", re.I)
 # "scored below 60", "at least 75", "scored 75": a numeric condition in a value set question.
 _CONDITION = re.compile(

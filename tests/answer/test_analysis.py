@@ -30,6 +30,17 @@ def test_kind(assistant, question, kind):
     assert assistant.analyse(question).kind == kind
 
 
+@pytest.mark.parametrize("question, is_set", [
+    # A singular frame about a named provider asks one thing of it, not a verdict on every provider.
+    ("Which trust runs Kidderminster?", False),
+    ("Which service at Iridium was rated requires improvement for well-led?", False),
+    ("Which provider lacked FTSU awareness?", True),
+    ("Which providers were rated good?", True),
+])
+def test_a_set_question_ranges_over_providers(assistant, question, is_set):
+    assert assistant.analyse(question).is_set is is_set
+
+
 def test_frame_words_carry_no_weight_and_unseen_content_words_weigh_most(assistant):
     a = assistant.analyse("Tell me what inspectors found about Iridium's recruitment checks")
     weights = a.weights

@@ -52,6 +52,12 @@ def test_who_questions_about_a_person_are_not_set_questions():
         # "set up" asks for an establishment date only with "when"; else it asks what is set up.
         ("What does WYAAT's MOU set up?", None),
         ("When was WYAAT set up?", "established"),
+        # Who runs a location, and where it is; "address" the verb and "who provides <a service>" are not.
+        ("Who runs Cherrytree Residential Home?", "provider"),
+        ("Which trust runs New Royal Liverpool?", "provider"),
+        ("Who provides the FTSU training at Iridium?", None),
+        ("What is the address of The Lordship Lane Surgery?", "address"),
+        ("Did Cherrytree address the concerns raised?", None),
     ],
 )
 def test_value_asked_reads_what_the_question_asks(question, value):

@@ -31,6 +31,11 @@ def real_assistant(tmp_path_factory, embedder):
         ("When was The Lordship Lane Surgery inspected?", "17 May 2023", "17 May 2023"),
         ("What was the Lordship Lane Surgery's previous rating?", "previously rated Requires improvement",
          "Following our previous inspection on 19 April 2021"),
+        # The page header's "Provided and run by" and address line answer who runs a location and where it is.
+        ("Which trust runs New Royal Liverpool?", "registered provider: Liverpool University Hospitals NHS Foundation Trust",
+         "Provided and run by:\nLiverpool University Hospitals NHS Foundation Trust"),
+        ("What is the address of The Lordship Lane Surgery?", "417 Lordship Lane, East Dulwich, London, SE22 8JN",
+         "417 Lordship Lane, East Dulwich, London, SE22 8JN"),
     ],
 )
 def test_value_from_a_real_page_cites_its_sentence(real_assistant, question, phrase, sentence):
@@ -49,3 +54,10 @@ def test_every_key_question_score_is_listed(real_assistant):
                                                   "This service scored 58 (out of 100) for this area.",
                                                   "This service scored 50 (out of 100) for this area."]
     assert "scored 28 out of 100 for Safe" in answer.text
+
+
+@pytest.mark.slow
+def test_a_provider_the_page_does_not_state_is_not_stated(real_assistant):
+    # The Chesser Surgery's page has no "Provided and run by" line: not a guess from the text.
+    answer = real_assistant.ask("Who runs The Chesser Surgery?")
+    assert answer.no_answer and answer.reason == "not_stated" and not answer.citations
