@@ -172,6 +172,7 @@ def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[
     ids = [h.chunk.chunk_id for h in hits]
     rows = index.lookup.rows(ids)
     rows = rows[(index.table.cues[rows] & (st.BOILERPLATE | st.LABEL)) == 0]  # a label line answers nothing alone
+    rows = _without_header_lines(index, reports, rows)
     if rows.size == 0:
         return []
     rank_of = {cid: r for r, cid in enumerate(ids, start=1)}
@@ -197,6 +198,28 @@ def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[
                              int(index.table.cues[row]), float(score[i]),
                              None if content is None else float(content[i])))
     return out
+
+
+# Facts whose stating line can be the page header's identity (breadcrumb, title, alias, address, "Provided and
+# run by", the service a report covers): value questions answer from them; as a passage quote such a line
+# supports no finding ("Floyd Drive, Warrington, … WA2 8DB" for "Was St Mary's keeping people safe?").
+HEADER_FACTS = frozenset({"service_type", "location", "alias", "address", "postcode", "provider", "service"})
+_SENTENCE_END = re.compile(r"[.!?][”\"')\]]*\s*$")
+
+
+def _without_header_lines(index: SentenceIndex, reports: dict[str, Report], rows: np.ndarray) -> np.ndarray:
+    """``rows`` less the header identity lines of their report: a line stating one of ``HEADER_FACTS`` that is not
+    a sentence. A sentence of prose that a fact was read from ("… supported by a specialist dental advisor.",
+    the service type) stays a finding."""
+    keep = np.ones(rows.size, dtype=bool)
+    spans: dict[str, set[tuple[int, int]]] = {}
+    for i, row in enumerate(rows):
+        report = reports[index.chunks[int(index.table.chunk_id[row])].report_id]
+        if report.report_id not in spans:
+            spans[report.report_id] = {(f.start, f.end) for f in report.facts if f.name in HEADER_FACTS}
+        start, end = int(index.table.start[row]), int(index.table.end[row])
+        keep[i] = (start, end) not in spans[report.report_id] or bool(_SENTENCE_END.search(report.text[start:end]))
+    return rows[keep]
 
 
 def continuation(index: SentenceIndex, report: Report, c: Candidate, limit: int = 2) -> list[tuple[int, int]]:

@@ -208,3 +208,34 @@ def test_counts_puts_a_figure_on_the_thing_asked():
     assert counts("The inspection was undertaken by one inspector.", ["inspector"])
     assert counts("There are three dentists, four dental nurses", ["dentist"])
     assert not counts("We carried out this inspection under Section 60 of the Health and Social Care Act 2008", ["inspector"])
+
+
+@pytest.fixture(scope="module")
+def header_assistant(tmp_path_factory, embedder):
+    from _answers import assistant_over
+
+    return assistant_over(tmp_path_factory.mktemp("real-header"), embedder,
+                          ("real_access-dignity-care_2024-01.txt", "real_new-royal-liverpool-uec_2025-04.txt"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question, line", [
+    ("Was New Royal Liverpool in Prescot Street, Liverpool keeping patients safe?",
+     "Prescot Street, Liverpool, Merseyside, L7 8XP"),
+    ("Were patients at Access Dignity Care in Walton-on-Naze kept safe?", "34 Newgate Street, Walton-on-Naze"),
+])
+def test_a_page_header_line_is_never_quoted_as_a_finding(header_assistant, question, line):
+    # The address shares the question's words, but it supports no finding about safety.
+    answer = header_assistant.ask(question)
+    assert not answer.no_answer and answer.citations
+    assert not [c.text for c in answer.citations if line in c.text]
+
+
+@pytest.mark.slow
+def test_a_prose_sentence_a_header_fact_was_read_from_is_still_a_finding(tmp_path, embedder):
+    # The service type of this dental page is read from this sentence; it still answers who supported the inspector.
+    from _answers import assistant_over
+
+    assistant = assistant_over(tmp_path, embedder, ("real_dental-practice-1-13813093528_2023-09.txt",))
+    answer = assistant.ask("Who supported the CQC inspector at the September 2023 dental practice inspection?")
+    assert any("supported by a specialist dental advisor" in c.text for c in answer.citations), answer.text
