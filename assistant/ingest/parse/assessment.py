@@ -26,7 +26,7 @@ from assistant.ingest.parse import prose
 from assistant.ingest.parse.build import Facts, Parsed
 from assistant.ingest.parse.header import UPDATED, Header
 from assistant.ingest.parse.lines import Line, line_fact, section, title_like
-from assistant.ingest.parse.vocab import KQ_NAMES, KQ_WORDS, kq_heading, kq_id, rating_of, statement_kq
+from assistant.vocabulary import KQ_NAMES, KQ_WORDS, kq_heading, kq_id, rating_of, statement_kq
 from assistant.models import Fact
 
 NAV = frozenset({"contents", "on this page"})

@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 
 from assistant.ingest.parse.header import Header
 from assistant.ingest.parse.lines import Line
-from assistant.ingest.parse.vocab import KQ_NAMES
+from assistant.vocabulary import KQ_NAMES
 from assistant.models import KEY_QUESTIONS, DateRange, Fact, Report, Section
 
 # Names a report may state more than once; every other name keeps the first value stated.

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from assistant.ingest.dates import DATE_TEXT, find_dates, whole_date
 from assistant.ingest.parse.lines import Line, line_fact, title_like
-from assistant.ingest.parse.vocab import RATING_WORDS, kq_heading, rating_of
+from assistant.vocabulary import RATING_WORDS, kq_heading, rating_of
 from assistant.models import Fact
 from assistant.text import normalise
 

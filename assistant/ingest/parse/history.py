@@ -28,7 +28,7 @@ from assistant.ingest.dates import FoundDate, find_dates
 from assistant.ingest.parse import prose
 from assistant.ingest.parse.build import Facts
 from assistant.ingest.parse.lines import Line, line_fact, section, title_like
-from assistant.ingest.parse.vocab import KQ_WORDS, RATING_WORDS, kq_id, rating_of
+from assistant.vocabulary import KQ_WORDS, RATING_WORDS, kq_id, rating_of
 from assistant.models import DateRange, Fact, Section
 from assistant.text import normalise
 

@@ -25,7 +25,7 @@ from assistant.ingest.parse import history, prose
 from assistant.ingest.parse.build import Facts, Parsed
 from assistant.ingest.parse.header import OVERALL as _OVERALL, UPDATED, Header
 from assistant.ingest.parse.lines import Line, line_fact, section, title_like
-from assistant.ingest.parse.vocab import KQ_NAMES, RATING_WORDS, kq_heading, kq_id, rating_of
+from assistant.vocabulary import KQ_NAMES, RATING_WORDS, kq_heading, kq_id, rating_of
 from assistant.text import normalise
 
 SUMMARY = "Inspection summary"

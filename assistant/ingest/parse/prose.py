@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant.ingest.dates import find_dates, find_months
-from assistant.ingest.parse.vocab import KQ_WORDS, RATING_WORDS, REGULATION_NAMES, kq_id, rating_of
+from assistant.vocabulary import KQ_WORDS, RATING_WORDS, REGULATION_NAMES, kq_id, rating_of
 from assistant.models import Fact
 from assistant.text import sentence_spans
 
