@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.models import Filters, Report
+from assistant.search.names import NameIndex
 from assistant.text import normalise
 
-# Words too common in provider names to identify one on their own.
-_GENERIC = frozenset(
-    """the and of for at in on our nhs gp care health healthcare medical practice practices hospital hospitals
-    centre center service services treatment trust trusts foundation association acute ics icb hq group surgery
-    clinic partnership partnerships alliance limited ltd community system integrated urgent west east north
-    south new st royal general university home homes house court lodge""".split()
-)
-_WORD = re.compile(r"[a-z0-9&]+")
-# A short name word that still identifies: letters with digits ("4u" in Care 4U Services), not "st" or "of".
-_SHORT_NAME = re.compile(r"(?=.*\d)(?=.*[a-z])[a-z0-9]+")
+_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
+_PHONE = re.compile(r"\(?\b0\d[\d\s()]{8,}\d\b")
+
+
+def towns_of(report: Report) -> list[str]:
+    """The place names of a report's address line (locality and post town), as a question may name the
+    location by them: its ``town`` facts when the parser states them, else the address's comma-separated
+    parts that hold no digits (street numbers, postcodes, phones), the street (the first part) left out."""
+    stated = [f.value for f in report.facts if f.name == "town"]
+    if stated or not report.address:
+        return stated
+    parts = [p.strip() for p in _PHONE.sub("", _POSTCODE.sub("", report.address)).split(",")]
+    parts = [p for p in parts if p]
+    if len(parts) > 1:
+        parts = parts[1:]  # the street
+    return [p for p in parts if not any(ch.isdigit() for ch in p)]
 
 
 def provider_key(name: str) -> str:
@@ -40,21 +46,27 @@ class Catalog:
             self.by_provider[provider_key(r.provider)].append(r)
         for rs in self.by_provider.values():
             rs.sort(key=lambda r: r.date or "", reverse=True)  # newest first; undated last
-        self._word_providers: dict[str, set[str]] = defaultdict(set)
         self._names: dict[str, list[str]] = {}
-        # Multi-word names by their first word, as token tuples: a name written out in full.
-        self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
         for key, rs in self.by_provider.items():
             # A question may name the location, an alias, or the registered provider ("Provided and run by").
             names = {rs[0].provider, *(a for r in rs for a in r.aliases),
                      *(r.registered_provider for r in rs if r.registered_provider)}
             self._names[key] = sorted(names)
-            for name in names:
-                tokens = tuple(_WORD.findall(name.lower()))
-                for w in tokens:
-                    self._word_providers[w].add(key)
-                if len(tokens) >= 2:
-                    self._phrases[tokens[0]].append((tokens, key))
+        self._index: NameIndex | None = None
+
+    @property
+    def names(self) -> NameIndex:
+        """Every name of every provider (title, aliases, registered provider, towns), made on first use."""
+        if self._index is None:
+            rows = []
+            for key, rs in self.by_provider.items():
+                display = rs[0].provider
+                rows.append((key, display, display, "name"))
+                rows += [(key, display, a, "alias") for r in rs for a in r.aliases]
+                rows += [(key, display, r.registered_provider, "registered") for r in rs if r.registered_provider]
+                rows += [(key, display, t, "town") for t in dict.fromkeys(t for r in rs for t in towns_of(r))]
+            self._index = NameIndex(rows)
+        return self._index
 
     def providers(self) -> list[str]:
         """Display names of every provider, sorted."""
@@ -75,44 +87,8 @@ class Catalog:
         return sorted(hits)
 
     def mentioned(self, text: str) -> list[str]:
-        """Providers that ``text`` names, by their distinctive name words or aliases.
-
-        A name word identifies a provider when it is not generic and few providers
-        share it; "Iridium" names Iridium Medical Practice, "Medical" names no one.
-        A name written out in full claims its words: in "Liverpool University Hospitals NHS
-        Foundation Trust" (New Royal Liverpool University's registered provider) "Liverpool"
-        is part of that name, so it does not also name Liverpool Women's Hospital.
-        """
-        tokens = _WORD.findall(text.lower())
-        words = set(tokens)
-        n = max(len(self.by_provider), 1)
-        limit = max(3, math.ceil(0.001 * n))
-
-        def weight(w: str) -> float:
-            owners = self._word_providers.get(w)
-            if not owners or w in _GENERIC or (len(w) < 3 and not _SHORT_NAME.fullmatch(w)):
-                return 0.0
-            return math.log(1 + n / len(owners)) if len(owners) <= limit else 0.0
-
-        claimed: dict[str, set[str]] = defaultdict(set)  # provider -> the words of its names written in full
-        for i, w in enumerate(tokens):
-            for phrase, key in self._phrases.get(w, ()):
-                if tuple(tokens[i:i + len(phrase)]) == phrase and any(weight(t) for t in phrase):
-                    claimed[key].update(phrase)
-        taken = set().union(*claimed.values()) if claimed else set()
-        scores: dict[str, float] = defaultdict(float)
-        for w in words:
-            wt = weight(w)
-            if not wt:
-                continue
-            for key in self._word_providers[w]:
-                if w not in taken or w in claimed.get(key, ()):
-                    scores[key] += wt
-        if not scores:
-            return []
-        best = max(scores.values())
-        keys = {k for k, s in scores.items() if s >= 0.5 * best} | set(claimed)  # a name in full always names
-        return sorted(self.by_provider[k][0].provider for k in keys)
+        """Providers that ``text`` names (``names.NameIndex.find``), sorted."""
+        return sorted(self.names.find(text).providers)
 
     def select(self, filters: Filters) -> list[Report]:
         """The reports that pass ``filters``, grouped by provider, newest first: by default each provider's latest only."""

@@ -48,10 +48,12 @@ class Phrases:
 
     def __init__(self, entries: list[tuple[str, list[str]]]):
         self._value: dict[str, str] = {}
+        said: dict[str, str] = {}
         for value, phrases in entries:
             for p in phrases:
                 self._value.setdefault(_key(p), value)
-        ordered = sorted(self._value, key=len, reverse=True)
+                said.setdefault(_key(p), " ".join(p.lower().split()))
+        ordered = sorted(said.values(), key=len, reverse=True)
         body = "|".join(_phrase_pattern(p) for p in ordered)
         self._pattern = re.compile(rf"(?<![\w&-])(?:{body})(?![\w&])", re.I) if ordered else None
 
@@ -74,7 +76,8 @@ class Phrases:
 
 
 def _key(phrase: str) -> str:
-    return " ".join(normalise(phrase).replace("’", "'").split())
+    # Spaces, hyphens and apostrophes may be typed or not ("well-led", "well led", "wellled"): keys ignore them.
+    return re.sub(r"[\s'’-]+", "", normalise(phrase))
 
 
 def _phrase_pattern(phrase: str) -> str:
@@ -327,3 +330,21 @@ MONTHS: dict[str, int] = {name.lower(): i for i, name in enumerate(calendar.mont
 MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 MONTHS["sept"] = 9
 MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
+
+
+# -- organisation words in provider names --------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def organisation_families() -> dict[str, str]:
+    """Each word (or phrase) of organisations.tsv -> its family ("surgery" -> "gp", "the" -> "generic")."""
+    out: dict[str, str] = {}
+    for family, cell in _rows("organisations.tsv"):
+        for phrase in _alternatives(cell):
+            out.setdefault(_key(phrase), family)
+    return out
+
+
+def organisation_family(word: str) -> str | None:
+    """The family of an organisation word ("hospital" -> "hospital"), "generic" for a word that fits any,
+    None for a word that is no organisation word (it may name a provider: "Iridium")."""
+    return organisation_families().get(_key(word))
