@@ -30,6 +30,9 @@ CORPORA = ("seeds", "real")
 # The categories of eval/questions.jsonl; other files may use their own names.
 CATEGORIES = ("fact", "value", "set", "thematic", "paraphrase", "abbreviation", "follow-up", "unanswerable",
               "overview", "compare", "dated", "count", "false-premise")
+# Categories the real corpus adds: a service inside a location, a location named by its town or registered
+# provider, enforcement, capacity and people, a misspelt name.
+REAL_CATEGORIES = ("service", "town", "enforcement", "capacity", "misspelt")
 # A set question's verdict for one provider (models.ProviderFinding.finding).
 FINDINGS = ("lacking", "partly", "meets", "no evidence")
 

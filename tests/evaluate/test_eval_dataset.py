@@ -118,18 +118,29 @@ def questions():
 def test_question_set_size_and_coverage(questions):
     assert len(questions) >= 200
     assert len(REAL_QUESTIONS) >= 80
-    for corpus in dataset.CORPORA:
-        here = [q for q in questions if q.corpus == corpus]
-        for split in dataset.SPLITS:
-            share = sum(q.split == split for q in here) / len(here)
-            assert 0.4 <= share <= 0.6, f"{corpus}: {split} holds {share:.0%} of the questions"
-    for split in dataset.SPLITS:
-        cats = {q.category for q in questions if q.split == split}
-        assert cats == set(dataset.CATEGORIES), f"{split} split lacks {set(dataset.CATEGORIES) - cats}"
-    assert {q.category for q in REAL_QUESTIONS} == set(dataset.CATEGORIES)
+    seeds = [q for q in questions if q.corpus == "seeds"]
+    for split in dataset.SPLITS:  # the seed questions are split by question, half and half
+        share = sum(q.split == split for q in seeds) / len(seeds)
+        assert 0.4 <= share <= 0.6, f"seeds: {split} holds {share:.0%} of the questions"
+        cats = {q.category for q in seeds if q.split == split}
+        assert cats == set(dataset.CATEGORIES), f"seeds {split} split lacks {set(dataset.CATEGORIES) - cats}"
+    assert {q.category for q in REAL_QUESTIONS} == set(dataset.CATEGORIES) | set(dataset.REAL_CATEGORIES)
     assert any(q.context for q in questions if q.category == "follow-up")
     assert all(not (q.expected_evidence or q.expected_answer or q.expected_findings)
                for q in questions if not q.answerable)
+
+
+def test_the_real_corpus_is_split_by_location():
+    """Every report of a location is in one split, and (once the held-out files are merged) a third of the
+    locations are the test split."""
+    by_location: dict[str, set[str]] = {}
+    for e in expected_real().values():
+        key = e.get("location_id") or e["location"] or e["file"]
+        by_location.setdefault(key, set()).add(e["split"])
+    assert all(len(splits) == 1 for splits in by_location.values())
+    test = sum(splits == {"test"} for splits in by_location.values())
+    if test:
+        assert 0.28 <= test / len(by_location) <= 0.38, f"{test} of {len(by_location)} locations are test"
 
 
 def test_expected_evidence_is_verbatim_in_the_corpus_files(questions):
