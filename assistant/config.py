@@ -124,6 +124,9 @@ class AnswerSettings:
     alone (frame words carry no weight: ``evidence.Candidate.meaning``).
     """
 
+    # The kind model's probability below which a question gets a passage answer (which never claims more than
+    # it quotes) rather than the kind read (answer/kinds.py; fitted across the bank's hands).
+    kind_confidence: float = 0.5
     candidate_chunks: int = 8  # top fused chunks whose sentences compete
     # Sentences a passage answer quotes (each passing the gate, within keep_within of the best): the evidence of
     # a paraphrased question is often the 3rd-5th best sentence (eval/answerability.md, "quoted_evidence").

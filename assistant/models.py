@@ -267,6 +267,9 @@ class Citation:
     score: float
     date: str | None = None
     source: str = ""
+    # The stated value the citation stands for ("rating:safe", "date:inspection"), when an answer cites a fact
+    # rather than a finding: what an answer's self-check compares with the value asked. Not part of ``to_json``.
+    fact: str = ""
 
     def to_json(self) -> dict:
         return {
@@ -288,9 +291,12 @@ class ProviderFinding:
     name: str
     finding: str  # "lacking" | "meets" | "partly" | "no evidence"
     citations: tuple[int, ...] = ()  # the n of each citation supporting the finding
+    # Whether the provider is one the question asks for ("which lacked …": lacking or partly lacking; "which
+    # were rated good": rated good): exactly the providers the answer's headline names.
+    answers: bool = False
 
     def to_json(self) -> dict:
-        return {"name": self.name, "finding": self.finding, "citations": list(self.citations)}
+        return {"name": self.name, "finding": self.finding, "citations": list(self.citations), "answers": self.answers}
 
 
 @dataclass(frozen=True)
@@ -318,6 +324,10 @@ class Answer:
     # A selection by stated value ("Which services were rated inadequate for safe?"): its providers are
     # those that match the question ("meets" it), not those that meet a standard. Not part of ``to_json``.
     selection: bool = False
+    # A name the question used that no provider in the index has, and the provider nearest it ("did you
+    # mean …?"): a "yes" as the next turn asks the same question of ``suggestion``. Not part of ``to_json``.
+    unknown: str = ""
+    suggestion: str = ""
 
     def to_json(self) -> dict:
         """The stable ``ask --json`` contract (``reason`` was added later: "" when there is an answer)."""

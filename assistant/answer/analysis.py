@@ -1,45 +1,77 @@
-"""One analysis per question: what it asks, about whom, when, and which words carry its topic.
+"""One analysis per question: what kind of answer it wants, about whom, what value, when, on what topic.
 
-``analyse`` reads a question once (its wording, the providers it names, a follow-up's earlier
-turn) into an ``Analysis`` that every answer kind reads. Nothing downstream re-reads the wording.
+``analyse`` reads a question once into an ``Analysis`` that every answer kind reads; nothing below it
+reads the wording again. It reads:
 
-Follow-ups: the earlier turn's answer is the context. A turn that names a provider but asks
-nothing new ("What about Kidderminster?") asks the earlier question again of that provider; a
-turn that names no provider is about the providers of the turn just before, never an older one.
+* **who**: the providers the question names (``search.names``: titles, aliases, registered providers,
+  towns; a misspelt or unknown name is kept as such, with the nearest provider as a suggestion), else a
+  follow-up's providers (the turn just before), unless the question ranges over providers in general;
+* **what kind** of answer, by meaning: ``kinds`` (a model over a bank of labelled questions), then checked
+  against what the question states (a value question must name a value; an overview, a change or a
+  premise must be about someone; a selection must put a condition on a value). Below the model's
+  confidence threshold the answer is a passage answer;
+* **the slots** from the closed vocabulary (``assistant.vocabulary``): the key question (by the words
+  people use: "safety" is Safe, "how well run" Well-led), a quality statement, the value asked (score,
+  rating, date, capacity, …), a service inside a location ("maternity"), a condition ("below 60",
+  "good or better"), an ordering, the time asked about, a premise ("Why was X rated inadequate?"), a
+  count or frequency, regulation numbers;
+* **the topic**: the question without its politeness, frame and names, and its content terms.
+
+Follow-ups: a turn that names a provider and asks nothing else ("What about Kidderminster?") asks the
+earlier question of that provider; a "yes" after a did-you-mean asks the earlier question of the
+suggested provider; a turn naming no provider is about the providers of the turn just before.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 
-from assistant.answer import intent
+import numpy as np
+
+from assistant import vocabulary
+from assistant.answer import kinds as kind_model
 from assistant.answer.findings import synonym_groups
 from assistant.models import Answer, DateRange
+from assistant.search.names import Naming
 from assistant.search.tokens import STOP_WORDS, glossary, stem_all, words
+from assistant.vocabulary import Condition
+from assistant.vocabulary.dates import when_in
 
+# The kinds an answer can take (``kinds.KINDS`` less "switch", which is a follow-up of the turn before, and
+# "select", which is a value answer over every provider in scope).
 KINDS = ("overview", "compare", "change", "premise", "value", "set", "passage")
-# Words a follow-up wraps around a provider's name without asking anything ("and for X?", "what about X"),
-# and the words of asking for an overview ("Tell me about X").
+# Words a follow-up wraps around a provider's name without asking anything ("and for X?", "what about X").
 _FOLLOW_FILLER = frozenset("""and what how about for at then also same question too instead ok okay so now next
-    tell me us summarise summarize summary overview describe give please""".split())
+    tell me us summarise summarize summary overview describe give please one there again the""".split())
 _PROVIDER_WORD = re.compile(r"[a-z0-9&]+")
-# "Who has that role in X?", "Does X have the same?": a turn that points back at what the turn before asked
-# ("that"/"this"/"the same" before a noun, not "staff that were …", where "that" starts a clause).
+# "Who has that role in X?", "Does X have the same?": a short turn that points back at what the turn before
+# asked ("that"/"this"/"the same" before a noun, not "staff that were …", where "that" starts a clause).
 _REFERS_BACK = re.compile(r"\b(?:that|this|the same)\s+(?!(?:was|were|is|are|had|has|have|did|does|do|can|could|"
                           r"would|will|should|must|they|it|he|she|we)\b)[a-z]+\b|\bthe same\b", re.I)
-_SINGULAR_FRAME = re.compile(r"\b(?:provider|practice|service|organi[sz]ation|trust|hospital|location|home|surgery|"
-                             r"system|ics|case\s+study|report)\b", re.I)
+# Pronouns by which a turn points at the provider(s) of the turn before.
+_POINTS_BACK = re.compile(r"\b(?:its|their|they|them|it)\b", re.I)
+_SHORT_TURN = 12  # words: a longer turn asks its own question
+# The frame of a question over many providers: "Which providers …", "Did any homes …", "Are there services …".
+_FRAME_WORDS = frozenset("""which what who whose where any did do does have has were was are is there list name show
+    me all of the those these them tell give find""".split())
+_PLACES = re.compile(r"\b(?:providers?|services?|practices?|hospitals?|homes?|locations?|trusts?|organi[sz]ations?|"
+                     r"surger(?:y|ies)|clinics?|agencies|agency|places?|ones|icss?|systems?|case\s+stud(?:y|ies)|"
+                     r"reports?|gps?|dentists?|anyone|anybody|anywhere)\b", re.I)
+# How a question ranging over many providers opens, when it names no plural place ("Who lacked …", "Where were
+# staff not aware …", "Did anyone …").
+_MANY_OPENING = re.compile(r"^\W*(?:which|who|whose|list|name|where (?:were|was|did|have|has|do)|"
+                           r"(?:are|were|is) there|(?:did|do|does|have|has) (?:any|anyone|anybody))\b", re.I)
+_RELATIVE = re.compile(r"^\s*(?:that|which|who|where|whose|with|in which|had|have|has)?\s*", re.I)
 _OR = re.compile(r"\s+or\s+|\s*/\s*", re.I)
-_GENERAL = re.compile(r"\b(?:all|every|each|any)\b.*\b(?:providers?|services?|practices?|hospitals?|homes?|locations?|"
-                      r"organi[sz]ations?|trusts?|systems?)\b|\b(?:the|these|those) (?:providers|services|practices|"
-                      r"hospitals|homes|locations|organi[sz]ations|trusts|systems)\b|\bacross (?:the )?(?:corpus|reports)\b",
-                      re.I)
-
-
+_DATE_KINDS = (("assessment", re.compile(r"\bassess", re.I)), ("inspection", re.compile(r"\binspect", re.I)),
+               ("onsite", re.compile(r"\bvisit|\bon[- ]?site\b|\bwent in\b|\bgo(?:ne)? in\b", re.I)),
+               ("published", re.compile(r"\bpublish", re.I)), ("updated", re.compile(r"\bupdated?\b", re.I)))
+_HOW_MANY = re.compile(r"\b(?:how many|number of)\s+([a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)", re.I)
 @lru_cache(maxsize=1)
 def frame_words() -> frozenset[str]:
     """Question-frame words (assistant/data/frame.tsv), as typed."""
@@ -52,13 +84,13 @@ class Analysis:
     """A question, read once."""
 
     question: str  # as asked
-    text: str  # the question answered: a provider-switch follow-up's earlier question
+    text: str  # the question answered: a follow-up's earlier question when the turn only switched provider
     kind: str  # one of KINDS
     providers: tuple[str, ...]  # the providers in scope: named, else the earlier turn's
     named: tuple[str, ...]  # the providers this turn names
     follow_up: bool  # the turn only switched provider; ``text`` is the earlier question
     key_question: str | None  # "safe" … "well-led", or "overall"
-    value: str | None  # the fact family asked for ("score", "rating", "previous_rating", "date", …)
+    value: str | None  # the value asked for ("score", "rating", "previous_rating", "date", "capacity", …)
     when: DateRange | None  # the time the question is qualified by
     when_text: str  # its words ("May 2022")
     premise: tuple[str, str] | None  # (family, value) a why-question takes for granted
@@ -66,13 +98,24 @@ class Analysis:
     count: bool  # asks for a number or a frequency
     frequency: bool  # asks "how often"
     figure: bool  # asks "how many": only a sentence stating a number answers it
-    is_set: bool  # "Which providers …": every provider in scope gets a verdict
+    is_set: bool  # every provider in scope gets a verdict (a set question or a selection by value)
     topic: str  # the topic words (set questions: the question without its frame)
     topics: tuple[str, ...]  # a set topic split at "or"
     terms: tuple[tuple[str, float], ...]  # content stems and their weights (frame words carry none)
     alternatives: tuple[tuple[frozenset[str], ...], ...]  # per term: stem sets that state it too (synonyms)
     search_text: str  # what BM25 searches: the question without frame words and provider names
-    unknown: str = ""  # a name the turn asks about ("What about Sunnyview Care Home?") that no provider has
+    unknown: str = ""  # a name the turn uses that no provider has ("Sunnyview Care Home")
+    suggestion: str = ""  # the provider nearest that name, if any is close ("did you mean …?")
+    confidence: float = 1.0  # the kind model's probability for the kind it read
+    read_as: str = ""  # the kind the model read, before the slots were checked
+    statement: str | None = None  # a quality statement the question names ("Freedom to speak up")
+    service: str | None = None  # a core service inside a location ("Maternity")
+    condition: Condition | None = None  # a condition on a value ("below 60", "good or better")
+    selection: bool = False  # "Which providers were rated good?": a selection by stated value
+    date_kind: str | None = None  # for a date question, the date asked for: assessment, inspection, onsite, …
+    counted: tuple[str, ...] = ()  # the stems of what a "how many" question counts
+    regulations: tuple[str, ...] = ()  # regulation numbers the question names ("12")
+    service_words: tuple[str, ...] = field(default=())  # the words that named the service, as said
 
     @property
     def weights(self) -> dict[str, float]:
@@ -81,13 +124,20 @@ class Analysis:
 
 
 class Weights:
-    """Term weights from the lexical index: idf, and for a word the corpus never uses, the idf of a term in no chunk."""
+    """Term weights from the lexical index: idf, and for a word the corpus never uses, the idf of a term in no chunk.
 
-    def __init__(self, bm25):
+    Also tells which words the reports use at all (``known``), and which they use widely as ordinary words
+    across many reports (``common``): a provider whose name is such a word ("Access Dignity") is named by it
+    only when it is written as a name."""
+
+    def __init__(self, bm25, report_of_row: np.ndarray | None = None):
         self.index = bm25.term_index
         self.idf = bm25.idf
+        self._tf = getattr(getattr(bm25, "counts", None), "tf", None)
+        self._report_of_row = report_of_row
         n = max(int(bm25.n_docs), 1)
         self.unseen = math.log1p((n + 0.5) / 0.5)
+        self._common: dict[str, bool] = {}
 
     def __call__(self, stem: str) -> float:
         col = self.index.get(stem)
@@ -95,18 +145,28 @@ class Weights:
             return self.unseen
         return max(float(self.idf[col]), 0.05)
 
+    def known(self, word: str) -> bool:
+        """Whether the reports use ``word`` (its stem is a term of the lexical index)."""
+        return stem_all([word])[0] in self.index
 
-def name_words(providers, catalog) -> tuple[set[str], set[str]]:
-    """(every word of the providers' names and aliases, the words among them that name a provider on their
-    own: "iridium", "liverpool", not "medical", "new" or "care")."""
-    every: set[str] = set()
-    naming: set[str] = set()
-    for p in providers:
-        for name in (p, *(a for r in catalog.history(p) for a in r.aliases)):
-            ws = _PROVIDER_WORD.findall(name.lower())
-            every.update(ws)
-            naming.update(w for w in ws if p in catalog.mentioned(w))
-    return every, naming
+    def common(self, word: str) -> bool:
+        """Whether ``word`` occurs in the text of many reports (at least 3, and 5% of them)."""
+        got = self._common.get(word)
+        if got is None:
+            got = self._common[word] = self._reports_using(word) >= self._enough()
+        return got
+
+    def _enough(self) -> int:
+        if self._report_of_row is None or not self._report_of_row.size:
+            return 1 << 30
+        return max(3, math.ceil(0.05 * (int(self._report_of_row.max()) + 1)))
+
+    def _reports_using(self, word: str) -> int:
+        col = self.index.get(stem_all([word])[0])
+        if col is None or self._tf is None or self._report_of_row is None:
+            return 0
+        rows = self._tf[:, col].nonzero()[0]
+        return int(np.unique(self._report_of_row[rows]).size)
 
 
 def content_words(text: str, drop: set[str], keep_frame: bool = False) -> list[str]:
@@ -114,7 +174,7 @@ def content_words(text: str, drop: set[str], keep_frame: bool = False) -> list[s
     frame = frozenset() if keep_frame else frame_words()
     out = []
     for w in words(text):
-        if w in STOP_WORDS or w in frame or w in drop or w in intent.MONTHS:
+        if w in STOP_WORDS or w in frame or w in drop or w in vocabulary.MONTHS:
             continue
         if re.fullmatch(r"(?:19|20)\d\d", w):
             continue
@@ -141,134 +201,12 @@ def _terms(text: str, drop: set[str], weight: Weights, keep_frame: bool = False)
     return tuple(stems.items())
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9&]+(?:['’]s\b)?")
-
-
-def _strip_names(text: str, names: tuple[set[str], set[str]]) -> str:
-    """``text`` without the providers' names: every run of name words that holds a word naming a provider
-    ("the New Royal Liverpool", "Iridium's"), so "treatment" stays in a question about Kidderminster
-    Hospital and Treatment Centre unless it is part of the name as written."""
-    every, naming = names
-    if not naming:
-        return text
-    tokens = list(_TOKEN.finditer(text))
-    keys = [re.sub(r"['’]s$", "", t.group(0).lower()) for t in tokens]
-    drop, i = [], 0
-    while i < len(tokens):
-        j = i
-        while j < len(tokens) and keys[j] in every:
-            j += 1
-        if j > i and any(k in naming for k in keys[i:j]):
-            drop.append((tokens[i].start(), tokens[j - 1].end()))
-        i = max(j, i + 1)
-    for start, end in reversed(drop):
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the ``spans`` left out (names), single-spaced."""
+    for start, end in sorted(spans, reverse=True):
+        end += len(m.group(0)) if (m := re.match(r"['’]s\b", text[end:])) else 0  # "Iridium's"
         text = text[:start] + " " + text[end:]
     return " ".join(text.split())
-
-
-def analyse(question: str, catalog, weight: Weights, context: Answer | None = None,
-            inherited: tuple[str, ...] = (), scope: tuple[str, ...] = ()) -> Analysis:
-    """Read ``question`` (after the turn whose answer is ``context``, if any).
-
-    ``inherited`` are providers the caller carries over when it passes no context (older callers);
-    ``scope`` are the providers the caller's filters already restrict the question to (they win).
-    """
-    question = question.strip()
-    named = tuple(catalog.mentioned(question))
-    own_names = name_words(named, catalog)[0]
-    # Frame words count here: "Why did CQC assess X?" asks something; "What about X?" does not.
-    own_content = [w for w in words(question) if w not in STOP_WORDS and w not in own_names and w not in _FOLLOW_FILLER]
-    earlier = (context.topic or context.question) if context is not None else ""
-    before = tuple(context.focus) if context is not None else tuple(inherited)
-
-    # A turn that names a provider and nothing else: ask the earlier question of it (or, first, an overview).
-    switch = bool(named) and not own_content and not intent.value_asked(question) \
-        and not intent.key_question_in(question) and not intent.set_frame(question)
-    follow_up = switch and bool(earlier) and not intent.asks_overview(question)
-    # A turn naming another provider and pointing back ("Who has that role in Our Dorset?") asks the earlier
-    # question of that provider; its own words ("role") only point back.
-    follow_up = follow_up or (bool(named) and bool(earlier) and bool(_REFERS_BACK.search(question))
-                              and not intent.value_asked(question) and not intent.asks_overview(question))
-    text = earlier if follow_up else question
-    earlier_named = tuple(catalog.mentioned(text)) if follow_up else ()
-    unknown = "" if named else unknown_name(question, weight)
-
-    q = text.strip().rstrip("?").strip()
-    frame = intent.set_frame(q)
-    # "Which trust runs New Royal Liverpool?" asks one thing of the provider it names, not a verdict on every
-    # provider: a singular frame noun with a named provider is not a set question ("Which trusts …" still is).
-    is_set = frame is not None and not (named and _SINGULAR_FRAME.search(frame.group(0)))
-    value = intent.value_asked(q)
-    kq = intent.key_question_in(q)
-    order = intent.order_asked(q)
-    when = intent.when_in(q)
-    premise = intent.premise_in(q)
-    # "Rank the providers …", "Which services …" are about every provider; only a question about
-    # someone in particular ("their score", "it") inherits the turn before's providers.
-    general = is_set or bool(_GENERAL.search(q))
-    providers = tuple(scope) or named or (() if general else before)
-    names = name_words(set(providers) | set(earlier_named), catalog)
-    topic = q[frame.end():].strip() if frame else _strip_names(q, names)
-
-    if intent.asks_change(q) and providers:
-        kind = "change"
-    elif premise and providers:
-        kind = "premise"
-    elif order and (value or kq) and (is_set or len(providers) != 1 or order != "compare"):
-        kind = "compare"
-    elif order == "compare" and len(named) >= 2:
-        kind = "compare"
-    elif (intent.asks_overview(q) or (switch and not follow_up)) and providers and not value:
-        kind = "overview"
-    elif value:  # with no one in scope, every provider that states the value
-        kind = "value"
-    elif is_set:
-        kind = "set"
-    else:
-        kind = "passage"
-
-    drop = set(_PROVIDER_WORD.findall(when[1].lower())) if when else set()
-    terms = _terms(topic, drop, weight)
-    if not terms and not is_set:
-        # "Why did CQC inspect X?": the frame is all there is, so it is the topic.
-        terms = _terms(topic, drop, weight, keep_frame=True)
-    topics = tuple(t.strip() for t in _OR.split(topic) if t.strip()) if is_set else (topic,)
-    search = " ".join(content_words(topic, drop)) or q
-    return Analysis(
-        question=question, text=text, kind=kind, providers=tuple(providers), named=named, follow_up=follow_up,
-        key_question=kq, value=value, when=when[0] if when else None, when_text=when[1] if when else "",
-        premise=premise, order=order, count=intent.asks_count(q), figure=intent.asks_figure(q),
-        frequency=intent.asks_frequency(q), is_set=is_set,
-        topic=topic,
-        topics=topics if len(topics) > 1 else (topic,), terms=terms, alternatives=tuple(synonyms(t) for t, _ in terms),
-        search_text=search, unknown=unknown,
-    )
-
-
-_NAME_TOKEN = re.compile(r"[A-Za-z0-9&][A-Za-z0-9&'’.-]*")
-
-
-def unknown_name(question: str, weight: Weights | None = None) -> str:
-    """The name a turn asks about when the turn is nothing but a name ("What about Care 4U Services?",
-    "Tell me about Sunnyview"): its words, besides filler, are all capitalised and none is a key question,
-    a value or a known abbreviation, and (given ``weight``) at least one is a word the reports never use:
-    "What about Safeguarding?" is a topic, not a provider. "" otherwise. The caller asks this only when no
-    provider matched, so the name can be reported as unknown rather than silently replaced by the turn
-    before's provider."""
-    q = question.strip().rstrip("?.!").strip()
-    if intent.value_asked(q) or intent.key_question_in(q) or intent.set_frame(q):
-        return ""
-    gloss = glossary()
-    kept = [m for m in _NAME_TOKEN.finditer(q)
-            if m.group(0).lower() not in _FOLLOW_FILLER and m.group(0).lower() not in STOP_WORDS]
-    if not kept or any(not (t.group(0)[0].isupper() or t.group(0)[0].isdigit()) for t in kept):
-        return ""
-    if all(t.group(0).lower().strip(".") in gloss for t in kept):
-        return ""
-    # Capitals alone do not make a name: a word the reports use ("Staffing", "Safeguarding") is a topic.
-    if weight is not None and all(s in weight.index for s in stem_all([t.group(0).lower() for t in kept])):
-        return ""
-    return q[kept[0].start():kept[-1].end()]
 
 
 def synonyms(stem: str) -> tuple[frozenset[str], ...]:
@@ -278,3 +216,294 @@ def synonyms(stem: str) -> tuple[frozenset[str], ...]:
         if frozenset([stem]) in group:
             alts.update(group)
     return tuple(sorted(alts, key=sorted))
+
+
+# -- reading the slots ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slots:
+    """What the closed vocabulary reads in a question (no model, no index)."""
+
+    key_question: str | None
+    statement: str | None
+    value: str | None
+    service: str | None
+    service_words: tuple[str, ...]
+    condition: Condition | None
+    rating_as_value: bool  # a rating word stands as a value ("rated good"), not an adjective ("good IPC")
+    order: str | None
+    when: tuple[DateRange, str, int, int] | None
+    date_kind: str | None
+    count: bool
+    figure: bool
+    frequency: bool
+    regulations: tuple[str, ...]
+    why: bool
+
+
+def read_slots(text: str) -> Slots:
+    """The closed-vocabulary slots of ``text`` (names already masked or absent)."""
+    statements = vocabulary.statement_phrases().find(text)
+    statement = statements[0].value if statements else None
+    kqs = [m.value for m in vocabulary.key_question_phrases().find(text)]
+    if re.search(r"\boverall\b", text, re.I) and not kqs:
+        kqs = ["overall"]
+    kq = kqs[0] if kqs else (vocabulary.statement_kq(statement) if statement else None)
+    fields = vocabulary.field_phrases().values(text)
+    value = min(fields, key=vocabulary.FIELDS.index) if fields else None
+    if statement and value in (None, "score", "rating"):
+        value = "statement_score"
+    condition = vocabulary.condition_in(text)
+    as_value = vocabulary.rating_as_value(text)
+    if value is None and condition is not None:
+        # "Is X still outstanding?", "did X get at least 60": a rating or a number stands for the value.
+        value = "score" if condition.threshold[:1].isdigit() else ("rating" if as_value else None)
+    services = vocabulary.service_phrases().find(text)
+    orders = vocabulary.order_phrases().values(text)
+    order = next((o for o in ("min", "max", "rank", "compare") if o in orders), None)
+    date_kind = next((k for k, p in _DATE_KINDS if p.search(text)), None)
+    return Slots(
+        key_question=kq, statement=statement, value=value,
+        service=services[0].value if services else None, service_words=tuple(m.said for m in services),
+        condition=condition, rating_as_value=as_value, order=order, when=when_in(text), date_kind=date_kind,
+        count=vocabulary.asks("count", text), figure=vocabulary.asks("figure", text),
+        frequency=vocabulary.asks("frequency", text), regulations=tuple(vocabulary.regulation_numbers(text)),
+        why=bool(kind_model._WHY.search(text)),
+    )
+
+
+def _premise(text: str, slots: Slots, asked: bool = False) -> tuple[str, str] | None:
+    """(family, value) a why-question asserts: ("rating", "inadequate"), ("score", "30"). ``asked``: the question
+    was read as asking why (by meaning: "what was behind X's inadequate rating"), not only by its first word."""
+    if not (slots.why or asked):
+        return None
+    rating = vocabulary.rating_phrases().first(text)
+    if rating is not None:
+        return "rating", rating.value.lower()
+    m = re.search(r"\b(?:scor\w*|got|get)\s+(?:only\s+|just\s+|a\s+)?(\d{1,3})\b|\b(\d{1,3})\s*(?:/|out of)\s*100", text, re.I)
+    if m:
+        return "score", m.group(1) or m.group(2)
+    return None
+
+
+def set_topic(text: str) -> str:
+    """A question over many providers without its frame: "Which providers lacked FTSU awareness?" ->
+    "lacked FTSU awareness"; "Are there any services where medicines weren't managed safely?" -> "medicines
+    weren't managed safely"."""
+    q = text.strip().rstrip("?").strip()
+    tokens = list(re.finditer(r"\S+", q))
+    cut = 0
+    for i, t in enumerate(tokens[:6]):
+        w = t.group(0).lower().strip(",.:;")
+        if _PLACES.fullmatch(w) or w in ("any", "who", "anyone"):
+            cut = t.end()
+            continue
+        if w in _FRAME_WORDS or vocabulary.organisation_family(w) is not None:
+            if i == 0 or cut:
+                cut = t.end() if i == 0 or w in ("any", "of", "the") else cut
+            continue
+        break
+    rest = q[cut:]
+    return _RELATIVE.sub("", rest, count=1).strip() or q
+
+
+def analyse(question: str, catalog, weight: Weights, context: Answer | None = None,
+            scope: tuple[str, ...] = (), read_kind: Callable[[str, np.ndarray], kind_model.Reading] | None = None,
+            kind_confidence: float = 0.0) -> Analysis:
+    """Read ``question`` (after the turn whose answer is ``context``, if any).
+
+    ``scope``: the providers the caller's filters already restrict the question to (they win).
+    ``read_kind(masked question, features)``: the kind model (``kinds``); without it the kind is read from
+    the slots alone. ``kind_confidence``: below it, the answer is a passage answer.
+    """
+    question = question.strip()
+    naming: Naming = catalog.names.find(question, weight.known, weight.common)
+    earlier = (context.topic or context.question) if context is not None else ""
+    before = tuple(context.focus) if context is not None else ()
+    # "yes" to a did-you-mean: the earlier question, of the provider suggested.
+    if context is not None and context.suggestion and vocabulary.affirms(question):
+        return _again(question, earlier.replace(context.unknown, context.suggestion) if context.unknown else earlier,
+                      catalog, weight, (context.suggestion,), scope, read_kind, kind_confidence)
+    named = naming.providers
+    unknown = naming.unknown[0] if naming.unknown and not named else None
+    rest = _without(question, naming.spans())
+    own = [w for w in words(vocabulary.strip_framing(rest)) if w not in STOP_WORDS and w not in _FOLLOW_FILLER]
+    slots = read_slots(rest)
+    bare = not own and slots.key_question is None and slots.value is None and slots.service is None
+    short = len(words(question)) <= _SHORT_TURN
+    # A turn that names a provider and nothing else asks the earlier question of it; so does a short turn that
+    # names one and points back ("Who has that role in Our Dorset?").
+    if earlier and named and not scope and (bare or (short and _REFERS_BACK.search(rest) and slots.value is None)):
+        again = _again(question, earlier, catalog, weight, named, scope, read_kind, kind_confidence)
+        if again.kind != "overview" or bare:
+            return again
+    # "And for safe?", "what about effective", "and the score?" after a value question: the earlier question,
+    # with the key question, value or service this turn names.
+    if earlier and not named and not naming.unknown and short and not _topic_words(vocabulary.strip_framing(rest)) \
+            and (slots.key_question or slots.value or slots.service):
+        again = _again(question, earlier, catalog, weight, before, scope, read_kind, kind_confidence)
+        if again.kind in ("value", "compare") or again.selection:
+            return replace(again, key_question=slots.key_question or again.key_question,
+                           value=slots.value or again.value, service=slots.service or again.service,
+                           named=(), follow_up=True)
+    a = _read(question, question, naming, slots, rest, catalog, weight, before, scope, read_kind, kind_confidence,
+              unknown=unknown)
+    # A short turn the model reads as a switch ("same q for the Firs", "Cera as well?"): the earlier question.
+    if earlier and named and not scope and short and a.read_as == "switch" and a.confidence >= kind_confidence:
+        return _again(question, earlier, catalog, weight, named, scope, read_kind, kind_confidence)
+    return a
+
+
+def _again(question: str, earlier: str, catalog, weight: Weights, providers: tuple[str, ...], scope, read_kind,
+           kind_confidence) -> Analysis:
+    """The earlier question asked again of ``providers`` (a provider switch, or a yes to a suggestion)."""
+    naming = catalog.names.find(earlier, weight.known, weight.common)
+    rest = _without(earlier, naming.spans())
+    slots = read_slots(rest)
+    a = _read(question, earlier, naming, slots, rest, catalog, weight, (), tuple(scope) or providers, read_kind,
+              kind_confidence, forced=providers)
+    return replace(a, named=providers, follow_up=True)
+
+
+def _read(question: str, text: str, naming: Naming, slots: Slots, rest: str, catalog, weight: Weights,
+          before: tuple[str, ...], scope, read_kind, kind_confidence, unknown=None,
+          forced: tuple[str, ...] = ()) -> Analysis:
+    named = forced or naming.providers
+    masked = kind_model.masked(text, naming.spans())
+    about = naming.places()  # places named: "St Andrew's" is one, whoever it may be
+    if not about and before and _POINTS_BACK.search(masked):
+        # "What was its well-led score?": read as what it is, a question about the provider of the turn before.
+        masked = _POINTS_BACK.sub(lambda m: kind_model.MASK + ("'s" if m.group(0).lower() in ("its", "their") else ""),
+                                  masked)
+        about = len(before)
+    if read_kind is not None:
+        feats = kind_model.features(masked, about, len(naming.unknown))
+        reading = read_kind(masked, feats)
+        read_as, confidence = reading.kind, reading.confidence
+    else:
+        read_as, confidence = _kind_from_slots(slots, named, masked), 1.0
+    q = vocabulary.strip_framing(rest.strip().rstrip("?").strip()) or rest
+    kind, is_set, selection = _checked(read_as, slots, naming, before, q, confidence, kind_confidence)
+    general = kind in ("set", "compare") or selection or (not named and bool(_PLACES.search(q))
+                                                          and kind not in ("passage", "overview", "change", "premise"))
+    providers = tuple(scope) or named or (() if general else before)
+    if kind in ("overview", "change", "premise") and not providers:
+        kind = "passage"
+    if kind == "switch":
+        kind = "overview" if providers else "passage"
+    when = slots.when
+    topic = set_topic(q) if is_set and not selection else q
+    drop = set(_PROVIDER_WORD.findall(when[1].lower())) if when else set()
+    terms = _terms(topic, drop, weight)
+    if not terms and not is_set:
+        # "Why did CQC inspect X?": the frame is all there is, so it is the topic.
+        terms = _terms(topic, drop, weight, keep_frame=True)
+    topics = tuple(t.strip() for t in _OR.split(topic) if t.strip()) if is_set and not selection else (topic,)
+    search = " ".join(content_words(topic, drop)) or q
+    counted = ()
+    if slots.figure:
+        m = _HOW_MANY.search(q)
+        counted = tuple(stem_all([w for w in m.group(1).lower().split() if w not in STOP_WORDS])) if m else ()
+    return Analysis(
+        question=question, text=text, kind=kind, providers=tuple(providers), named=tuple(named), follow_up=False,
+        key_question=slots.key_question, value=_family(slots, kind), when=when[0] if when else None,
+        when_text=when[1] if when else "", premise=_premise(q, slots, asked=True) if kind == "premise" else None,
+        order=slots.order, count=slots.count, figure=slots.figure, frequency=slots.frequency, is_set=is_set,
+        topic=topic, topics=topics if len(topics) > 1 else (topic,), terms=terms,
+        alternatives=tuple(synonyms(t) for t, _ in terms), search_text=search,
+        unknown=unknown.said if unknown else "", suggestion=(unknown.suggestion or "") if unknown else "",
+        confidence=round(confidence, 4), read_as=read_as, statement=slots.statement, service=slots.service,
+        condition=slots.condition if selection else None, selection=selection, date_kind=slots.date_kind,
+        counted=counted, regulations=slots.regulations, service_words=slots.service_words,
+    )
+
+
+def _family(slots: Slots, kind: str) -> str | None:
+    """The fact family a value answer reads: the value asked, else a rating when only a key question is named."""
+    numeric = slots.condition is not None and slots.condition.threshold[:1].isdigit()
+    if slots.value in (None, "rating") and numeric and kind in ("value", "compare"):
+        return "score"  # "got less than 60": only scores are numbers
+    if slots.value:
+        return slots.value
+    if kind in ("value", "compare") and slots.key_question:
+        return "rating"
+    return None
+
+
+def _checked(read_as: str, slots: Slots, naming: Naming, before, q: str, confidence: float,
+             threshold: float) -> tuple[str, bool, bool]:
+    """(kind, is_set, selection): the model's kind checked against what the question states.
+
+    A value needs a value or key question to read; a selection needs a condition on a value (or a value that
+    selects by itself: a warning notice, a breach); a comparison a value and an ordering or two providers; a
+    set question a topic. Below the confidence threshold, or when the slots do not fit, a passage answer."""
+    kind = read_as
+    places = naming.places()  # "St Andrew's" is one place named, whoever it may be
+    if confidence < threshold:
+        return "passage", False, False
+    if kind in ("select", "set") and slots.value in ("breach", "enforcement"):
+        return "set", True, False  # read from the breaches and actions the reports state (answer/sets.py)
+    if kind == "select" and slots.value == "date" and slots.when is not None:
+        return "value", True, True  # "Which locations were inspected in 2023?": a selection by date
+    if kind == "select":
+        selects = (slots.condition is not None and (slots.condition.threshold[:1].isdigit() or slots.rating_as_value)) \
+            or slots.value in ("enforcement", "breach", "service_type", "town", "manager")
+        if selects and (slots.value or slots.key_question or slots.condition is not None):
+            return "value", True, True
+        return ("set", True, False) if _has_topic(q) else ("passage", False, False)
+    if kind == "set":
+        if slots.condition is not None and slots.rating_as_value and not _has_topic(q):
+            return "value", True, True
+        over_many = bool(_PLACES.search(q) or _MANY_OPENING.search(q))
+        return ("set", True, False) if _has_topic(q) and over_many else ("passage", False, False)
+    if kind == "value":
+        if slots.value is None and (slots.key_question is None or slots.figure):
+            return "passage", False, False  # "How many staff …" counts something no report states as a value
+        return "value", False, False
+    if kind == "compare":
+        if slots.value is None and slots.key_question is None and places < 2:
+            return "passage", False, False
+        if slots.order is None and places < 2:
+            return ("value", False, False) if (slots.value or slots.key_question) else ("passage", False, False)
+        return "compare", False, False
+    if kind == "premise":
+        return ("premise", False, False) if _premise(q, slots, asked=True) else ("passage", False, False)
+    if kind == "switch" and _topic_words(q):
+        return "passage", False, False  # a turn that names a provider and a topic of its own is no provider switch
+    if kind in ("overview", "change", "switch", "passage"):
+        return kind, False, False
+    return "passage", False, False
+
+
+def _topic_words(q: str) -> list[str]:
+    """The words of a question about one provider that name a topic: not frame, filler, key question, value,
+    service or time words ("Summarise X's well-led findings" has none; "X's policy on parking" has two)."""
+    rest = q
+    for phrases in (vocabulary.key_question_phrases(), vocabulary.field_phrases(), vocabulary.service_phrases(),
+                    vocabulary.order_phrases()):
+        for m in reversed(phrases.find(rest)):
+            rest = rest[:m.start] + " " + rest[m.end:]
+    return [w for w in content_words(rest, set()) if w not in _FOLLOW_FILLER and w not in _FRAME_WORDS]
+
+
+def _has_topic(q: str) -> bool:
+    """Whether a question over many providers says what about them: content words beyond its frame and values."""
+    topic = set_topic(q)
+    return any(w not in _FRAME_WORDS and not vocabulary.field_phrases().find(w) for w in content_words(topic, set()))
+
+
+def _kind_from_slots(slots: Slots, named, masked: str) -> str:
+    """The kind read from the slots alone, where no kind model is given (a fallback for tools, not for answers)."""
+    over_many = bool(_PLACES.search(masked)) and not named
+    if slots.why and _premise(masked, slots):
+        return "premise"
+    if slots.order or (len(named) >= 2 and (slots.value or slots.key_question)):
+        return "compare"
+    if over_many and slots.condition is not None and slots.rating_as_value:
+        return "select"
+    if slots.value or (slots.key_question and named and slots.key_question != "overall"):
+        return "value"
+    if over_many:
+        return "set"
+    return "passage"

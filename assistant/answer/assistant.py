@@ -19,7 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from assistant.answer import change, compare, overview, passage, sets, value
+import numpy as np
+
+from assistant.answer import change, check, compare, kinds, overview, passage, sets, value
 from assistant.answer.analysis import Analysis, Weights, analyse, frame_words
 from assistant.answer.base import EMPTY_INDEX, FILTERS, UNKNOWN_PROVIDER, Ask, names
 from assistant.answer.evidence import SentenceIndex
@@ -50,8 +52,12 @@ class Assistant:
         self.data = retriever.data
         self.catalog: Catalog = retriever.catalog
         self.settings = settings or AnswerSettings()
-        self.weights = Weights(retriever.lexical)
+        codes: dict[str, int] = {}
+        report_of_row = np.fromiter((codes.setdefault(c.report_id, len(codes)) for c in self.data.chunks),
+                                    dtype=np.int64, count=len(self.data.chunks))
+        self.weights = Weights(retriever.lexical, report_of_row)
         self._sentences: SentenceIndex | None = None
+        self._kinds: kinds.KindModel | None = None
 
     @property
     def sentences(self) -> SentenceIndex:
@@ -60,11 +66,22 @@ class Assistant:
             self._sentences = SentenceIndex(self.data, self.retriever.embedder)
         return self._sentences
 
-    def analyse(self, question: str, context: Answer | None = None, inherited: tuple[str, ...] = (),
-                filters: Filters = Filters()) -> Analysis:
+    @property
+    def kind_model(self) -> kinds.KindModel:
+        """The model that reads a question's kind by meaning (fitted for this assistant's embedder)."""
+        if self._kinds is None:
+            self._kinds = kinds.model_for(self.retriever.embedder)
+        return self._kinds
+
+    def read_kind(self, masked: str, features: np.ndarray) -> kinds.Reading:
+        """The kind of a (masked) question, by meaning."""
+        return self.kind_model.read(self.retriever.embedder.encode_query(masked), features)
+
+    def analyse(self, question: str, context: Answer | None = None, filters: Filters = Filters()) -> Analysis:
         """The one reading of ``question`` that every answer kind uses."""
         scope = tuple(p for name in filters.providers for p in (self.catalog.resolve(name) or [name]))
-        return analyse(question, self.catalog, self.weights, context, inherited, scope)
+        return analyse(question, self.catalog, self.weights, context, scope, self.read_kind,
+                       self.settings.kind_confidence)
 
     # -- entry point --------------------------------------------------------------------------
 
@@ -74,24 +91,24 @@ class Assistant:
         filters: Filters = Filters(),
         mode: str | None = None,
         k: int | None = None,
-        inherited_providers: tuple[str, ...] = (),
         context: Answer | None = None,
     ) -> Answer:
         """Answer ``question`` within ``filters``.
 
         ``context`` is the answer of the turn before, in a conversation: a question naming no
         provider is about that turn's providers, and one that only names a provider ("What about
-        X?") asks that turn's question of it. Without a context, ``inherited_providers`` apply
-        when the question names no provider.
+        X?") asks that turn's question of it. Every answer is checked before it is given
+        (``check.verify``): one that cites a provider, service or time other than the one asked, or
+        a value other than the one asked, is declined with the reason.
         """
         question = question.strip()
         if not question:
             raise ValueError("the question is empty")
-        a = self.analyse(question, context, tuple(inherited_providers), filters)
+        a = self.analyse(question, context, filters)
         if a.providers and not filters.providers:
             filters = replace(filters, providers=a.providers)
         ask = Ask(a, filters, self, mode, k)
-        answer = self._unknown_provider(ask) or self._scope_problem(ask) or self._answer(ask)
+        answer = self._unknown_provider(ask) or self._scope_problem(ask) or check.verify(ask, self._answer(ask))
         focus = answer.focus if (answer.kind == "set" and not answer.no_answer) else (
             answer.focus or a.providers or tuple(dict.fromkeys(c.provider for c in answer.citations)))
         scope = " · ".join(filters.providers) if filters.providers else ""
@@ -115,12 +132,16 @@ class Assistant:
         return passage.answer(ask)
 
     def _unknown_provider(self, ask: Ask) -> Answer | None:
-        """A no-answer when the turn only names a provider the index does not hold: stated, never
-        replaced by the provider of the turn before."""
-        name = ask.analysis.unknown
-        if not name or not self.data.reports:
+        """A no-answer when the turn names a provider the index does not hold (and no provider it does):
+        stated, with the nearest provider as a suggestion, never replaced by another provider or by the
+        provider of the turn before. "yes" as the next turn asks the question of the suggestion."""
+        a = ask.analysis
+        if not a.unknown or not self.data.reports:
             return None
-        return ask.nothing(f"No report for “{name}” in the index.", UNKNOWN_PROVIDER)
+        text = f"No report for “{a.unknown}” in the index."
+        if a.suggestion:
+            text += f" Did you mean **{a.suggestion}**? (Answer “yes” to ask about it.)"
+        return replace(ask.nothing(text, UNKNOWN_PROVIDER), suggestion=a.suggestion, unknown=a.unknown)
 
     def _scope_problem(self, ask: Ask) -> Answer | None:
         """A no-answer when nothing is in scope: an empty index, or filters no report passes."""

@@ -92,9 +92,27 @@ class Ask:
             k = max(self.k or self.assistant.retriever.settings.k, self.settings.candidate_chunks)
             mode = self.mode or self.assistant.retriever.settings.mode
             vector = self.vector if mode != "bm25" else None
-            self._hits = self.assistant.retriever.search(a.topic.strip() or a.text, self.filters, mode=mode, k=k,
-                                                         vector=vector, lexical=a.search_text)
+            self._hits = self.assistant.retriever.search(a.topic.strip() or a.text, self.dated_filters(), mode=mode,
+                                                         k=k, vector=vector, lexical=a.search_text)
         return self._hits
+
+    def dated_filters(self) -> Filters:
+        """The filters a search uses: for a question about an earlier time ("at its 2019 inspection"), the
+        reports of that time of the providers in scope, when the index holds any; else the caller's."""
+        a = self.analysis
+        if a.when is None or not a.providers or self.filters.since or self.filters.until:
+            return self.filters
+        from dataclasses import replace as _replace
+
+        from assistant.answer import facts
+        from assistant.vocabulary.dates import overlaps
+
+        covered = [r for p in a.providers for r in self.assistant.catalog.history(p)
+                   if (d := facts.main_date(r)) is not None and overlaps(d, a.when)]
+        if not covered:
+            return self.filters
+        dates = sorted(r.date for r in covered if r.date)
+        return _replace(self.filters, all_reports=True, since=dates[0], until=dates[-1]) if dates else self.filters
 
     def book(self) -> CitationBook:
         return CitationBook(self.data.reports)

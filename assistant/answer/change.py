@@ -37,7 +37,7 @@ def answer(ask: Ask) -> Answer:
         for report in history:
             parts = []
             for v in compared(report):
-                marks[report.report_id, v.name] = book.add(report, v.fact.start, v.fact.end)
+                marks[report.report_id, v.name] = book.cite(report, v)
                 parts.append(f"{phrase(v, report)} {marks[report.report_id, v.name]}")
             lines.append(f"- **{report_label(report)}**: " + ("; ".join(parts) or "states no score or rating"))
         if len(history) >= 2:
@@ -49,7 +49,7 @@ def answer(ask: Ask) -> Answer:
             else:
                 lines.append(f"Only one report of {provider} is indexed; it compares itself with the inspection "
                              f"before: {phrase(previous, history[0])} "
-                             f"{book.add(history[0], previous.fact.start, previous.fact.end)}.")
+                             f"{book.cite(history[0], previous)}.")
         blocks.append(f"**{provider}** ({len(history)} report{'s' if len(history) != 1 else ''}):\n" + "\n".join(lines))
     if not len(book):
         return ask.nothing(f"No report of {', '.join(a.providers)} states a score or rating to compare.", NOT_STATED,

@@ -34,8 +34,10 @@ class CitationBook:
     _entries: list[Citation] = field(default_factory=list)  # n is the entry's key until ``finish``
     _keys: dict[tuple[str, int, int], int] = field(default_factory=dict)
 
-    def add(self, report: Report, start: int, end: int, score: float = 1.0, section: Sequence[str] = ()) -> str:
-        """Cite ``report.text[start:end]``; returns the marker to put in the text where it is used."""
+    def add(self, report: Report, start: int, end: int, score: float = 1.0, section: Sequence[str] = (),
+            fact: str = "") -> str:
+        """Cite ``report.text[start:end]``; returns the marker to put in the text where it is used. ``fact``
+        names the stated value the sentence stands for, when it stands for one."""
         key = (report.report_id, start, end)
         n = self._keys.get(key)
         if n is None:
@@ -43,8 +45,14 @@ class CitationBook:
             path = tuple(section) or section_of(report, start)
             self._entries.append(Citation(n, report.provider, report.report_id, " > ".join(path),
                                           report.text[start:end], start, end, float(score), report.date,
-                                          report.source))
+                                          report.source, fact))
+        elif fact and not self._entries[n].fact:
+            self._entries[n] = replace(self._entries[n], fact=fact)
         return f"\x00{n}\x00"
+
+    def cite(self, report: Report, value) -> str:
+        """Cite the sentence stating ``value`` (a ``facts.Stated``), marked as that value."""
+        return self.add(report, value.fact.start, value.fact.end, fact=value.name)
 
     def __len__(self) -> int:
         return len(self._entries)

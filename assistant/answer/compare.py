@@ -39,7 +39,7 @@ def answer(ask: Ask) -> Answer:
     lowest_first = a.order == "min"
     ranked.sort(key=lambda x: (x[0] if lowest_first else -x[0], x[1].provider))
     book = ask.book()
-    marks = {id(v): book.add(r, v.fact.start, v.fact.end) for _, r, v in ranked}
+    marks = {id(v): book.cite(r, v) for _, r, v in ranked}
     lines = []
     chosen = ranked
     if a.order in ("min", "max"):

@@ -58,6 +58,7 @@ class SentenceIndex:
         self.chunks: dict[int, Chunk] = {c.chunk_id: c for c in data.chunks}
         self._headings: dict[int, np.ndarray] = {}
         self._repeated: dict[tuple[int, float], np.ndarray] = {}
+        self.furniture = Furniture()
 
     def heading_terms(self, chunk_id: int) -> np.ndarray:
         """Hashed stems of a chunk's section heading path."""
@@ -203,22 +204,62 @@ def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[
 # Facts whose stating line can be the page header's identity (breadcrumb, title, alias, address, "Provided and
 # run by", the service a report covers): value questions answer from them; as a passage quote such a line
 # supports no finding ("Floyd Drive, Warrington, … WA2 8DB" for "Was St Mary's keeping people safe?").
-HEADER_FACTS = frozenset({"service_type", "location", "alias", "address", "postcode", "provider", "service"})
+HEADER_FACTS = frozenset({"service_type", "location", "alias", "address", "postcode", "provider", "service", "town"})
 _SENTENCE_END = re.compile(r"[.!?][”\"')\]]*\s*$")
+_BULLET = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+")
+
+
+class Furniture:
+    """Which lines of a report are page furniture, judged by the page's structure, never by their wording:
+
+    * the page header (the text before the report's first section: breadcrumb, title, address, "Provided and
+      run by", "Report from … assessment"), except a sentence of prose;
+    * a contents entry: a line that is the heading of a section of the same report, or a quality statement's
+      name, on its own ("- Governance, management and sustainability");
+    * a report-list label: a line that is not a sentence, right after a line that is only a date ("27 July
+      2022" / "During a routine inspection");
+    * a line stating one of the header's identity facts that is not a sentence.
+    """
+
+    def __init__(self):
+        self._reports: dict[str, tuple[frozenset[str], set[tuple[int, int]], int]] = {}
+
+    def _of(self, report: Report):
+        held = self._reports.get(report.report_id)
+        if held is None:
+            from assistant.ingest.chunk import header_section
+            from assistant.text import normalise
+
+            headings = frozenset(normalise(p) for s in report.sections for p in s.path)
+            identity = {(f.start, f.end) for f in report.facts if f.name in HEADER_FACTS}
+            header = header_section(report)
+            held = self._reports[report.report_id] = (headings, identity, header.end if header else 0)
+        return held
+
+    def __call__(self, report: Report, start: int, end: int) -> bool:
+        from assistant import vocabulary
+        from assistant.text import normalise
+        from assistant.vocabulary.dates import dates_in
+
+        text = report.text[start:end]
+        if _SENTENCE_END.search(text):
+            return False  # prose is never furniture, wherever it stands
+        headings, identity, header_end = self._of(report)
+        if start < header_end or (start, end) in identity:
+            return True
+        line = normalise(_BULLET.sub("", text)).rstrip(":")
+        if line in headings or vocabulary.statement_kq(line) is not None:
+            return True
+        before = report.text[:start].rstrip().rsplit("\n", 1)[-1].strip()
+        return bool(before) and any(s == 0 and e >= len(before.rstrip(".")) for _, s, e in dates_in(before))
 
 
 def _without_header_lines(index: SentenceIndex, reports: dict[str, Report], rows: np.ndarray) -> np.ndarray:
-    """``rows`` less the header identity lines of their report: a line stating one of ``HEADER_FACTS`` that is not
-    a sentence. A sentence of prose that a fact was read from ("… supported by a specialist dental advisor.",
-    the service type) stays a finding."""
+    """``rows`` less the page furniture of their report (``Furniture``)."""
     keep = np.ones(rows.size, dtype=bool)
-    spans: dict[str, set[tuple[int, int]]] = {}
     for i, row in enumerate(rows):
         report = reports[index.chunks[int(index.table.chunk_id[row])].report_id]
-        if report.report_id not in spans:
-            spans[report.report_id] = {(f.start, f.end) for f in report.facts if f.name in HEADER_FACTS}
-        start, end = int(index.table.start[row]), int(index.table.end[row])
-        keep[i] = (start, end) not in spans[report.report_id] or bool(_SENTENCE_END.search(report.text[start:end]))
+        keep[i] = not index.furniture(report, int(index.table.start[row]), int(index.table.end[row]))
     return rows[keep]
 
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assistant import vocabulary
 from assistant.models import KEY_QUESTIONS, DateRange, Fact, Report
 
-# CQC's four ratings, worst first: the order comparisons and rankings use.
-RATINGS = ("inadequate", "requires improvement", "good", "outstanding")
 SCOPED = ("rating", "score", "previous_rating")  # families stated per key question (or overall)
 MAIN_DATES = ("report", "assessment", "inspection", "onsite")  # a report's own dates, most telling first
 
@@ -64,6 +63,11 @@ def stated(report: Report) -> tuple[Stated, ...]:
     return tuple(sorted((v for _, v in chosen.values()), key=lambda v: v.fact.start))
 
 
+def stated_all(report: Report) -> tuple[Stated, ...]:
+    """Every value the report states, in report order, repeats included (every breach, every town)."""
+    return tuple(Stated(*_canonical(report, f)[:2], f.value, f) for f in sorted(report.facts, key=lambda f: f.start))
+
+
 def find(report: Report, family: str, scope: str | None = None) -> Stated | None:
     """The report's value of ``family`` for ``scope``.
 
@@ -102,8 +106,7 @@ def main_date(report: Report) -> DateRange | None:
 
 def rating_rank(value: str) -> int | None:
     """0 (inadequate) to 3 (outstanding); None for anything else ("Not rated")."""
-    v = " ".join(value.lower().split())
-    return RATINGS.index(v) if v in RATINGS else None
+    return vocabulary.rating_rank(value)
 
 
 def score_value(value: str) -> float | None:

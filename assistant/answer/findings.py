@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from assistant import vocabulary
 from assistant.search.sentences import NEGATIVE_WORDS, REASSURANCE
 from assistant.search.tokens import STOP_WORDS, glossary, stem_all, words
 
@@ -29,12 +30,6 @@ _NEGATIVE = NEGATIVE_WORDS
 _NEGATORS = frozenset("not no never without unable cannot nor neither none didn wasn weren couldn doesn don hadn hasn "
                       "isn aren".split())
 _TOKEN = re.compile(r"[a-z0-9]+(?:&[a-z0-9]+)?")  # the tokens ``words`` gives, with their offsets
-# Phrases that say "some but not all": the provider partly meets the standard.
-_PARTIAL = re.compile(
-    r"\bnot (?:all|always|every|consistently|fully|everyone)\b|\bsome but not all\b|\binconsistent(?:ly)?\b|"
-    r"\bmixed\b|\bvariable\b|\bpartial(?:ly)?\b|\bpartly\b|\bsometimes\b|\boccasionally\b|\bmostly\b|\blargely\b",
-    re.I,
-)
 _REASSURANCE = REASSURANCE  # "without fear of retribution" reassures; it does not negate the clause
 # "raise concerns", "report issues": speaking up, not a finding of failure; "addressed the concerns",
 # "managing risk issues": acting on a problem, which is the standard, not a failing.
@@ -49,8 +44,6 @@ _NEEDS_IMPROVING = re.compile(r"\bimprovements? (?:(?:was|were|is|are) )?(?:stil
                               r"\brequires? improvement\b", re.I)
 # A harm named as what care guards against ("at risk of self-harm", "protected from abuse") is not a failing.
 _GUARDED = re.compile(r"\b(?:of|from|against|prevent\w*|reduc\w*|avoid\w*|minimi[sz]\w*)\s+(?:\w+[-\s])?$", re.I)
-# "we looked at the infection control measures": what inspectors examined, not what they found.
-_METHOD = re.compile(r"\bwe (?:looked at|reviewed|checked|examined|spoke|asked|visited|inspected)\b", re.I)
 # A finding dated to an earlier inspection ("was previously in breach", "at the previous assessment … found in
 # breach"), unless the sentence also says how things stand now ("still in breach", "had been addressed").
 _PAST = re.compile(r"\bpreviously\b|\b(?:previous|last|prior|earlier) (?:inspection|assessment|visit)s?\b", re.I)
@@ -58,7 +51,6 @@ _NOW = re.compile(r"\b(?:still|continued|continues|remained|remains|now|had been
 # A verb, roughly: a part of a sentence with one makes a claim of its own.
 _VERB = re.compile(r"\b(?:is|are|was|were|be|been|had|has|have|did|does|do|could|can|would|should|must|will|found|"
                    r"\w+ed)\b", re.I)
-_FOUND = re.compile(r"\b(?:found|saw|identified|noted|observed|showed|were|was|had|did|is|are)\b", re.I)
 # "free from bullying", "free of harassment": a denial written without a negation word.
 _FREE_FROM = re.compile(r"\bfree (?:from|of)\b", re.I)
 # Clause boundaries inside a sentence: a contrast starts a new claim.
@@ -211,9 +203,12 @@ def reading(clause: str, topic: Topic) -> str:
     it. For a topic that is itself a harm, other harms are its company, not a denial ("did not experience
     bullying or harassment").
     """
-    if _PARTIAL.search(clause):
-        return SOME
+    said = vocabulary.quantities(clause)
+    if any(m.value == "some" for m in said):
+        return SOME  # "not all staff", "most staff", "inconsistently": partly
     plain = _REASSURANCE.sub(" ", clause)
+    for m in reversed([m for m in said if m.value == "not_negating"]):  # "not only were staff aware"
+        plain = plain[:m.start] + " " * (m.end - m.start) + plain[m.end:]
     own = {s for g in topic.groups for alt in g for s in alt}
     problems = problem_words(plain)
     negations = 0
@@ -229,6 +224,9 @@ def reading(clause: str, topic: Topic) -> str:
                 and not (w in UNDESIRABLE and _GUARDED.search(plain[:m.start()])):
             failing = True
     negations += len(_FREE_FROM.findall(plain))
+    # "Few staff knew", "hardly any staff were aware": a quantity that denies without a negation word.
+    negations += sum(1 for m in vocabulary.quantities(plain) if m.value == "none"
+                     and m.said.lower().replace("’", "'") not in _NEGATORS)
     if not topic.undesirable and _NEEDS_IMPROVING.search(plain):
         failing = True
     negations += failing
@@ -238,7 +236,8 @@ def reading(clause: str, topic: Topic) -> str:
 def label_of(read: str, topic: Topic) -> str:
     """The finding a reading gives against the standard: a harm affirmed, or a standard denied, falls short."""
     if read == SOME:
-        return PARTLY
+        # "Some staff reported being bullied": a harm present at all falls short; a standard met in part is partly.
+        return LACKING if topic.undesirable else PARTLY
     falls_short = (read == AFFIRMS) == topic.undesirable
     return LACKING if falls_short else MEETS
 
@@ -315,8 +314,7 @@ def _not_a_finding(sentence: str) -> bool:
     s = sentence.strip()
     if len(words(s)) <= 5 and not s.endswith((".", "!", "?")):
         return True
-    method = _METHOD.search(s)
-    return bool(method) and not _FOUND.search(s[method.end():])
+    return vocabulary.says_only_method(s)
 
 
 def worst(labels: list[str]) -> str:

@@ -76,13 +76,13 @@ def _values(book, report: Report, kq: str | None) -> list[str]:
     for name in ("overall", *KEY_QUESTIONS):
         if kq and name not in (kq, "overall"):
             continue
-        parts = [f"{phrase(v, report)} {book.add(report, v.fact.start, v.fact.end)}"
+        parts = [f"{phrase(v, report)} {book.cite(report, v)}"
                  for v in (ratings.get(name), scores.get(name)) if v is not None]
         if parts:
             lines.append(f"- {kq_name(name)}: " + "; ".join(parts))
     previous = facts.find(report, "previous_rating", kq) if kq else facts.find(report, "previous_rating")
     if previous is not None:
-        lines.append(f"- Before: {phrase(previous, report)} {book.add(report, previous.fact.start, previous.fact.end)}")
+        lines.append(f"- Before: {phrase(previous, report)} {book.cite(report, previous)}")
     return lines
 
 

@@ -9,19 +9,18 @@ sentences that follow one another in a report are quoted together, in report ord
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from assistant.answer import evidence
 from assistant.answer.base import NO_PASSAGE, Ask, names, quote, report_label
 from assistant.models import Answer
 from assistant.search import sentences as st
-from assistant.search.tokens import STOP_WORDS, stem_all
 
 
-# The opening line of an answer whose best sentence only nearly answers (AnswerSettings.hedge_threshold):
-# a weak match is quoted as the closest the reports come, never as the answer.
-NEARLY = "No sentence in the reports answers this directly; the closest:"
+# The opening line of a declined answer whose best sentence only nearly answers (AnswerSettings.hedge_threshold):
+# a weak match is listed as the closest the reports come, never as the answer.
+NEARLY = "No sentence in the reports answers this directly. The closest passages, which do not answer it:"
+NO_DIRECT_ANSWER = "no_direct_answer"
 
 
 def candidates(ask: Ask) -> list[evidence.Candidate]:
@@ -69,7 +68,7 @@ def stating(a, found: list[evidence.Candidate], context: set[int]) -> list[evide
     of beds), or putting a figure on the thing counted, which may be a frame word ("one inspector" for how
     many inspectors). A figure on more of the things asked comes first ("one inspector", not "Section 60";
     "12 core services", not "three mental health services")."""
-    unit = counted(a.text) if a.figure else ()
+    unit = a.counted if a.figure else ()
     cue = st.FREQUENCY if a.frequency and not a.figure else st.NUMBER
     typed = [c for c in found if (evidence.states_figure(c.text, c.cues) if a.figure else c.cues & cue)
              and ((c.chunk.chunk_id in context and c.lexical > 0) or (unit and evidence.counts(c.text, unit)))]
@@ -77,18 +76,6 @@ def stating(a, found: list[evidence.Candidate], context: set[int]) -> list[evide
         stems = [t for t, _ in a.terms] + list(unit)
         typed.sort(key=lambda c: -evidence.counts(c.text, stems))
     return typed
-
-
-_HOW_MANY = re.compile(r"\b(?:how many|number of)\s+([a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)", re.I)
-
-
-def counted(question: str) -> tuple[str, ...]:
-    """The stems of what a "how many" question counts: the two words after it ("inspectors carried" for "How many
-    inspectors carried out …", "core services"), stop words left out."""
-    m = _HOW_MANY.search(question)
-    if not m:
-        return ()
-    return tuple(stem_all([w for w in m.group(1).lower().split() if w not in STOP_WORDS]))
 
 
 def answer(ask: Ask) -> Answer:
@@ -105,11 +92,14 @@ def answer(ask: Ask) -> Answer:
         quotes = " ".join(f"“{quote(c.report.text[s:e])}” {book.add(c.report, s, e, c.score, c.chunk.section)}"
                           for s, e in group)
         lines.append(f"- **{report_label(c.report)}**, {c.chunk.section[-1]}: {quotes}")
-    if confidence is not None and confidence < ask.settings.hedge_threshold:
+    hedged = confidence is not None and confidence < ask.settings.hedge_threshold
+    if hedged:
+        # A near miss is a decline: its closest passages are listed as such, never as the answer.
         lines.insert(0, NEARLY)
     text, citations, _ = book.finish("\n".join(lines))
-    return Answer(ask.analysis.question, text, False, citations, kind="passage",
-                  focus=tuple(dict.fromkeys(c.provider for c in citations)), confidence=confidence)
+    return Answer(ask.analysis.question, text, hedged, citations, kind="passage",
+                  focus=tuple(dict.fromkeys(c.provider for c in citations)), confidence=confidence,
+                  reason=NO_DIRECT_ANSWER if hedged else "")
 
 
 def _groups(index, picked: list[evidence.Candidate]) -> list[tuple[evidence.Candidate, list[tuple[int, int]]]]:

@@ -10,12 +10,13 @@ standard the question asks about (``findings``). "Staffing or training" makes tw
 
 from __future__ import annotations
 
-import re
+from dataclasses import replace
 from itertools import repeat
 from operator import attrgetter
 
 import numpy as np
 
+from assistant import vocabulary
 from assistant.answer import findings, scan
 from assistant.answer.base import NO_PASSAGE, Ask, quote
 from assistant.answer.citations import key_of
@@ -24,9 +25,6 @@ from assistant.search import sentences as st
 
 CHUNKS_PER_REPORT = 4  # BM25 candidate chunks read per report
 DENSE_CHUNKS = 50  # chunks closest in meaning to a topic, over the whole scope
-# "Regulation 12", "regulations 12 and 17", "reg. 18": the regulation numbers a question or sentence names.
-# Two digits at most: "Regulations 2014" is the year of the Act's regulations, not a regulation.
-_REGULATION = re.compile(r"\breg(?:ulation)?s?\.?\s+(\d{1,2}[a-z]?\b(?:\s*(?:,|and|or|&)\s*\d{1,2}[a-z]?\b)*)", re.I)
 _ORDER = {findings.LACKING: 0, findings.PARTLY: 1, findings.MEETS: 2, findings.NO_EVIDENCE: 3}
 
 
@@ -39,11 +37,13 @@ def answer(ask: Ask) -> Answer:
     if not topics:
         return ask.nothing("I could not tell what the question asks about each provider.", NO_PASSAGE, kind="set")
     reports = sorted(ask.reports, key=attrgetter("provider"))
-    numbers = regulations(a.topic)
-    if numbers and whole.undesirable:
-        breached = _breaches(reports, numbers)
-        if any(breached.values()):
-            return _compose(ask, whole, reports, breached)
+    numbers = set(a.regulations)
+    # Breaches and enforcement are read from the facts the parser found, each cited where it is stated: a
+    # sentence about Regulation 11 never stands for a breach of Regulation 12.
+    if a.value in ("breach", "enforcement") or (numbers and whole.undesirable):
+        stated = _stated(reports, "enforcement" if a.value == "enforcement" else "breach", numbers)
+        if any(stated.values()):
+            return _compose(ask, replace(whole, negative=True), reports, stated)
     if not ask.assistant.retriever.settings.scan_all_providers:
         top = {h.chunk.provider for h in ask.hits}
         reports = [r for r in reports if r.provider in top]
@@ -67,19 +67,14 @@ def answer(ask: Ask) -> Answer:
     return _compose(ask, whole, reports, evidence, verdicts)
 
 
-def regulations(text: str) -> set[str]:
-    """The regulation numbers ``text`` names ("12", "17")."""
-    return {n.lower() for m in _REGULATION.finditer(text) for n in re.findall(r"\d{1,2}[a-z]?", m.group(1), re.I)}
-
-
-def _breaches(reports: list[Report], numbers: set[str]) -> dict[str, list[findings.Evidence]]:
-    """Per report, the breaches of the asked regulations that its parsed breach facts state, each cited at
-    the sentence that states it: a report's breaches are read from what the parser found, so a sentence
-    about Regulation 11 never stands for a breach of Regulation 12."""
+def _stated(reports: list[Report], family: str, numbers: set[str]) -> dict[str, list[findings.Evidence]]:
+    """Per report, its parsed ``family`` facts (breaches, enforcement actions) of the asked regulations (any,
+    when none is asked), each cited at the sentence that states it."""
     out: dict[str, list[findings.Evidence]] = {}
     for report in reports:
-        spans = {(f.start, f.end) for f in report.facts
-                 if f.name == "breach" and regulations(f"regulation {f.value.split(':')[0]}") & numbers}
+        spans = {(f.start, f.end) for f in report.facts if f.name.partition(":")[0] == family
+                 and (not numbers or set(vocabulary.regulation_numbers(f"regulation {f.value.split(':')[0]}")
+                                         + vocabulary.regulation_numbers(f.value)) & numbers)}
         out[report.report_id] = [findings.Evidence(s, e, findings.LACKING, 1.0) for s, e in sorted(spans)]
     return out
 
@@ -100,14 +95,17 @@ def _read(ask: Ask, topic: findings.Topic, vector: np.ndarray, in_scope: np.ndar
     judged = np.flatnonzero(close | alone)
     concepts[judged] = _concepts(index.table.terms[rows[judged]], topic)
     on_topic = ((concepts >= topic.required()) & close) | alone
-    asked = regulations(topic.text)
+    asked = set(vocabulary.regulation_numbers(topic.text))
     for i in np.flatnonzero(on_topic):
         row = int(rows[i])
         chunk = index.chunks[int(index.table.chunk_id[row])]
         report = ask.data.reports[chunk.report_id]
-        named = regulations(report.text[int(index.table.start[row]):int(index.table.end[row])]) if asked else set()
+        named = set(vocabulary.regulation_numbers(
+            report.text[int(index.table.start[row]):int(index.table.end[row])])) if asked else set()
         if named and not named & asked:  # about another regulation than the one asked
             continue
+        if index.furniture(report, int(index.table.start[row]), int(index.table.end[row])):
+            continue  # page furniture is never a finding
         ev = findings.read_sentence(report.text, int(index.table.start[row]), int(index.table.end[row]), topic,
                                     on_topic=True, relevance=float(similarity[i]) + concepts[i] / len(topic.groups))
         if ev:
@@ -164,19 +162,21 @@ def _compose(ask: Ask, topic: findings.Topic, reports: list[Report], evidence,
     provider_findings, listed, others = [], [], []
     for report, finding, support in rows:
         marks = [book.add(report, e.start, e.end, e.relevance) for e in support]
-        provider_findings.append(ProviderFinding(report.provider, finding, tuple(key_of(m) for m in marks)))
+        answers = finding in wanted
+        provider_findings.append(ProviderFinding(report.provider, finding, tuple(key_of(m) for m in marks), answers))
         line = f"- **{report.provider}** — {finding}: " + " ".join(
             f"“{quote(report.text[e.start:e.end])}” {m}" for e, m in zip(support, marks))
-        (listed if finding in wanted else others).append((report.provider, line))
+        (listed if answers else others).append((report.provider, line))
     provider_findings += map(ProviderFinding, none, repeat(findings.NO_EVIDENCE))
     total = len(reports)
+    checked = f"{total} provider{'s' if total != 1 else ''} checked"
     if listed:
-        text = f"{len(listed)} of {total} providers in scope: {', '.join(p for p, _ in listed)}.\n\n"
+        text = f"{', '.join(p for p, _ in listed)} ({len(listed)} of {checked}).\n\n"
         text += "\n".join(line for _, line in listed)
     elif others:
-        text = f"No provider in scope matches “{a.topic}”."
+        text = f"No provider matches “{a.topic}” ({checked})."
     else:
-        text = f"None of the {total} providers in scope has evidence that matches “{a.topic}”."
+        text = f"No evidence on “{a.topic}” in the reports of the {checked}."
     if others:
         text += "\n\nOther providers with evidence on this topic:\n" + "\n".join(line for _, line in others)
     if none:

@@ -10,40 +10,42 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer import facts, intent
+from assistant import vocabulary
+from assistant.answer import facts
 from assistant.answer.base import NOT_STATED, Ask, names, quote, report_label
 from assistant.answer.citations import key_of
 from assistant.answer.facts import Stated
 from assistant.models import KEY_QUESTIONS, Answer, DateRange, Fact, ProviderFinding, Report
+from assistant.vocabulary.dates import dates_in, overlaps
 
 LABELS = {"score": "score", "rating": "rating", "previous_rating": "previous rating", "date": "date",
           "population": "population", "established": "date of establishment", "service_type": "service type",
-          "provider": "registered provider", "address": "address"}
+          "provider": "registered provider", "address": "address", "town": "town", "capacity": "capacity",
+          "people": "number of people using the service", "manager": "registered manager",
+          "enforcement": "enforcement action", "breach": "breach of regulation",
+          "statement": "quality statement score"}
 _RATING_WORD = re.compile(r"\b(outstanding|good|requires improvement|inadequate)\b", re.I)
-# "scored below 60", "at least 75", "scored 75": a numeric condition in a value set question.
-_CONDITION = re.compile(
-    r"\b(?P<op>below|under|less than|lower than|above|over|more than|higher than|at least|at most)?\s*(?P<n>\d{1,3})\b",
-    re.I,
-)
-_OPS = {
-    None: lambda v, n: v == n, "below": lambda v, n: v < n, "under": lambda v, n: v < n,
-    "less than": lambda v, n: v < n, "lower than": lambda v, n: v < n, "above": lambda v, n: v > n,
-    "over": lambda v, n: v > n, "more than": lambda v, n: v > n, "higher than": lambda v, n: v > n,
-    "at least": lambda v, n: v >= n, "at most": lambda v, n: v <= n,
-}
+# Values that may be stated several times in one report (every breach, every enforcement action, every town).
+_MANY = ("breach", "enforcement", "town", "alias")
 
 
-def lookup(report: Report, family: str, kq: str | None) -> Stated | None:
+def lookup(report: Report, family: str, kq: str | None, statement: str | None = None) -> Stated | None:
     """The value a question about ``family`` (for key question ``kq``) reads from one report."""
+    if family == "statement":
+        return next((v for v in facts.stated(report) if v.family == "statement"
+                     and v.scope.partition(":")[2].lower() == (statement or "").lower()), None)
     if kq and family in facts.SCOPED:
         return facts.find(report, family, kq)
     return facts.find(report, family)
 
 
-def lookup_all(report: Report, family: str, kq: str | None) -> list[Stated]:
+def lookup_all(report: Report, family: str, kq: str | None, statement: str | None = None) -> list[Stated]:
     """Every value the question reads from one report: one, or, when it names no key question and
-    the report states several ("What scores did X get?"), each key question's in CQC's order."""
-    one = lookup(report, family, kq)
+    the report states several ("What scores did X get?"), each key question's in CQC's order; every
+    breach or enforcement action the report states."""
+    if family in _MANY:
+        return [v for v in facts.stated_all(report) if v.family == family]
+    one = lookup(report, family, kq, statement)
     if one is not None or kq or family not in facts.SCOPED:
         return [one] if one is not None else []
     return list(facts.per_key_question(report, family).values())
@@ -91,27 +93,23 @@ def describe(value: str) -> str:
     return f"{a.day} to {last}" if (a.year, a.month) == (b.year, b.month) else f"{a.day} {a:%B %Y} to {last}"
 
 
-# "When was X assessed / inspected / visited?" asks for that date; otherwise the report's main date.
-_DATE_KIND = (("assessment", re.compile(r"\bassess", re.I)), ("inspection", re.compile(r"\binspect", re.I)),
-              ("onsite", re.compile(r"\bvisit|\bon site\b|\bonsite\b", re.I)))
+def date_asked(report: Report, kind: str | None) -> Stated | None:
+    """The date a question asks for: the kind it names (assessed, inspected, visited, published) when the
+    report states it, else the main date.
 
-
-def date_asked(report: Report, text: str) -> Stated | None:
-    """The date a question asks for: the kind its verb names when the report states it, else the main date.
-
-    When the question names a kind (inspected, assessed, visited), the fallback must be a date of the
-    report's own work (``facts.MAIN_DATES``): the date a page was updated is not when CQC inspected, and a
-    value the report does not state is never answered with another one.
+    When the question names a kind, the fallback must be a date of the report's own work
+    (``facts.MAIN_DATES``): the date a page was updated is not when CQC inspected, and a value the report
+    does not state is never answered with another one.
     """
-    asked = False
-    for kind, pattern in _DATE_KIND:
-        if pattern.search(text):
-            asked = True
-            found = facts.find(report, "date", kind)
-            if found is not None:
-                return found
+    if kind is not None:
+        found = facts.find(report, "date", kind)
+        if found is not None:
+            return found
+        if kind in ("assessment", "inspection", "onsite"):  # CQC's own work: the other kinds of it stand in
+            found = next((facts.find(report, "date", k) for k in facts.MAIN_DATES if facts.find(report, "date", k)), None)
+            return found
     main = facts.find(report, "date")
-    if asked and main is not None and main.scope not in facts.MAIN_DATES:
+    if kind is not None and main is not None and main.scope not in facts.MAIN_DATES:
         return None
     return main
 
@@ -122,55 +120,105 @@ def label(family: str, kq: str | None) -> str:
     return f"{kq_name(kq)} {word}" if kq and kq != "overall" and family in facts.SCOPED else word
 
 
+def family_of(a) -> str | None:
+    """The fact family a value question reads ("statement" for a quality statement's score)."""
+    return "statement" if a.value == "statement_score" else a.value
+
+
 def answer(ask: Ask) -> Answer:
-    """The asked value for each provider in scope (or, for a set question, which meet its condition)."""
+    """The asked value for each provider in scope (or, for a selection, which meet its condition)."""
     a = ask.analysis
-    if a.when is not None:
+    family = family_of(a)
+    if a.service and not a.selection:
+        return service_value(ask)
+    if a.when is not None and not (a.selection and family == "date"):
         return at_time(ask)
     book = ask.book()
     lines, missing, matching = [], [], []
-    wanted = _wanted_rating(a.text) if a.is_set else None
     for report in sorted(ask.reports, key=lambda r: r.provider):
-        found = ([v] if (v := date_asked(report, a.text)) else []) if a.value == "date" else \
-            lookup_all(report, a.value, a.key_question)
+        found = ([v] if (v := date_asked(report, a.date_kind)) else []) if family == "date" else \
+            lookup_all(report, family, a.key_question, a.statement)
         if not found:
             missing.append(report)
             continue
-        marks = [book.add(report, v.fact.start, v.fact.end) for v in found]
+        marks = [book.cite(report, v) for v in found]
         lines.append(f"- **{report_label(report)}**: " + "; ".join(f"{phrase(v, report)} {m}" for v, m in zip(found, marks)))
-        if a.is_set and len(found) == 1 and _meets(a.text, found[0].value, wanted):
-            matching.append(ProviderFinding(report.provider, "meets", (key_of(marks[0]),)))
+        if a.selection and _selected(a, found):
+            matching.append(ProviderFinding(report.provider, "meets", (key_of(marks[0]),), answers=True))
     if not lines:
         who = names([r.provider for r in missing]) or "any report in scope"
-        return ask.nothing(f"No report in scope states a {label(a.value, a.key_question)} for {who}.", NOT_STATED,
+        return ask.nothing(f"No report in scope states a {label(family, a.key_question)} for {who}.", NOT_STATED,
                            kind="value")
     text = "\n".join(lines)
-    if a.is_set and (wanted or _CONDITION.search(a.text)):
+    if a.selection:
         listed = ", ".join(m.name for m in matching) or "none"
-        text = f"{len(matching)} of {len(ask.reports)} providers in scope match: {listed}.\n\nAll stated values:\n" + text
+        checked = f"{len(ask.reports)} provider{'s' if len(ask.reports) != 1 else ''} checked"
+        text = (f"{len(matching)} match ({checked}): {listed}.\n\nAll stated values:\n" + text)
     if missing:
         text += f"\n\nNot stated in the report of: {', '.join(r.provider for r in missing)}."
     text, citations, found = book.finish(text, matching)
     # "Which providers were rated good?" is a set question: its providers are those that match.
-    return Answer(a.question, text, False, citations, found, kind="set" if a.is_set else "value",
-                  focus=tuple(m.name for m in found) if a.is_set else (), selection=a.is_set)
+    return Answer(a.question, text, False, citations, found, kind="set" if a.selection else "value",
+                  focus=tuple(m.name for m in found) if a.selection else (), selection=a.selection)
 
 
-def _wanted_rating(text: str) -> str | None:
-    m = _RATING_WORD.search(text)
-    return m.group(1).lower() if m else None
+def _selected(a, found: list[Stated]) -> bool:
+    """Whether a provider's stated values meet a selection's condition ("rated good", "below 60"); a value that
+    selects by itself (a breach, an enforcement action) selects every provider stating one."""
+    if a.value == "date" and a.when is not None:
+        return any(overlaps(DateRange.parse(v.value), a.when) for v in found)
+    if a.condition is None:
+        return bool(found)
+    return any(a.condition.holds(v.value) for v in found)
 
 
-def _meets(text: str, value: str, wanted: str | None) -> bool:
-    """Whether a stated value satisfies the question's condition ("rated good", "scored below 60")."""
-    if wanted:
-        return value.lower() == wanted
-    m = _CONDITION.search(text)
-    number = facts.score_value(value)
-    if not m or number is None:
+def service_value(ask: Ask) -> Answer:
+    """A value for a core service inside a location ("How was maternity at X rated?"): from a report about
+    that service, or a fact naming it. When neither states it, declined, with the location's own value as a
+    clearly separate note, never as the service's."""
+    a = ask.analysis
+    family = family_of(a)
+    book = ask.book()
+    lines, notes = [], []
+    for provider in sorted({r.provider for r in ask.reports}):
+        history = ask.assistant.catalog.history(provider)
+        found = None
+        for report in history:
+            for v in facts.stated(report):
+                if v.family == f"service_{family}" and _same_service(v.scope.partition(":")[0], a.service) \
+                        and (not a.key_question or v.scope.partition(":")[2] in (a.key_question, "")):
+                    found = (report, v)
+                    break
+            if found is None and _same_service(report.service or "", a.service):
+                v = lookup(report, family, a.key_question, a.statement) if family != "date" else date_asked(report, a.date_kind)
+                if v is not None:
+                    found = (report, v)
+            if found is not None:
+                break
+        if found is not None:
+            report, v = found
+            lines.append(f"- **{report_label(report)}**, {a.service}: {phrase(v, report)} {book.cite(report, v)}")
+            continue
+        latest = history[0] if history else None
+        own = lookup(latest, family, a.key_question, a.statement) if latest is not None and family != "date" else None
+        note = f"No report states a {label(family, a.key_question)} for {a.service} at {provider}."
+        if own is not None and not latest.service:
+            note += (f" For the location as a whole (not {a.service}), {provider} was {phrase(own, latest)} "
+                     f"{book.cite(latest, own)}.")
+        notes.append(note)
+    if not lines:
+        text, citations, _ = book.finish("\n".join(notes))
+        return Answer(a.question, text, True, citations, kind="value", reason=NOT_STATED)
+    text, citations, _ = book.finish("\n".join(lines + ([""] + notes if notes else [])))
+    return Answer(a.question, text, False, citations, kind="value")
+
+
+def _same_service(stated: str, asked: str | None) -> bool:
+    """Whether a service a report names is the service asked about (by CQC's name for it)."""
+    if not stated or not asked:
         return False
-    op = m.group("op").lower() if m.group("op") else None
-    return _OPS[op](number, int(m.group("n")))
+    named = vocabulary.service_phrases().values(stated)
+    return asked in named or stated.strip().lower() == asked.lower()
 
 
 # -- values at a time --------------------------------------------------------------------------
@@ -203,11 +251,11 @@ def at_time(ask: Ask) -> Answer:
 def _from_report_of_time(book, history: list[Report], family: str, kq: str | None, when: DateRange) -> str | None:
     for report in history:
         date = facts.main_date(report)
-        if date is None or not intent.overlaps(date, when):
+        if date is None or not overlaps(date, when):
             continue
         v = lookup(report, family, kq)
         if v is not None:
-            return f"- **{report_label(report)}**: {phrase(v, report)} {book.add(report, v.fact.start, v.fact.end)}"
+            return f"- **{report_label(report)}**: {phrase(v, report)} {book.cite(report, v)}"
     return None
 
 
@@ -223,16 +271,16 @@ def _from_history(ask: Ask, book, history: list[Report], family: str, kq: str | 
             if v.family != f"previous_{family}" or (kq and v.scope not in (kq, "overall")):
                 continue
             sentence = report.text[v.fact.start:v.fact.end]
-            in_time = any(intent.overlaps(d, when) for d, _, _ in intent.dates_in(sentence))
-            if in_time or (previous is not None and intent.overlaps(DateRange.parse(previous.value), when)):
+            in_time = any(overlaps(d, when) for d, _, _ in dates_in(sentence))
+            if in_time or (previous is not None and overlaps(DateRange.parse(previous.value), when)):
                 return (f"- **{report.provider}** in {ask.analysis.when_text} (as {report_label(report)} states): "
                         f"rated {v.value}{'' if v.scope == 'overall' else ' for ' + kq_name(v.scope)} "
-                        f"{book.add(report, v.fact.start, v.fact.end)}")
+                        f"{book.cite(report, v)}")
         found = _dated_sentence(ask, report, family, kq, when)
         if found:
             value, fact = found
             return (f"- **{report.provider}** in {ask.analysis.when_text} (as {report_label(report)} states): "
-                    f"{'rated' if family == 'rating' else 'scored'} {value} {book.add(report, fact.start, fact.end)}")
+                    f"{'rated' if family == 'rating' else 'scored'} {value} {book.add(report, fact.start, fact.end, fact=fact.name)}")
     return None
 
 
@@ -242,7 +290,7 @@ def _dated_sentence(ask: Ask, report: Report, family: str, kq: str | None, when:
 
     for s, e in sentence_spans(report.text):
         sentence = report.text[s:e]
-        mentions = [(d, ds, de) for d, ds, de in intent.dates_in(sentence) if intent.overlaps(d, when)]
+        mentions = [(d, ds, de) for d, ds, de in dates_in(sentence) if overlaps(d, when)]
         if not mentions or (kq and kq != "overall" and kq.replace("-", " ") not in sentence.lower().replace("-", " ")
                             and not _about_report_kq(report, kq)):
             continue
@@ -276,7 +324,7 @@ def premise(ask: Ask) -> Answer | None:
             continue
         same = (v.value.strip().lower() == claimed) if family == "rating" else (facts.score_value(v.value) == float(claimed))
         what, was = ("rated", "was ") if family == "rating" else ("scored", "")
-        mark = book.add(report, v.fact.start, v.fact.end)
+        mark = book.cite(report, v)
         if not same:
             lines.append(f"**{report.provider}** was not {what} {claimed}: it {was}{phrase(v, report)} {mark}.")
             continue

@@ -49,8 +49,7 @@ class Conversation:
         """Answer ``question``; a question naming no provider inherits the current focus."""
         mode, filters = self.effective_mode(), self.filters
         context = self.turns[-1].answer if self.turns else None  # follow-ups read the turn just before
-        answer = self.assistant.ask(question, filters, mode=self.mode, k=self.k, inherited_providers=self.focus(),
-                                    context=context)
+        answer = self.assistant.ask(question, filters, mode=self.mode, k=self.k, context=context)
         self.turns.append(Turn(question, answer, mode, filters))
         return answer
 

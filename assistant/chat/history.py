@@ -76,13 +76,17 @@ def answer_from_dict(row: dict) -> Answer:
         text=row["text"],
         no_answer=row["no_answer"],
         citations=tuple(Citation(**c) for c in row.get("citations", ())),
-        providers=tuple(ProviderFinding(p["name"], p["finding"], tuple(p.get("citations", ())))
+        providers=tuple(ProviderFinding(p["name"], p["finding"], tuple(p.get("citations", ())), p.get("answers", False))
                         for p in row.get("providers", ())),
         kind=row.get("kind", "passage"),
         resolved_query=row.get("resolved_query", ""),
         focus=tuple(row.get("focus", ())),
         reason=row.get("reason", ""),
         topic=row.get("topic", ""),
+        confidence=row.get("confidence"),
+        selection=row.get("selection", False),
+        unknown=row.get("unknown", ""),
+        suggestion=row.get("suggestion", ""),
     )
 
 

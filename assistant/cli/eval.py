@@ -37,8 +37,12 @@ def eval_group():
 @click.option("--tradeoff", "tradeoff_file", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="A fitted abstention trade-off curve (JSON with a \"curve\" list) to add to the report "
                    f"(default: {TRADEOFF_FILE} when it exists).")
+@click.option("--paraphrases", "paraphrase_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=None, help="A paraphrase file (JSONL: a question and its variants) whose invariance is "
+                                 "measured and added to the report.")
 @friendly
-def run(questions_file, corpus, index, model, real_corpus, mode, k, split, out_dir, peer, tradeoff_file):
+def run(questions_file, corpus, index, model, real_corpus, mode, k, split, out_dir, peer, tradeoff_file,
+        paraphrase_file):
     """Ask every question in FILE (JSONL) of its corpus and report evidence, provider, finding, follow-up,
     answer and abstention metrics per corpus, split and category.
 
@@ -47,11 +51,12 @@ def run(questions_file, corpus, index, model, real_corpus, mode, k, split, out_d
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from assistant.evaluate import corpora, dataset, report, runner
+    from assistant.evaluate import corpora, dataset, paraphrase, report, runner
     from assistant.search.embed import Embedder
     from assistant.session import load_assistant
 
     questions = dataset.load(questions_file, split)  # validate before the slow model load
+    paraphrases = paraphrase.load(paraphrase_file, split) if paraphrase_file else []
     if not questions:
         raise dataset.EvalFileError(f"{questions_file} has no questions in split '{split}'")
     folders = {corpora.SEEDS: config.corpus_dir(corpus), corpora.REAL: real_corpus or corpora.REAL_FOLDER}
@@ -63,7 +68,7 @@ def run(questions_file, corpus, index, model, real_corpus, mode, k, split, out_d
     curve = read_json(curve_file) if curve_file else None
     embedder = Embedder(model).load()
     assistants = {name: load_assistant(index_for(name, folders[name], index, out_dir, embedder), embedder=embedder)
-                  for name in dict.fromkeys(q.corpus for q in asked)}
+                  for name in dict.fromkeys([*(q.corpus for q in asked), *(p.corpus for p in paraphrases)])}
     modes = MODES if mode == "all" else (mode,)
     with Progress(TextColumn("asking"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()) as bar:
         task = bar.add_task("ask", total=len(asked) * len(modes))
@@ -71,7 +76,14 @@ def run(questions_file, corpus, index, model, real_corpus, mode, k, split, out_d
     sections = peer_sections(peer_module, assistants, asked, k, split) if peer_module else []
     if curve is not None:
         sections.append(report.curve_section(curve, str(curve_file)))
-    paths = report.write(outcomes, out_dir, k, str(questions_file), split, skipped, sections)
+    invariance = None
+    if paraphrases:
+        rows = paraphrase.run(assistants, paraphrases)
+        sections.append(paraphrase.markdown(rows))
+        invariance = paraphrase.summary(rows)
+        for key, held in sorted(invariance.items()):
+            click.echo(f"paraphrase invariance {key}: {held['invariant']}/{held['variants']} = {held['invariance']:.3f}")
+    paths = report.write(outcomes, out_dir, k, str(questions_file), split, skipped, sections, invariance)
     for (c, s) in report.groups(outcomes):
         for m in modes:
             rows = [o for o in outcomes if (o.mode, o.corpus, o.split) == (m, c, s)]

@@ -99,8 +99,7 @@ def compare(assistant, questions: Sequence[dataset.Question], k: int = 5, peer: 
         if not (q.answerable and q.expected_evidence):
             continue
         context = _context(assistant, q)
-        inherited = context.focus if context is not None else ()
-        filters = retrieval_filters(assistant, q.question, inherited) if scoped else Filters()
+        filters = retrieval_filters(assistant, q.question, context) if scoped else Filters()
         ours = assistant.retriever.search(q.question, filters, k=DEPTH)
         mask = assistant.retriever.allowed_rows(filters)
         allowed = None if mask.all() else {data.chunks[r].chunk_id for r in np.flatnonzero(mask)}

@@ -260,8 +260,10 @@ def bar_chart(outcomes: Sequence[Outcome], k: int, path: Path) -> Path:
 
 
 def write(outcomes: Sequence[Outcome], out_dir: Path, k: int, questions_file: str, split: str,
-          skipped: Sequence[Skipped] = (), sections: Sequence[str] = ()) -> dict[str, Path]:
-    """Write results.jsonl, metrics.json, report.md and (with more than one mode) modes.png into ``out_dir``."""
+          skipped: Sequence[Skipped] = (), sections: Sequence[str] = (), invariance: dict | None = None
+          ) -> dict[str, Path]:
+    """Write results.jsonl, metrics.json, report.md and (with more than one mode) modes.png into ``out_dir``.
+    ``invariance``: the paraphrase invariance per corpus/split (``paraphrase.summary``), when measured."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"results": out_dir / "results.jsonl", "metrics": out_dir / "metrics.json", "report": out_dir / "report.md"}
     with open(paths["results"], "w", encoding="utf-8") as fh:
@@ -278,7 +280,8 @@ def write(outcomes: Sequence[Outcome], out_dir: Path, k: int, questions_file: st
                                         for label, v, met in targets(summary_of(
                                             [o for o in outcomes if (o.mode, o.corpus, o.split) == (main, c, s)]))]
                            for c, s in groups(outcomes)},
-               "abstention_tradeoff": {c: curve for c, curve in curves.items() if curve}}
+               "abstention_tradeoff": {c: curve for c, curve in curves.items() if curve},
+               "paraphrase_invariance": invariance or {}}
     paths["metrics"].write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     paths["report"].write_text(markdown(outcomes, k, "Evaluation report", questions_file, split, skipped, sections)
                                + "\n", encoding="utf-8")

@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.chat.conversation import Conversation
-from assistant.answer.intent import classify
 from assistant.models import Answer, Filters
 from assistant.evaluate import metrics
 from assistant.evaluate.dataset import Question
@@ -61,7 +60,7 @@ def listed_providers(answer: Answer) -> tuple[str, ...]:
     if answer.no_answer:
         return ()
     if answer.kind == "set":
-        return answer.focus
+        return tuple(p.name for p in answer.providers if p.answers) or answer.focus
     if answer.kind == "value" or answer.providers:
         # A value answer's providers are those meeting the question's condition: none may match
         # ("0 of 7 providers match"), and then it lists none, whatever values it cites.
@@ -93,10 +92,14 @@ def attributed(items: Sequence[tuple[str, str]], providers: Sequence[str]) -> li
 
 
 def score(question: Question, answer: Answer, listed: Sequence[str], retrieved: Sequence[tuple[str, str]],
-          k: int) -> dict:
+          k: int, cited_sources: Sequence[str] = ()) -> dict:
     """The per-question scores (see the README's metrics). ``retrieved``: (provider, text) of the chunks
-    retrieval found, best first. A metric that does not apply to the question is absent."""
+    retrieval found, best first; ``cited_sources``: the source file of each citation. A metric that does not
+    apply to the question is absent."""
     out: dict[str, float] = {}
+    wrong = wrong_target(question, answer, cited_sources)
+    if wrong is not None:
+        out["wrong_target"] = float(wrong)
     if question.answerable and question.expected_evidence:
         n = len(set(question.expected_evidence))
         cited = [] if answer.no_answer else [(c.provider, c.text) for c in answer.citations]
@@ -108,6 +111,13 @@ def score(question: Question, answer: Answer, listed: Sequence[str], retrieved: 
     if question.category == "set":
         p, r, f = metrics.provider_prf(listed, question.expected_providers)
         out.update(provider_precision=p, provider_recall=r, provider_f1=f)
+        if question.answerable and question.expected_providers:
+            wanted = {normalise(p) for p in question.expected_providers}
+            named = {normalise(p) for p in listed}
+            out["headline_recall"] = len(named & wanted) / len(wanted)
+            # A provider in the headline whose evidence says the opposite of what the question asks.
+            opposite = {normalise(n) for n, _ in question.expected_findings} - wanted
+            out["headline_opposite"] = float(bool(named & opposite))
     if question.expected_findings:
         got = {} if answer.no_answer else {p.name: p.finding for p in answer.providers}
         out["finding_accuracy"] = metrics.label_accuracy(got, question.expected_findings, NO_EVIDENCE)
@@ -121,6 +131,23 @@ def score(question: Question, answer: Answer, listed: Sequence[str], retrieved: 
     if question.category == "follow-up":
         out["follow_up_accuracy"] = float(follow_up_correct(question, answer, out))
     return out
+
+
+def wrong_target(question: Question, answer: Answer, cited_sources: Sequence[str]) -> bool | None:
+    """Whether an answer is about a provider, service or time other than the one asked: it cites a provider
+    the question does not expect, or, for a question about a service or an earlier report (whose ``sources``
+    name the report files of that service or date), a report file other than those. None where it does not
+    apply (no answer, no expected providers, a question over many providers)."""
+    if answer.no_answer or not question.answerable or not question.expected_providers or question.category == "set":
+        return None
+    if answer.selection or answer.kind == "set":
+        return None
+    wanted = {normalise(p) for p in question.expected_providers}
+    if any(normalise(c.provider) not in wanted for c in answer.citations):
+        return True
+    if question.category in ("dated", "service") and question.sources and cited_sources:
+        return any(s and s not in question.sources for s in cited_sources)
+    return False
 
 
 def follow_up_correct(question: Question, answer: Answer, scores: dict) -> bool:
@@ -139,12 +166,10 @@ def follow_up_correct(question: Question, answer: Answer, scores: dict) -> bool:
     return right_provider and (cites or value)
 
 
-def retrieval_filters(assistant, question: str, inherited: Sequence[str]) -> Filters:
-    """The provider scope the assistant gives a question (named providers, else a follow-up's inherited
-    ones; set questions never inherit), so the retrieval view searches what the answer searched."""
-    named = tuple(assistant.catalog.mentioned(question))
-    providers = named or (() if classify(question).kind == "set" else tuple(inherited))
-    return Filters(providers=providers)
+def retrieval_filters(assistant, question: str, context: Answer | None) -> Filters:
+    """The provider scope the assistant gives a question (its analysis: named providers, else a follow-up's),
+    so the retrieval view searches what the answer searched."""
+    return Filters(providers=assistant.analyse(question, context).providers)
 
 
 def ask_one(assistant, question: Question, mode: str, k: int) -> Outcome:
@@ -152,11 +177,11 @@ def ask_one(assistant, question: Question, mode: str, k: int) -> Outcome:
     conversation = Conversation(assistant, mode=mode, k=k)
     for turn in question.context:
         conversation.ask(turn)
-    inherited = conversation.focus()  # what the final turn inherits, as the conversation decides it
+    context = conversation.turns[-1].answer if conversation.turns else None  # what the final turn follows
     started = time.perf_counter()
     answer = conversation.ask(question.question)
     latency = time.perf_counter() - started
-    hits = assistant.retriever.search(question.question, retrieval_filters(assistant, question.question, inherited),
+    hits = assistant.retriever.search(question.question, retrieval_filters(assistant, question.question, context),
                                       mode=mode, k=max(RETRIEVAL_DEPTH, k))
     listed = listed_providers(answer)
     retrieved = tuple(
@@ -164,7 +189,9 @@ def ask_one(assistant, question: Question, mode: str, k: int) -> Outcome:
          "start": h.chunk.start, "end": h.chunk.end, "score": round(float(h.score), 4)}
         for h in hits
     )
-    scores = score(question, answer, listed, [(h.chunk.provider, h.chunk.text) for h in hits], k)
+    reports = assistant.data.reports
+    cited_sources = [reports[c.report].source if c.report in reports else "" for c in answer.citations]
+    scores = score(question, answer, listed, [(h.chunk.provider, h.chunk.text) for h in hits], k, cited_sources)
     return Outcome(question.id, mode, question.split, question.category, latency, answer.to_json(), answer.kind,
                    listed, retrieved, scores, question.corpus, confidence_of(answer), question.answerable)
 

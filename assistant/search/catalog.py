@@ -15,6 +15,10 @@ _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
 _PHONE = re.compile(r"\(?\b0\d[\d\s()]{8,}\d\b")
 
 
+# The last word of a street name: an address part ending in one is the street, not a place.
+_STREETS = frozenset("street road lane avenue drive close crescent terrace way row parade square".split())
+
+
 def towns_of(report: Report) -> list[str]:
     """The place names of a report's address line (locality and post town), as a question may name the
     location by them: its ``town`` facts when the parser states them, else the address's comma-separated
@@ -26,7 +30,7 @@ def towns_of(report: Report) -> list[str]:
     parts = [p for p in parts if p]
     if len(parts) > 1:
         parts = parts[1:]  # the street
-    return [p for p in parts if not any(ch.isdigit() for ch in p)]
+    return [p for p in parts if not any(ch.isdigit() for ch in p) and p.split()[-1].lower() not in _STREETS]
 
 
 def provider_key(name: str) -> str:

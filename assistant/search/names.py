@@ -67,6 +67,20 @@ class Naming:
         """Every provider named, in order of first mention."""
         return tuple(dict.fromkeys(p for m in self.mentions for p in m.providers))
 
+    def places(self) -> int:
+        """How many places the question names: mentions that overlap, touch or name the same provider (a
+        location and its registered provider, "Central Middlesex UTC run by Greenbrook") are one place; a
+        name that could be several providers ("St Andrew's") is one place too."""
+        groups: list[tuple[int, int, set[str]]] = []
+        for m in sorted(self.mentions, key=lambda m: m.start):
+            for i, (s, e, ps) in enumerate(groups):
+                if m.start <= e + 1 and m.end >= s - 1 or ps & set(m.providers):
+                    groups[i] = (min(s, m.start), max(e, m.end), ps | set(m.providers))
+                    break
+            else:
+                groups.append((m.start, m.end, set(m.providers)))
+        return len(groups) + len(self.unknown)
+
     def spans(self) -> list[tuple[int, int]]:
         """Where the question names someone, known or not (for reading the rest of it)."""
         return sorted([(m.start, m.end) for m in self.mentions] + [(u.start, u.end) for u in self.unknown])
@@ -90,7 +104,7 @@ class NameIndex:
         self.by_key: dict[str, list[int]] = defaultdict(list)
         owners: dict[str, set[str]] = defaultdict(set)
         self.displays: dict[str, str] = {}
-        for key, display, name, how in names:
+        for key, display, name, how in _with_initials(names):
             tokens = tuple(_TOKEN.findall(_plain(name)))
             if not tokens:
                 continue
@@ -98,7 +112,8 @@ class NameIndex:
             self.names.append(_Name(key, display, tokens, how))
             self.displays[key] = display
             self.by_key[key].append(i)
-            for t in tokens:
+            # "Ivy&Sage" is also written "Ivy & Sage": its parts are name words too.
+            for t in set(tokens) | {part for t in tokens if "&" in t for part in t.split("&") if part}:
                 self.by_word[t].add(i)
                 owners[t].add(key)
         n = max(len(self.displays), 1)
@@ -140,13 +155,21 @@ class NameIndex:
                 near = self._near(w)
                 if near:
                     fuzzy[i] = near
-        plain = [i for i, w in exact.items() if common(w)
-                 and not ((capital[i] and i > 0) or (i - 1) in exact or (i + 1) in exact)]
-        for i in plain:
-            del exact[i]
+        # A name word the reports use widely as an ordinary word ("access", "dignity"), written in lower case
+        # and alone (no other word of that name beside it), names no one when the question names someone else.
+        plain = [i for i, w in exact.items() if common(w) and not (capital[i] and i > 0)
+                 and not self._beside_own_words(words, i, w)]
+        if len(plain) < len(exact):
+            for i in plain:
+                del exact[i]
         mentions, claimed = self._named(question, tokens, words, capital, exact)
         unknown = self._unknown(question, tokens, words, capital, exact, fuzzy, claimed, mentions)
         return Naming(tuple(mentions), tuple(unknown))
+
+    def _beside_own_words(self, words: list[str], i: int, word: str) -> bool:
+        """Whether the word at ``i`` has another word of one of its names right beside it ("new royal liverpool")."""
+        near = {w for w in (words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else "") if w}
+        return any(near & set(self.names[n].tokens) - {word} for n in self.by_word[word])
 
     def _near(self, word: str) -> str | None:
         from rapidfuzz import fuzz, process
@@ -207,17 +230,14 @@ class NameIndex:
             keep -= {k for k in group if runs[k] < longest and k not in full}
         mentions, claimed = [], set()
         for key in sorted(keep, key=lambda k: min(spans[k] or [full[k][0]])):
-            positions = spans[key] or list(range(full[key][0], full[key][1] + 1))
-            if key in full:
-                positions = list(range(full[key][0], full[key][1] + 1))
-            a, b = min(positions), max(positions)
-            a, b = self._extend(words, capital, a, b, key)
-            conflict = self._conflict(words[a:b + 1], key)
-            if conflict:
-                continue  # the question names another place that shares a word with this one
-            claimed.update(range(a, b + 1))
-            start, end = tokens[a][1], tokens[b][2]
-            mentions.append(Mention(start, end, question[start:end], (self.displays[key],), hows.get(key, "name")))
+            positions = sorted(set(range(full[key][0], full[key][1] + 1)) if key in full else set(spans[key]))
+            for cluster in _clusters(positions):
+                a, b = self._extend(words, capital, cluster[0], cluster[-1], key)
+                if self._conflict(words[a:b + 1], key):
+                    continue  # here the question names another place that shares a word with this one
+                claimed.update(range(a, b + 1))
+                start, end = tokens[a][1], tokens[b][2]
+                mentions.append(Mention(start, end, question[start:end], (self.displays[key],), hows.get(key, "name")))
         return _merge(mentions), claimed
 
     def _names_of(self, key: str) -> list[_Name]:
@@ -331,6 +351,24 @@ class NameIndex:
         return self.displays[best]
 
 
+def _with_initials(names: Iterable[tuple[str, str, str, str]]):
+    """The names, and for a name of three words or more its initials as another name ("SCAS" for South Central
+    Ambulance Service NHS Foundation Trust, "NGH" for Northampton General Hospital): up to its first organisation
+    word, and whole."""
+    for key, display, name, how in names:
+        yield key, display, name, how
+        if how == "town":
+            continue
+        words = [w for w in _TOKEN.findall(_plain(name)) if w not in ("and", "of", "the", "&", "s")]
+        if len(words) < 3:
+            continue
+        cut = next((i for i, w in enumerate(words) if vocabulary.organisation_family(w) not in (None, "generic")),
+                   len(words) - 1)
+        for initials in dict.fromkeys(("".join(w[0] for w in words[:cut + 1]), "".join(w[0] for w in words))):
+            if len(initials) >= 3 and initials not in _STOP:
+                yield key, display, initials, "alias"
+
+
 def _plain(text: str) -> str:
     return text.lower().replace("’", "'")
 
@@ -346,6 +384,17 @@ def _aligned(words: list[str], i: int, name: tuple[str, ...]) -> tuple[int, int]
         if a >= 0 and tuple(words[a:a + len(name)]) == name:
             return a, a + len(name) - 1
     return None
+
+
+def _clusters(positions: list[int], gap: int = 2) -> list[list[int]]:
+    """Runs of question positions no more than ``gap`` apart: each is one place where a name is written."""
+    out: list[list[int]] = []
+    for p in positions:
+        if out and p - out[-1][-1] <= gap:
+            out[-1].append(p)
+        else:
+            out.append([p])
+    return out
 
 
 def _partial(words: list[str], i: int, name: tuple[str, ...]) -> tuple[int, int] | None:

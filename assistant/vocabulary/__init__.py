@@ -127,6 +127,21 @@ def rating_rank(value: str) -> int | None:
     return RATINGS_WORST_FIRST.index(got) if got in RATINGS_WORST_FIRST else None
 
 
+# A value verb before a rating says the rating is the value asked about ("rated good", "got good"); a rating
+# word before a noun of the topic is an adjective ("good infection control").
+_VALUE_VERB = re.compile(r"\b(?:rated|rating|ratings|scored|score|graded|got|get|gets|received|achieved|given|is|was|"
+                         r"were|are|be|been|as|with|of|at)\s*$", re.I)
+_AFTER_VALUE = re.compile(r"^\s*(?:$|[?.!,;:]|for\b|overall\b|or\b|and\b|in\b|at\b|on\b|rating|by\b|across\b|"
+                          r"(?:safe|effective|caring|responsive|well[- ]led)\b)", re.I)
+
+
+def rating_as_value(text: str) -> bool:
+    """Whether a rating word in ``text`` stands as a value ("rated good", "good for safe", "RI or worse"), not as
+    an adjective of the topic ("good infection control", "outstanding practice")."""
+    return any(_VALUE_VERB.search(text[:m.start]) or _AFTER_VALUE.match(text[m.end:])
+               for m in rating_phrases().find(text))
+
+
 # -- key questions and quality statements -------------------------------------------------------
 
 @lru_cache(maxsize=1)
@@ -272,14 +287,18 @@ class Condition:
         return {"lt": got < want, "le": got <= want, "gt": got > want, "ge": got >= want, "eq": got == want}[self.op]
 
 
-_NUMBER = re.compile(r"(?<![\w.])(\d{1,3})(?:\s*(?:/|out of)\s*100|\s*%|\s+points?)?(?![\w.])")
+_NUMBER = re.compile(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)(?:\s*(?:/|out of)\s*100|\s*%|\s+points?)?(?![\w.]|,\d)")
 
 
 def condition_in(text: str) -> Condition | None:
     """The condition a question puts on a value: "scored below 60" (lt 60), "75 or more" (ge 75), "rated
     good or better" (ge Good), "rated good" (eq Good). None when it names no number or rating to compare."""
+    plus = re.search(r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+)\s*\+", text)  # "3+": at least 3
+    if plus:
+        return Condition("ge", plus.group(1).replace(",", ""), plus.start(), plus.end())
     comparators = comparator_phrases().find(text)
-    targets = [(m.start(), m.end(), m.group(1)) for m in _NUMBER.finditer(text)]
+    targets = [(m.start(), m.end(), m.group(1).replace(",", "")) for m in _NUMBER.finditer(text)
+               if not re.fullmatch(r"(?:19|20)\d\d", m.group(1))]  # a year is a time, not a threshold
     targets += [(m.start, m.end, m.value) for m in rating_phrases().find(text)]
     if not targets:
         return None
@@ -348,3 +367,55 @@ def organisation_family(word: str) -> str | None:
     """The family of an organisation word ("hospital" -> "hospital"), "generic" for a word that fits any,
     None for a word that is no organisation word (it may name a provider: "Iridium")."""
     return organisation_families().get(_key(word))
+
+
+@lru_cache(maxsize=1)
+def question_forms() -> Phrases:
+    """Closed question forms: count ("how many"), figure, frequency ("how often"), affirm ("yes")."""
+    return Phrases([(r[0], _alternatives(r[1])) for r in _rows("question_forms.tsv")])
+
+
+def asks(form: str, text: str) -> bool:
+    """Whether ``text`` uses a question form of ``form`` ("count", "figure", "frequency")."""
+    return any(m.value == form for m in _form_matches(form, text))
+
+
+def _form_matches(form: str, text: str) -> list[Match]:
+    # Phrases map to one value each; the same phrase in two forms ("how many": count and figure) is looked
+    # up per form.
+    return [m for m in _form_phrases(form).find(text)]
+
+
+@lru_cache(maxsize=8)
+def _form_phrases(form: str) -> Phrases:
+    return Phrases([(r[0], _alternatives(r[1])) for r in _rows("question_forms.tsv") if r[0] == form])
+
+
+def affirms(text: str) -> bool:
+    """Whether a turn is nothing but a yes ("yes", "yes please", "that one")."""
+    plain = re.sub(r"[^\w\s']", " ", text).strip()
+    return bool(plain) and any(m.start == 0 and m.end == len(plain) for m in _form_phrases("affirm").find(plain))
+
+
+@lru_cache(maxsize=1)
+def method_phrases() -> Phrases:
+    """How reports say what an inspection looked at (method), or did not (scope), and the verbs of a finding."""
+    return Phrases([(r[0], _alternatives(r[1])) for r in _rows("method.tsv")])
+
+
+def says_only_method(sentence: str) -> bool:
+    """Whether a sentence only says what inspectors looked at or left out ("We did not look at person-centred
+    care during this assessment", "We looked for evidence that …"), not what they found."""
+    found = method_phrases().find(sentence)
+    lead = next((m for m in found if m.value in ("method", "scope")), None)
+    if lead is None:
+        return False
+    if lead.value == "scope":
+        return True
+    return not any(m.value == "found" and m.start >= lead.end for m in found)
+
+
+def quantities(text: str) -> list[Match]:
+    """The quantifiers and negators of ``text`` (``quantifier_phrases``), with the look-alikes that do not negate
+    ("not only", "without fear") as their own class."""
+    return quantifier_phrases().find(text)

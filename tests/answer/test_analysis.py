@@ -11,7 +11,7 @@ KIDDERMINSTER = "Kidderminster Hospital and Treatment Centre"
     "question, kind",
     [
         ("Tell me about Kidderminster", "overview"),
-        ("Summarise Iridium's well-led findings", "overview"),
+        ("Give me the headlines on Iridium", "overview"),
         ("Kidderminster?", "overview"),
         ("Which service scored lowest on well-led?", "compare"),
         ("Rank the providers by well-led score", "compare"),
@@ -93,7 +93,7 @@ def test_a_question_naming_no_one_is_about_the_turn_just_before(assistant):
     assert assistant.analyse("and their well-led score?", context=declined).providers == ("Iridium Medical Practice",)
     # A turn with no one in focus gives a pronoun no one to point at, rather than an older provider.
     empty = _turn("Which providers were rated inadequate?", ())
-    assert assistant.analyse("What was their score?", context=empty, inherited=(KIDDERMINSTER,)).providers == ()
+    assert assistant.analyse("What was their score?", context=empty).providers == ()
     # A question about providers in general does not inherit.
     assert assistant.analyse("Rank the providers by well-led score", context=before).providers == ()
 

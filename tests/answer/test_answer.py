@@ -92,7 +92,8 @@ def test_value_across_providers_lists_each(assistant):
     assert {p.name for p in answer.providers} == {"Heartbeat Alliance", "Kidderminster Hospital and Treatment Centre"}
     below = assistant.ask("Which providers scored below 60?")
     assert [p.name for p in below.providers] == ["Iridium Medical Practice"]
-    assert below.text.startswith("1 of 7 providers in scope match: Iridium Medical Practice.")
+    assert below.text.startswith("1 match (7 providers checked): Iridium Medical Practice.")
+    assert [p.answers for p in below.providers] == [True]
     # A selection says so (the chat shows "matches", not "meets"); a set question over a standard does not.
     assert below.selection and not assistant.ask("Which providers lacked FTSU awareness?").selection
 

@@ -18,7 +18,7 @@ def test_tell_me_about_a_provider(assistant, data):
 
 
 def test_concerns_come_first(assistant, data):
-    answer = assistant.ask("Summarise Iridium's well-led findings")
+    answer = assistant.ask("Tell me about Iridium")
     text = answer.text
     assert text.index("Concerns:") < text.index("Other findings:")
     concerns = text[text.index("Concerns:"): text.index("Other findings:")]

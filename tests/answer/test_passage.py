@@ -151,7 +151,7 @@ def test_the_gate_is_a_setting(data, embedder):
     question = "Did Iridium employees feel pushed to keep going while ill?"
     strict = build_assistant(data, embedder, answer_settings=AnswerSettings(gate_threshold=5.0))
     assert strict.ask(question).no_answer
-    lenient = build_assistant(data, embedder, answer_settings=AnswerSettings(gate_threshold=0.0))
+    lenient = build_assistant(data, embedder, answer_settings=AnswerSettings(gate_threshold=0.0, hedge_threshold=0.0))
     assert not lenient.ask("What is the CQC policy on parking fines?").no_answer
 
 
@@ -227,7 +227,8 @@ def header_assistant(tmp_path_factory, embedder):
 def test_a_page_header_line_is_never_quoted_as_a_finding(header_assistant, question, line):
     # The address shares the question's words, but it supports no finding about safety.
     answer = header_assistant.ask(question)
-    assert not answer.no_answer and answer.citations
+    # Answered, or declined with its closest passages listed as such: either way, the address is never quoted.
+    assert answer.citations and answer.reason in ("", "no_direct_answer")
     assert not [c.text for c in answer.citations if line in c.text]
 
 

@@ -18,7 +18,8 @@ def test_a_harm_denied_meets_the_standard(assistant, data):
     # "Staff did not experience bullying" is not evidence of bullying: it meets the standard of freedom from it.
     had = assistant.ask("Which providers had bullying?")
     assert had.focus == () and finding(had, KIDDERMINSTER).finding == MEETS
-    assert had.text.startswith("No provider in scope matches “had bullying”.")
+    assert had.text.startswith("No provider matches “bullying” (7 providers checked).")
+    assert not any(p.answers for p in had.providers)
     free = assistant.ask("Which providers had no bullying?")
     assert free.focus == (KIDDERMINSTER,) and finding(free, KIDDERMINSTER).finding == MEETS
     assert free.citations[0].text == NOT_BULLIED
@@ -81,14 +82,19 @@ def test_unrelated_sentences_are_not_evidence(assistant, data):
 def test_citations_are_numbered_in_the_order_the_answer_lists_providers(assistant, data):
     # Providers are read in name order; the answer lists those it asks about first.
     answer = assistant.ask("Which providers lacked FTSU awareness?")
-    assert answer.text.startswith("1 of 7 providers in scope: Heartbeat Alliance.")
+    # The headline names exactly the providers that answer the question, and says how many were checked.
+    assert answer.text.startswith("Heartbeat Alliance (1 of 7 providers checked).")
+    assert [p.name for p in answer.providers if p.answers] == ["Heartbeat Alliance"]
     assert answer.citations[0].provider == "Heartbeat Alliance"
     assert [c.provider for c in answer.citations][1:] == ["Iridium Medical Practice", KIDDERMINSTER]
     grounded(answer, data)
 
 
 def test_regulations_named():
-    from assistant.answer.sets import regulations
+    from assistant.vocabulary import regulation_numbers
+
+    def regulations(text):
+        return set(regulation_numbers(text))
 
     assert regulations("were in breach of regulation 12") == {"12"}
     assert regulations("breached regulations 11 or 17") == {"11", "17"}

@@ -23,7 +23,7 @@ def test_markdown_holds_questions_answers_and_full_passages(assistant, tmp_path)
     assert path.is_absolute()
     assert text.startswith("# CQC report assistant: conversation\n")
     assert "## 1. Which providers lacked FTSU awareness?\n\n*Mode: hybrid · filters: none*" in text
-    assert "1 of 7 providers in scope: Heartbeat Alliance." in text
+    assert "Heartbeat Alliance (1 of 7 providers checked)." in text
     assert ("**[1] Heartbeat Alliance**, 2024-04-25 — Well-led > Freedom to speak up  \n"
             "report `heartbeat-alliance-2024-04-25`, file `heartbeat-alliance-2024-04-25.txt`, "
             "characters 3384–3454\n\n"

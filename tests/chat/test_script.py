@@ -28,7 +28,7 @@ def test_two_turn_conversation_as_json_lines(index_dir, embedder, tmp_path):
     assert len(lines) == 2
     first, second = (json.loads(line) for line in lines)
     assert first["question"] == "Which providers lacked FTSU awareness?"
-    assert first["answer"].startswith("1 of 7 providers in scope: Heartbeat Alliance.")
+    assert first["answer"].startswith("Heartbeat Alliance (1 of 7 providers checked).")
     assert first["citations"][0]["text"] == "However, not all staff were aware of the Freedom to Speak Up Guardian."
     assert {p["name"]: p["finding"] for p in first["providers"]}["Heartbeat Alliance"] == "partly"
     assert second["resolved_query"] == "well-led score · Heartbeat Alliance"

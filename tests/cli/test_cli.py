@@ -24,8 +24,8 @@ def test_ask_json_contract(index_dir):
     assert payload["no_answer"] is False
     assert all(set(c) == CITATION_KEYS for c in payload["citations"])
     heartbeat = next(p for p in payload["providers"] if p["name"] == "Heartbeat Alliance")
-    assert set(heartbeat) == {"name", "finding", "citations"}
-    assert heartbeat["finding"] == "partly"
+    assert set(heartbeat) == {"name", "finding", "citations", "answers"}  # "answers" was added (issue 16)
+    assert heartbeat["finding"] == "partly" and heartbeat["answers"] is True
     cite = payload["citations"][heartbeat["citations"][0] - 1]
     assert cite["text"] == "However, not all staff were aware of the Freedom to Speak Up Guardian."
     assert cite["section"] == "Well-led > Freedom to speak up"

@@ -83,10 +83,13 @@ def test_context_turns_are_asked_first_in_the_same_conversation(assistant):
 
 
 def test_retrieval_filters_follow_the_assistant(assistant):
+    from assistant.models import Answer
+
     inherited = ("Iridium Medical Practice",)
-    assert runner.retrieval_filters(assistant, "How were complaints handled?", inherited).providers == inherited
-    assert runner.retrieval_filters(assistant, "Which providers lacked FTSU awareness?", inherited).providers == ()
-    named = runner.retrieval_filters(assistant, "What did Heartbeat Alliance do?", inherited).providers
+    before = Answer("Tell me about Iridium", "…", False, focus=inherited, topic="Tell me about Iridium")
+    assert runner.retrieval_filters(assistant, "How were complaints handled?", before).providers == inherited
+    assert runner.retrieval_filters(assistant, "Which providers lacked FTSU awareness?", before).providers == ()
+    named = runner.retrieval_filters(assistant, "What did Heartbeat Alliance do?", before).providers
     assert named == ("Heartbeat Alliance",)
 
 
@@ -184,13 +187,13 @@ def test_targets_and_tables_per_corpus_split_and_category(tmp_path):
     assert summary.groups(outcomes) == [("seeds", "test"), ("real", "test"), ("real", "dev")]
     seeds_test = summary.summary_of(outcomes[:2])
     checks = {label: (value, met) for label, value, met in summary.targets(seeds_test)}
-    assert checks["answer evidence hit@{k} ≥ 0.90"] == (0.5, False)
-    assert checks["retrieval hit@{k} − answer hit@{k} ≤ 0.03"] == (0.5, False)
+    assert checks["answer evidence hit@{k} ≥ 0.85"] == (0.5, False)
+    assert checks["retrieval hit@{k} − answer hit@{k} ≤ 0.05"] == (0.5, False)
     assert checks["follow-ups ≥ 0.90"] == (None, None)
     text = report.markdown(outcomes, 5, "t", "q.jsonl", "all", skipped=[Skipped("x", "real", "not in tests/data/real: a.txt")],
                            sections=["### Peer comparison\n\nside by side"])
     assert "1 questions skipped" in text and "`x` (real): not in tests/data/real: a.txt" in text
-    assert "| answer evidence hit@5 ≥ 0.90 | 0.500 ✗ | – | – |" in text
+    assert "| answer evidence hit@5 ≥ 0.85 | 0.500 ✗ | – | – |" in text
     assert "| unanswerable declined ≥ 0.90 | – | 1.000 ✓ | – |" in text
     assert "## By category: seeds, test split (hybrid)" in text and "## By category: real, dev split (hybrid)" in text
     assert "| fact | 2 | 0.500 | 1.000 |" in text
@@ -199,7 +202,7 @@ def test_targets_and_tables_per_corpus_split_and_category(tmp_path):
     saved = json.loads(report.write(outcomes, tmp_path, 5, "q.jsonl", "all")["metrics"].read_text(encoding="utf-8"))
     assert saved["by_corpus"]["hybrid"]["real"]["dev"]["provider_f1"] == 0.5
     assert saved["by_corpus_category"]["hybrid"]["seeds"]["test"]["fact"]["answer_hit@k"] == 0.5
-    assert saved["targets"]["real/test"][3] == {"target": "unanswerable declined ≥ 0.90", "value": 1.0, "met": True}
+    assert {"target": "unanswerable declined ≥ 0.90", "value": 1.0, "met": True} in saved["targets"]["real/test"]
 
 
 def test_tradeoff_curve_from_stated_confidence():

@@ -54,7 +54,7 @@ def test_answer_shows_text_citations_and_findings_table(make_app):
 
     async def script(pilot):
         view = await ask(pilot, FTSU)
-        assert view.answer.text.startswith("1 of 7 providers in scope: Heartbeat Alliance.")
+        assert view.answer.text.startswith("Heartbeat Alliance (1 of 7 providers checked).")
         markdown = view.query_one(Markdown)
         assert "[\\[1\\]](cite:1)" in markdown.source
         assert "searching: lacked FTSU awareness" in str(view.query_one(".resolved", Static).render())
