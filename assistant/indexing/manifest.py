@@ -38,10 +38,35 @@ from typing import NamedTuple
 from assistant.config import ChunkSettings
 from assistant.errors import IndexCorrupt, IndexMismatch
 
-FORMAT_VERSION = 2
-FILE = "manifest.json"
+FORMAT_VERSION = 3  # 3: the manifest checks itself (its checksum and name) and CURRENT records its sha256
+FILE = MANIFEST = "manifest.json"
 TABLE = "files.json"  # in each segment folder: the corpus files whose chunks it holds
 REBUILD = "rebuild with `assistant index build`"
+REPAIR = ("run `assistant index update --repair` (it re-derives what is damaged from the corpus) "
+          "or `assistant index build`")
+
+
+def read_verified(path: Path, sha256: str) -> bytes:
+    """The bytes of an index file, checked against the sha256 its commit point recorded.
+
+    One read: the bytes hashed are the bytes the caller parses, so nothing can change between
+    the check and the use. (A memory-mapped array is checked the same way: hash the mapping once,
+    then hand the same mapping to numpy.) Raises IndexCorrupt, one line naming the file and the fix.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise IndexCorrupt(f"index file {path} is missing: {REPAIR}") from None
+    except OSError as exc:
+        raise IndexCorrupt(f"index file {path} cannot be read ({exc.strerror or exc}): {REPAIR}") from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise IndexCorrupt(f"index file {path} does not match its checksum (damaged or replaced): {REPAIR}")
+    return data
+
+
+def _canonical(obj: dict) -> bytes:
+    """The bytes a manifest's own checksum is taken over: its JSON object, keys sorted, ASCII."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
 Ranges = tuple[tuple[int, int], ...]  # (first id, count) pairs
 
@@ -256,23 +281,63 @@ class Manifest:
         _check_consistent(manifest, v)
         return manifest
 
-    def save(self, folder: Path) -> None:
-        """Write ``folder/manifest.json`` (the segments' files tables are written with the segments)."""
-        (folder / FILE).write_text(json.dumps(self.to_json(), separators=(",", ":")), encoding="utf-8")
+    def encode(self, version: str) -> bytes:
+        """The bytes of ``version/manifest.json``: the JSON object with the commit point's own name and a
+        checksum over the rest, so a damaged manifest, or one copied from another commit point, is
+        refused (``verified_json``). The segments' files tables are written with the segments."""
+        obj = {**self.to_json(), "version": version}
+        checked = {**obj, "checksum": hashlib.sha256(_canonical(obj)).hexdigest()}
+        return json.dumps(checked, separators=(",", ":")).encode("utf-8")
+
+    @staticmethod
+    def verified_json(data: bytes, name: str, where: str = "index manifest") -> dict:
+        """A manifest's JSON object, after checking its own checksum and that it is commit point ``name``'s.
+        Raises IndexMismatch (another format) or IndexCorrupt (one line naming ``where`` and the fix)."""
+        try:
+            obj = json.loads(data.decode("utf-8"))
+        except ValueError as exc:
+            raise IndexCorrupt(f"{where} is unreadable ({' '.join(str(exc).split())[:80]}): {REPAIR}") from None
+        if isinstance(obj, dict) and obj.get("format_version") != FORMAT_VERSION:
+            raise IndexMismatch(f"index format {obj.get('format_version')} cannot be read by this assistant "
+                                f"(format {FORMAT_VERSION}): {REBUILD}")
+        if not isinstance(obj, dict) or not isinstance(obj.get("checksum"), str):
+            raise IndexCorrupt(f"{where} is damaged (it has no checksum): {REPAIR}")
+        checksum = obj.pop("checksum")
+        if hashlib.sha256(_canonical(obj)).hexdigest() != checksum:
+            raise IndexCorrupt(f"{where} does not match its own checksum (damaged): {REPAIR}")
+        if obj.get("version") != name:
+            raise IndexCorrupt(f"{where} is the manifest of {str(obj.get('version'))[:20]}, not of {name} "
+                               f"(copied from another commit point): {REPAIR}")
+        return obj
 
     @classmethod
-    def load(cls, folder: Path) -> "Manifest":
-        """Read and validate ``folder/manifest.json`` and its segments' files tables; every failure is one line."""
-        from assistant.indexing.versions import segment_dir
+    def load(cls, folder: Path, data: bytes | None = None, leave_out: frozenset[str] = frozenset()) -> "Manifest":
+        """Read and verify ``folder/manifest.json`` (or ``data``, its bytes as ``versions.resolve`` checked them)
+        and its segments' files tables (each against its recorded sha256); every failure is one line.
 
-        obj = _read_json(folder / FILE, "index manifest")
-        if isinstance(obj, dict) and isinstance(obj.get("segments"), list) and obj.get("format_version") == FORMAT_VERSION:
-            names = [s.get("name") for s in obj["segments"] if isinstance(s, dict)]
-            tables = {n: _read_json(segment_dir(folder.parent, n) / TABLE, f"files table of index segment {n}")
-                      for n in names if isinstance(n, str)}
-        else:
-            tables = {}  # from_json says what is wrong
-        return cls.from_json(obj, tables, f"index manifest {folder / FILE}")
+        ``leave_out``: segments to drop, with their files (a repair re-derives them from the corpus).
+        """
+        from assistant.indexing.versions import manifest_bytes, segment_dir
+
+        where = f"index manifest {folder / FILE}"
+        obj = cls.verified_json(manifest_bytes(folder) if data is None else data, folder.name, where)
+        if leave_out and isinstance(obj.get("segments"), list):
+            obj["segments"] = [s for s in obj["segments"] if not (isinstance(s, dict) and s.get("name") in leave_out)]
+        tables: dict[str, object] = {}
+        for i, s in enumerate(obj.get("segments") if isinstance(obj.get("segments"), list) else []):
+            sums = s.get("checksums") if isinstance(s, dict) else None
+            name = s.get("name") if isinstance(s, dict) else None
+            if not (isinstance(name, str) and isinstance(sums, dict) and isinstance(sums.get(TABLE), str)):
+                _Validator(where).fail(f"segments[{i}] has no name or no checksum of its {TABLE}")
+            path = segment_dir(folder.parent, name) / TABLE
+            try:
+                tables[name] = json.loads(read_verified(path, sums[TABLE]).decode("utf-8"))
+            except ValueError as exc:  # it hashed as recorded, so it was written so: still one line
+                raise IndexCorrupt(f"index file {path} is unreadable ({str(exc)[:80]}): {REPAIR}") from None
+        if leave_out and isinstance(obj.get("restat"), dict):
+            listed = {n for t in tables.values() if isinstance(t, dict) for n in t.get("name", [])}
+            obj["restat"] = {n: stat for n, stat in obj["restat"].items() if n in listed}
+        return cls.from_json(obj, tables, where)
 
     # -- compatibility -------------------------------------------------------------------------
 
@@ -299,15 +364,6 @@ PARSER_CHANGED = ("the index was parsed by another parser version (ingest.PARSER
 
 _SCALAR_COLUMNS = {"sha256": str, "size": int, "mtime_ns": int, "first_chunk": int, "chunks": int}
 _LIST_COLUMNS = ("reports", "notes")
-
-
-def _read_json(path: Path, what: str):
-    try:
-        return json.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        raise IndexCorrupt(f"{what} is missing ({path}): {REBUILD}") from None
-    except (OSError, ValueError) as exc:
-        raise IndexCorrupt(f"{what} {path} is unreadable ({' '.join(str(exc).split())[:100]}): {REBUILD}") from None
 
 
 def table_json(files) -> dict:
@@ -354,7 +410,7 @@ class _Validator:
         self.where = where
 
     def fail(self, what: str):
-        raise IndexCorrupt(f"{self.where} is invalid ({what}): {REBUILD}")
+        raise IndexCorrupt(f"{self.where} is invalid ({what}): {REPAIR}")
 
     def typed(self, value, kind, name: str):
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))

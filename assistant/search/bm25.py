@@ -13,6 +13,7 @@ Formula (rank_bm25 0.2.2, BM25Okapi):
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -97,18 +98,48 @@ class TermCounts:
         doc_len = np.concatenate([p.doc_len for p in parts]) if parts else np.zeros(0)
         return cls(vocab, tf.astype(np.int32), doc_len)
 
+    FILES = ("bm25_tf.npz", "bm25_doclen.npy", "bm25_vocab.json")  # what ``save`` writes, in from_bytes order
+
     def save(self, folder: Path) -> None:
         # Uncompressed: loading is on the query path, and zlib costs more time than the bytes saved.
-        sparse.save_npz(folder / "bm25_tf.npz", self.tf, compressed=False)
-        np.save(folder / "bm25_doclen.npy", self.doc_len)
-        (folder / "bm25_vocab.json").write_text(json.dumps(self.vocab), encoding="utf-8")
+        tf, doc_len, vocab = (folder / name for name in self.FILES)
+        sparse.save_npz(tf, self.tf, compressed=False)
+        np.save(doc_len, self.doc_len)
+        vocab.write_text(json.dumps(self.vocab), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> "TermCounts":
-        tf = sparse.load_npz(folder / "bm25_tf.npz").tocsr()
-        doc_len = np.load(folder / "bm25_doclen.npy")
-        vocab = json.loads((folder / "bm25_vocab.json").read_text(encoding="utf-8"))
-        return cls(vocab, tf, doc_len)
+        """Read what ``save`` wrote (unchecked: the index reads verified bytes through ``from_bytes``)."""
+        return cls.from_bytes(*((folder / name).read_bytes() for name in cls.FILES))
+
+    @classmethod
+    def from_bytes(cls, tf: bytes, doc_len: bytes, vocab: bytes) -> "TermCounts":
+        """Counts from the bytes of the three files ``save`` writes. Raises ValueError when they do not
+        fit together (a vocabulary that is not one term per matrix column, a length per row)."""
+        matrix = sparse.load_npz(io.BytesIO(tf)).tocsr()
+        lengths = np.load(io.BytesIO(doc_len), allow_pickle=False)
+        terms = json.loads(vocab.decode("utf-8"))
+        counts = cls(terms, matrix, lengths)
+        counts.check()
+        return counts
+
+    def check(self) -> None:
+        """Raise ValueError unless the parts agree: one vocabulary term per column (distinct strings), one
+        length per row equal to the row's term count, counts that are positive whole numbers."""
+        tf, vocab = self.tf, self.vocab
+        if not isinstance(vocab, list) or not all(isinstance(t, str) for t in vocab):
+            raise ValueError("the BM25 vocabulary is not a list of terms")
+        if len(vocab) != tf.shape[1]:
+            raise ValueError(f"the BM25 vocabulary has {len(vocab)} terms for {tf.shape[1]} matrix columns")
+        if len(set(vocab)) != len(vocab):
+            raise ValueError("the BM25 vocabulary lists a term twice")
+        if not np.issubdtype(tf.dtype, np.integer) or (tf.data.size and tf.data.min() <= 0):
+            raise ValueError("the BM25 matrix holds a count that is not a positive whole number")
+        tf.check_format(full_check=True)
+        if self.doc_len.shape != (tf.shape[0],):
+            raise ValueError(f"{self.doc_len.size} BM25 document lengths for {tf.shape[0]} rows")
+        if not np.array_equal(np.asarray(tf.sum(axis=1)).ravel(), self.doc_len):
+            raise ValueError("BM25 document lengths differ from the term counts of their rows")
 
 
 class BM25:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant.config import RetrievalSettings
-from assistant.indexing.load import IndexData
+from assistant.search.index_data import IndexData
 from assistant.models import Filters, Hit
 from assistant.search import bm25 as bm25_module
 from assistant.search.catalog import Catalog, section_matches

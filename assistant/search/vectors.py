@@ -37,9 +37,11 @@ from pathlib import Path
 
 import numpy as np
 
-# Above this many vectors an index is IVF: a flat scan with the default latest-reports filter
-# takes ~25 ms a query at 100k on 2 cores, half the 50 ms retrieval budget (bench/RESULTS.md).
-APPROXIMATE_ABOVE = 50_000
+from assistant.config import IndexSettings
+
+# Above this many vectors an index is IVF unless the caller says otherwise (``IndexSettings.approximate_above``:
+# a flat scan with the default latest-reports filter takes ~25 ms a query at 100k on 2 cores).
+APPROXIMATE_ABOVE = IndexSettings().approximate_above
 # Calibrate above the 0.95 promised: questions sit a little off the passages' distribution.
 RECALL_TARGET = 0.97
 CALIBRATION_QUERIES = 200
@@ -279,9 +281,14 @@ class VectorIndex:
     @classmethod
     def load(cls, path: Path) -> "VectorIndex":
         """Read an index written by ``save``."""
+        return cls.from_bytes(path.read_bytes())
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "VectorIndex":
+        """An index from the bytes ``save`` wrote (FAISS's own format)."""
         import faiss
 
-        return cls(faiss.read_index(str(path)))
+        return cls(faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8)))
 
 
 class Vectors:
