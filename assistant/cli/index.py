@@ -104,15 +104,22 @@ def index():
 
 @index.command("build")
 @common
+@_JSON
 @_MAX_SIZE
 @_MAX_CHUNKS
 @_WAIT
 @friendly
-def build(corpus, index, model, max_size, max_chunks, wait):
+def build(corpus, index, model, as_json, max_size, max_chunks, wait):
     """Build the index from scratch from every report in the corpus."""
-    from assistant.indexing.build import build_index
+    from assistant.indexing.build import build_index, refresh
     from assistant.indexing.scan import safe_name
     from assistant.search.embed import Embedder
+
+    if as_json:  # the update's summary (every file "added") and its progress lines on stderr
+        _run(lambda progress: refresh(config.corpus_dir(corpus), config.index_dir(index), Embedder(model), progress,
+                                      ingest=_ingest(max_size, max_chunks), rebuild=True, wait=wait,
+                                      allow_removals=True)[0], as_json=True)
+        return
 
     callback, finish = progress_printer()
     try:
