@@ -51,7 +51,7 @@ class DateRange:
     end: str
 
     @classmethod
-    def parse(cls, value: str) -> "DateRange":
+    def parse(cls, value: str) -> DateRange:
         """From a date fact's value: "2024-08-08" or "2024-08-08/2024-08-09"."""
         start, _, end = value.partition("/")
         return cls(start, end or start)

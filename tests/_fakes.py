@@ -33,7 +33,7 @@ class HashEmbedder:
         self.name = config.model_name(self.model_dir)
         self.calls = 0
 
-    def load(self) -> "HashEmbedder":
+    def load(self) -> HashEmbedder:
         return self
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:

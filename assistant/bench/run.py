@@ -230,7 +230,7 @@ def bench_size(n: int, embedder, opts: Options, work: Path, reference: tuple[Pat
         for _ in range(opts.repeats):
             for q in QUESTIONS:
                 answered = []
-                samples.append(timer.measure(lambda: answered.append(assistant.ask(q))))
+                samples.append(timer.measure(lambda: answered.append(assistant.ask(q))))  # noqa: B023 - called at once
                 kinds.append(answered[0].kind)
         set_times = [timer.measure(lambda: assistant.ask(SET_QUESTION))["total"] for _ in range(opts.repeats)]
     latency = {s: percentiles([x[s] for x in samples]) for s in (*STAGES, "retrieval", "total")}
@@ -255,7 +255,7 @@ def bench_size(n: int, embedder, opts: Options, work: Path, reference: tuple[Pat
                          "listed": len(set_answer.focus)},
         "bm25_vs_rank_bm25": bm25_cmp, "faiss_flat_vs_approximate": faiss_cmp, "index_mb": folder_mb(index_dir),
     }
-    del assistant, data
+    assistant = data = None  # free the loaded index before the adds (not ``del``: closures above name them)
     gc.collect()
     opts.log(f"  adding {opts.adds} reports one at a time ...")
     result["add_one_report"] = add_reports(corpus, index_dir, embedder, len(docs), opts,

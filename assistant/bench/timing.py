@@ -49,7 +49,7 @@ def folder_mb(path: Path) -> float:
 class _TimedEmbedder:
     """Stands in for the embedder, timing each query encoding."""
 
-    def __init__(self, inner, timer: "StageTimer"):
+    def __init__(self, inner, timer: StageTimer):
         self._inner = inner
         self._timer = timer
 
@@ -77,7 +77,7 @@ class StageTimer:
         self._saved = (retriever.bm25, retriever.dense, retriever.allowed_rows, retriever.embedder,
                        retrieve.fuse_rrf, retrieve.fuse_convex)
 
-    def __enter__(self) -> "StageTimer":
+    def __enter__(self) -> StageTimer:
         r, m = self.retriever, self._module
         bm25, dense, allowed, embedder, rrf, convex = self._saved
 

@@ -32,10 +32,10 @@ class Config:
     chunks: ChunkSettings = field(default_factory=ChunkSettings)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
 
-    def with_retrieval(self, **changes) -> "Config":
+    def with_retrieval(self, **changes) -> Config:
         return replace(self, retrieval=replace(self.retrieval, **changes))
 
-    def with_answer(self, **changes) -> "Config":
+    def with_answer(self, **changes) -> Config:
         return replace(self, answer=replace(self.answer, **changes))
 
 

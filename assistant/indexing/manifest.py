@@ -31,7 +31,7 @@ import hashlib
 import json
 from itertools import chain, repeat
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import NamedTuple
 
@@ -105,12 +105,12 @@ class Fingerprint:
     parser: str
 
     @classmethod
-    def current(cls) -> "Fingerprint":
+    def current(cls) -> Fingerprint:
         """The running code's fingerprint."""
         return cls(tokenizer_fingerprint(), parser_fingerprint())
 
 
-def expand(ranges: Ranges) -> "np.ndarray":  # noqa: F821 - numpy imported lazily
+def expand(ranges: Ranges) -> np.ndarray:  # noqa: F821 - numpy imported lazily
     """The ids of ``ranges``, in order."""
     import numpy as np
 
@@ -197,9 +197,9 @@ class Manifest:
     def segment(self, name: str) -> SegmentEntry:
         return next(s for s in self.segments if s.name == name)
 
-    def stamped(self, **changes) -> "Manifest":
+    def stamped(self, **changes) -> Manifest:
         """A copy with ``changes`` and a fresh ``created`` time."""
-        return replace(self, created=datetime.now(timezone.utc).isoformat(timespec="seconds"), **changes)
+        return replace(self, created=datetime.now(UTC).isoformat(timespec="seconds"), **changes)
 
     # -- JSON ------------------------------------------------------------------------------------
 
@@ -223,7 +223,7 @@ class Manifest:
         }
 
     @classmethod
-    def from_json(cls, obj, tables: dict[str, object], where: str = "index manifest") -> "Manifest":
+    def from_json(cls, obj, tables: dict[str, object], where: str = "index manifest") -> Manifest:
         """A validated manifest from manifest.json and its segments' files tables (segment name ->
         the parsed files.json). Raises IndexMismatch (another format) or IndexCorrupt (bad shape)."""
         v = _Validator(where)
@@ -311,7 +311,7 @@ class Manifest:
         return obj
 
     @classmethod
-    def load(cls, folder: Path, data: bytes | None = None, leave_out: frozenset[str] = frozenset()) -> "Manifest":
+    def load(cls, folder: Path, data: bytes | None = None, leave_out: frozenset[str] = frozenset()) -> Manifest:
         """Read and verify ``folder/manifest.json`` (or ``data``, its bytes as ``versions.resolve`` checked them)
         and its segments' files tables (each against its recorded sha256); every failure is one line.
 
@@ -373,7 +373,7 @@ def table_json(files) -> dict:
             **{key: [list(getattr(f, key)) for f in files.values()] for key in _LIST_COLUMNS}}
 
 
-def _files(v: "_Validator", columns, segment: str) -> dict[str, FileEntry]:
+def _files(v: _Validator, columns, segment: str) -> dict[str, FileEntry]:
     """A segment's files table from its columns, each checked for type and length.
 
     Columns, not one object per file: at 17k files a table parses and validates several

@@ -26,7 +26,6 @@ import hashlib
 import operator
 import os
 import re
-import stat
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field

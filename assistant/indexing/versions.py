@@ -292,15 +292,18 @@ def write_pointer(index_dir: Path, version: Path, sha256: str) -> None:
     _fsync_dir(index_dir)
 
 
+_CURRENT = Path()  # ``clean``'s default: the live commit point is CURRENT's
+
+
 def clean(index_dir: Path, known: dict[str, set[str]] | None = None, segments: bool = True,
-          live: Path | None = None) -> list[str]:
+          live: Path | None = _CURRENT) -> list[str]:
     """Remove leftovers of dead writers and what no kept commit point needs; returns the names removed.
 
     Removed: temporary folders; commit points newer than the live one that hold only a pending
     manifest (a writer died before switching CURRENT: no reader ever followed them), and, after a
     repair, damaged newer ones; commit points older than the last KEEP_VERSIONS; segments no kept
-    commit point names. ``live``: the live commit point (default: CURRENT's, verified; with no
-    index, nothing is kept). A pending live commit point's manifest is renamed into place.
+    commit point names. ``live``: the live commit point (default: CURRENT's, verified; None: there
+    is none, and no commit point is kept). A pending live commit point's manifest is renamed into place.
     ``known``: commit point name -> its segment names, for manifests the caller holds (the others
     are read); ``segments=False`` leaves segments alone (a writer that is about to commit removes
     unneeded ones then, knowing both kept manifests). Call only while holding the writer lock.
@@ -308,7 +311,7 @@ def clean(index_dir: Path, known: dict[str, set[str]] | None = None, segments: b
     removed: list[str] = []
     if not index_dir.is_dir():
         return removed
-    if live is None:
+    if live is _CURRENT:
         live = current_version(index_dir)
     if live is not None and not (live / MANIFEST).exists() and (live / PENDING).exists():
         os.replace(live / PENDING, live / MANIFEST)  # the writer died between switching CURRENT and this

@@ -40,7 +40,7 @@ class TermCounts:
     doc_len: np.ndarray  # tokens per document (repeats count), as rank_bm25's len(doc)
 
     @classmethod
-    def from_tokens(cls, docs: list[list[str]], vocab: list[str] | None = None) -> "TermCounts":
+    def from_tokens(cls, docs: list[list[str]], vocab: list[str] | None = None) -> TermCounts:
         """Count terms; new terms are appended to ``vocab`` (which is copied)."""
         vocab = list(vocab or [])
         index = {t: i for i, t in enumerate(vocab)}
@@ -61,11 +61,11 @@ class TermCounts:
         doc_len = np.asarray([len(d) for d in docs], dtype=np.float64)
         return cls(vocab, tf, doc_len)
 
-    def select(self, rows: np.ndarray) -> "TermCounts":
+    def select(self, rows: np.ndarray) -> TermCounts:
         """Keep only these document rows, in this order."""
         return TermCounts(self.vocab, self.tf[rows], self.doc_len[rows])
 
-    def extend(self, docs: list[list[str]]) -> "TermCounts":
+    def extend(self, docs: list[list[str]]) -> TermCounts:
         """Append documents, growing the vocabulary as needed."""
         new = TermCounts.from_tokens(docs, self.vocab)
         old_tf = self.tf
@@ -74,7 +74,7 @@ class TermCounts:
         return TermCounts(new.vocab, tf, np.concatenate([self.doc_len, new.doc_len]))
 
     @classmethod
-    def concat(cls, parts: list["TermCounts"]) -> "TermCounts":
+    def concat(cls, parts: list[TermCounts]) -> TermCounts:
         """The rows of ``parts`` in order, over the union of their vocabularies.
 
         Each part's columns are renumbered into the joint vocabulary (terms in order of first
@@ -108,12 +108,12 @@ class TermCounts:
         vocab.write_text(json.dumps(self.vocab), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> "TermCounts":
+    def load(cls, folder: Path) -> TermCounts:
         """Read what ``save`` wrote (unchecked: the index reads verified bytes through ``from_bytes``)."""
         return cls.from_bytes(*((folder / name).read_bytes() for name in cls.FILES))
 
     @classmethod
-    def from_bytes(cls, tf: bytes, doc_len: bytes, vocab: bytes) -> "TermCounts":
+    def from_bytes(cls, tf: bytes, doc_len: bytes, vocab: bytes) -> TermCounts:
         """Counts from the bytes of the three files ``save`` writes. Raises ValueError when they do not
         fit together (a vocabulary that is not one term per matrix column, a length per row)."""
         matrix = sparse.load_npz(io.BytesIO(tf)).tocsr()

@@ -127,7 +127,7 @@ class SentenceTable:
         return self.vector.ndim == 2 and self.vector.shape[1] > 0
 
     @classmethod
-    def empty(cls, dimension: int = 0) -> "SentenceTable":
+    def empty(cls, dimension: int = 0) -> SentenceTable:
         """A table with no rows."""
         z = np.zeros(0, dtype=np.int64)
         return cls(z, z.copy(), z.copy(), np.zeros((0, dimension), dtype=np.float16),
@@ -135,7 +135,7 @@ class SentenceTable:
 
     @classmethod
     def build(cls, reports: Mapping[str, Report], chunks: Sequence[Chunk], embed: Embed | None = None,
-              batch: int = 2048, progress: Callable[[int, int], None] | None = None) -> "SentenceTable":
+              batch: int = 2048, progress: Callable[[int, int], None] | None = None) -> SentenceTable:
         """The sentences of ``chunks`` (each report looked up in ``reports`` by id), in chunk order.
 
         ``embed`` (the index-time embedder's ``encode``) gives the sentence vectors; without it the
@@ -176,12 +176,12 @@ class SentenceTable:
         np.savez(folder / FILE, **{f.name: getattr(self, f.name) for f in fields(self)})
 
     @classmethod
-    def load(cls, folder: Path) -> "SentenceTable":
+    def load(cls, folder: Path) -> SentenceTable:
         """Read a table written by ``save``."""
         return cls.from_bytes((folder / FILE).read_bytes())
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "SentenceTable":
+    def from_bytes(cls, data: bytes) -> SentenceTable:
         """A table from the bytes of the file ``save`` wrote. Raises ValueError when its columns do not fit
         together (a row count, a width or a type that differs)."""
         import io
@@ -207,19 +207,19 @@ class SentenceTable:
             raise ValueError("a sentence ends before it starts")
 
     @classmethod
-    def concat(cls, tables: Sequence["SentenceTable"]) -> "SentenceTable":
+    def concat(cls, tables: Sequence[SentenceTable]) -> SentenceTable:
         """One table holding the rows of ``tables`` in order."""
         tables = [t for t in tables if len(t)]  # an empty table's vectors may have no width
         if not tables:
             return cls.empty()
         return cls(**{f.name: np.concatenate([getattr(t, f.name) for t in tables]) for f in fields(cls)})
 
-    def keep(self, chunk_ids: np.ndarray) -> "SentenceTable":
+    def keep(self, chunk_ids: np.ndarray) -> SentenceTable:
         """Only the rows whose chunk is in ``chunk_ids``."""
         mask = np.isin(self.chunk_id, chunk_ids)
         return type(self)(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
 
-    def take(self, rows: np.ndarray) -> "SentenceTable":
+    def take(self, rows: np.ndarray) -> SentenceTable:
         """The rows at these positions, in this order."""
         return type(self)(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
 

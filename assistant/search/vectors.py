@@ -118,7 +118,7 @@ class VectorIndex:
     # -- making ----------------------------------------------------------------------------------
 
     @classmethod
-    def empty(cls, dimension: int, expected: int, threshold: int | None = None) -> "VectorIndex":
+    def empty(cls, dimension: int, expected: int, threshold: int | None = None) -> VectorIndex:
         """An empty index sized for ``expected`` vectors: flat up to ``threshold``
         (``APPROXIMATE_ABOVE``), else an untrained IVF (``build`` trains it)."""
         import faiss
@@ -129,7 +129,7 @@ class VectorIndex:
 
     @classmethod
     def build(cls, vectors: np.ndarray, ids, threshold: int | None = None,
-              reuse: "VectorIndex | None" = None) -> "VectorIndex":
+              reuse: VectorIndex | None = None) -> VectorIndex:
         """An index of ``vectors`` under ``ids``: flat, or IVF trained (or reusing ``reuse``'s
         trained cells when it is an IVF of the same dimension sized for at least a quarter
         of these vectors) and with nprobe tuned."""
@@ -279,12 +279,12 @@ class VectorIndex:
         faiss.write_index(self.index, str(path))
 
     @classmethod
-    def load(cls, path: Path) -> "VectorIndex":
+    def load(cls, path: Path) -> VectorIndex:
         """Read an index written by ``save``."""
         return cls.from_bytes(path.read_bytes())
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "VectorIndex":
+    def from_bytes(cls, data: bytes) -> VectorIndex:
         """An index from the bytes ``save`` wrote (FAISS's own format)."""
         import faiss
 

@@ -9,7 +9,6 @@ a running update.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess

@@ -56,12 +56,12 @@ class Embedder:
         """The vector size, read from the model folder: loads nothing."""
         return model_info(self.model_dir).dimension
 
-    def check(self) -> "Embedder":
+    def check(self) -> Embedder:
         """Fail now, with ModelMissing, if there is no usable model folder; loads nothing."""
         model_info(self.model_dir)
         return self
 
-    def load(self) -> "Embedder":
+    def load(self) -> Embedder:
         """Load the model now (it otherwise loads on first encode). Safe to call from two threads."""
         with self._lock:
             if self._impl is None:
