@@ -24,7 +24,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 VALUE_QUESTION = "What was Iridium's well-led score?"
 PASSAGE_QUESTION = "Were staff aware of the freedom to speak up guardian at Iridium?"
@@ -103,7 +105,7 @@ def run(index_dir: Path | None = None, corpus: Path = Path("corpus"), repeats: i
             index_dir = Path(tmp) / "index"
             out["index_build_s"] = round(seed_index(corpus, index_dir, log), 2)
         history = Path(tmp) / "history"
-        kinds = {
+        kinds: dict[str, Callable[[], Any]] = {
             "import_sentence_transformers": lambda: _child(["-c", "import sentence_transformers"], env)[0],
             "ask_value": lambda: _ask(index_dir, VALUE_QUESTION, env),
             "ask_passage": lambda: _ask(index_dir, PASSAGE_QUESTION, env),

@@ -21,9 +21,10 @@ from assistant.indexing.build import UpdateSummary, refresh
 from assistant.indexing.load import open_manifest
 from assistant.indexing.plan import Progress, hashes, no_progress
 from assistant.indexing.scan import file_hash, list_corpus, safe_name
+from assistant.search.embed.protocol import TextEmbedder
 
 
-def add_files(paths: list[Path], corpus_dir: Path, index_dir: Path, embedder, progress: Progress | None = None, *,
+def add_files(paths: list[Path], corpus_dir: Path, index_dir: Path, embedder: TextEmbedder, progress: Progress | None = None, *,
               ingest: IngestSettings = IngestSettings(), index_settings: IndexSettings = IndexSettings(),
               wait: float = 0.0, allow_removals: bool = False) -> UpdateSummary:
     """Copy report files into the corpus, then update the index, all under the writer lock.

@@ -30,18 +30,22 @@ import gc
 import hashlib
 import shutil
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from assistant.config import ChunkSettings, IndexSettings, IngestSettings
-from assistant.errors import IndexCorrupt, IndexMismatch, IndexProblem
+from assistant.errors import IndexCorrupt, IndexMismatch, IndexMissing, IndexProblem
 from assistant.indexing import segments, versions
-from assistant.indexing.manifest import (PARSER_CHANGED, REBUILD, REPAIR, Fingerprint, Manifest, SegmentEntry,
-                                         expand, to_ranges)
+from assistant.indexing.manifest import (PARSER_CHANGED, REBUILD, REPAIR, FileEntry, Fingerprint, Manifest,
+                                         SegmentEntry, expand, to_ranges)
 from assistant.indexing.plan import Plan, Progress, entry_for, guard_removals, make_plan, no_progress
 from assistant.indexing.scan import CorpusScan, list_corpus, safe_name
+from assistant.models import Chunk, Report
+from assistant.search.embed.protocol import TextEmbedder
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ class UpdateSummary:
     repair: bool = False  # ``--repair`` was asked for
     repaired: list[str] = field(default_factory=list)  # what a repair found damaged and re-derived, one line each
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The ``index update --json`` contract: exactly these keys (and ``repaired`` under ``--repair``)."""
         out = {
             "added": list(self.added),
@@ -101,7 +105,7 @@ class UpdateSummary:
 # -- entry points --------------------------------------------------------------------------------
 
 
-def build_index(corpus_dir: Path, index_dir: Path, embedder, settings: ChunkSettings = ChunkSettings(),
+def build_index(corpus_dir: Path, index_dir: Path, embedder: TextEmbedder, settings: ChunkSettings = ChunkSettings(),
                 progress: Progress | None = None, *, ingest: IngestSettings = IngestSettings(),
                 index_settings: IndexSettings = IndexSettings(), wait: float = 0.0) -> tuple[Path, CorpusScan]:
     """Index the whole corpus afresh (every file read, hashed and embedded) and publish it.
@@ -113,7 +117,7 @@ def build_index(corpus_dir: Path, index_dir: Path, embedder, settings: ChunkSett
     return Path(index_dir) / summary.version, scan
 
 
-def update_index(corpus_dir: Path, index_dir: Path, embedder, progress: Progress | None = None, *,
+def update_index(corpus_dir: Path, index_dir: Path, embedder: TextEmbedder, progress: Progress | None = None, *,
                  settings: ChunkSettings = ChunkSettings(), ingest: IngestSettings = IngestSettings(),
                  index_settings: IndexSettings = IndexSettings(), wait: float = 0.0, allow_removals: bool = False,
                  repair: bool = False) -> UpdateSummary:
@@ -132,7 +136,7 @@ def update_index(corpus_dir: Path, index_dir: Path, embedder, progress: Progress
                    index_settings=index_settings, wait=wait, allow_removals=allow_removals, repair=repair)[0]
 
 
-def optimize_index(index_dir: Path, embedder, progress: Progress | None = None, *, wait: float = 0.0,
+def optimize_index(index_dir: Path, embedder: TextEmbedder, progress: Progress | None = None, *, wait: float = 0.0,
                    index_settings: IndexSettings = IndexSettings()) -> UpdateSummary:
     """Merge every segment into one, dropping deleted rows (vectors are read back and verified, not re-embedded)."""
     started = time.monotonic()
@@ -143,7 +147,7 @@ def optimize_index(index_dir: Path, embedder, progress: Progress | None = None, 
         old, retokenise, _, _ = _base(index_dir, embedder.name, None)
         live = _clean(index_dir)
         if old is None or live is None:
-            raise versions.IndexMissing(f"no index at {index_dir}: build one with `assistant index build`")
+            raise IndexMissing(f"no index at {index_dir}: build one with `assistant index build`")
         if len(old.segments) <= 1 and not any(s.deleted for s in old.segments) and not retokenise:
             return UpdateSummary(seconds=time.monotonic() - started, version=live.name)
         manifest = _merge(index_dir, old, [s.name for s in old.segments], embedder, retokenise, progress,
@@ -154,7 +158,7 @@ def optimize_index(index_dir: Path, embedder, progress: Progress | None = None, 
                          retokenised=old.live_chunks if retokenise else 0, merged=len(old.segments))
 
 
-def refresh(corpus_dir: Path, index_dir: Path, embedder, progress: Progress | None = None, *,
+def refresh(corpus_dir: Path, index_dir: Path, embedder: TextEmbedder, progress: Progress | None = None, *,
             settings: ChunkSettings = ChunkSettings(), ingest: IngestSettings = IngestSettings(),
             index_settings: IndexSettings = IndexSettings(), rebuild: bool = False, wait: float = 0.0,
             allow_removals: bool = False, repair: bool = False,
@@ -242,8 +246,9 @@ def _repairable(index_dir: Path) -> tuple[Manifest | None, list[str], set[str]]:
     entries = [s for s in obj.get("segments", []) if isinstance(s, dict) and isinstance(s.get("name"), str)]
     damaged: set[str] = set()
     for s in entries:
-        sums = s.get("checksums") if isinstance(s.get("checksums"), dict) else {}
-        problems = segments.verify(index_dir, SegmentEntry(s["name"], (), (), "flat", dict(sums)))
+        sums = s.get("checksums")
+        problems = segments.verify(index_dir, SegmentEntry(s["name"], (), (), "flat",
+                                                           dict(sums) if isinstance(sums, dict) else {}))
         if problems:
             damaged.add(s["name"])
             found.append(f"segment {s['name']} dropped and its files indexed again ({problems[0]})")
@@ -262,7 +267,7 @@ def _repairable(index_dir: Path) -> tuple[Manifest | None, list[str], set[str]]:
     return manifest, found, damaged
 
 
-def _refresh(corpus_dir: Path, index_dir: Path, embedder, progress: Progress, settings: ChunkSettings,
+def _refresh(corpus_dir: Path, index_dir: Path, embedder: TextEmbedder, progress: Progress, settings: ChunkSettings,
              ingest: IngestSettings, index_settings: IndexSettings, rebuild: bool, allow_removals: bool,
              repair: bool) -> tuple[UpdateSummary, CorpusScan]:
     started = time.monotonic()
@@ -306,21 +311,21 @@ def _refresh(corpus_dir: Path, index_dir: Path, embedder, progress: Progress, se
     return summary, scan
 
 
-def _chunker(model_dir: str, settings: ChunkSettings, progress: Progress):
+def _chunker(model_dir: str, settings: ChunkSettings, progress: Progress) -> Callable[[list[Report]], list[Chunk]]:
     """``chunk(reports)``: a parsed file's chunks (ids from 0), section by section with progress, so that
     one very large file still shows some. The token counter loads on the first call."""
     from assistant.ingest.chunk import chunk_reports, report_sections
 
     counter = None
 
-    def chunk(reports: list) -> list:
+    def chunk(reports: list[Report]) -> list[Chunk]:
         nonlocal counter
         if counter is None:
             from assistant.search.embed import token_counter
 
             counter = token_counter(model_dir)
         sections = [(r, s) for r in reports for s in report_sections(r)]  # each page header first
-        out: list = []
+        out: list[Chunk] = []
         progress("chunk", 0, len(sections))
         for done, (report, section) in enumerate(sections, start=1):
             one = replace(report, sections=(section,))
@@ -333,7 +338,7 @@ def _chunker(model_dir: str, settings: ChunkSettings, progress: Progress):
 
 
 @contextlib.contextmanager
-def _collector_paused():
+def _collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while the manifest, the files tables and the corpus listing are
     read: one object per file (17k of them at 100k chunks) and nothing cyclic, yet enough allocations to
     set off full collections that walk them all again, a fifth of an update's time at that size."""
@@ -346,8 +351,8 @@ def _collector_paused():
             gc.enable()
 
 
-def _index_new(index_dir: Path, plan: Plan, embedder, next_id: int, progress: Progress,
-               index_settings: IndexSettings) -> tuple[SegmentEntry | None, dict, int]:
+def _index_new(index_dir: Path, plan: Plan, embedder: TextEmbedder, next_id: int, progress: Progress,
+               index_settings: IndexSettings) -> tuple[SegmentEntry | None, dict[str, FileEntry], int]:
     """Embed and tokenise the parsed files (chunked while planning: ``Parsed.chunks``) into one new segment.
 
     Returns (its entry or None when nothing was parsed, the files' manifest entries, chunks embedded).
@@ -360,7 +365,8 @@ def _index_new(index_dir: Path, plan: Plan, embedder, next_id: int, progress: Pr
     if not plan.parsed:
         return None, {}, 0
     reports = {r.report_id: r for p in plan.parsed.values() for r in p.reports}
-    chunks, spans = [], {}
+    chunks: list[Chunk] = []
+    spans: dict[str, tuple[int, int]] = {}
     for source, parsed in plan.parsed.items():
         first = next_id + len(chunks)
         chunks.extend(replace(c, chunk_id=first + i) for i, c in enumerate(parsed.chunks))
@@ -394,7 +400,8 @@ def _index_new(index_dir: Path, plan: Plan, embedder, next_id: int, progress: Pr
     return entry, {s: f._replace(segment=entry.name) for s, f in files.items()}, len(chunks)
 
 
-def _with_deletions(old: tuple[SegmentEntry, ...], dropped: dict, kept) -> tuple[SegmentEntry, ...]:
+def _with_deletions(old: tuple[SegmentEntry, ...], dropped: dict[str, FileEntry],
+                    kept: Iterable[FileEntry]) -> tuple[SegmentEntry, ...]:
     """The old segments with the dropped files (name -> FileEntry) marked deleted: their chunk ids
     and their names. Segments no live file uses any more go."""
     marks: dict[str, list[int]] = {}
@@ -440,7 +447,7 @@ def merge_policy(entries: tuple[SegmentEntry, ...], settings: IndexSettings = In
     return [s.name for s in entries if s.name in group]
 
 
-def _merge(index_dir: Path, manifest: Manifest, group: list[str], embedder, retokenise: bool,
+def _merge(index_dir: Path, manifest: Manifest, group: list[str], embedder: TextEmbedder, retokenise: bool,
            progress: Progress, index_settings: IndexSettings) -> Manifest:
     """The manifest with the ``group`` segments replaced by one merged segment (written here). Each part is
     read through ``segments.read``, which hashes its files against the recorded checksums first."""
@@ -457,14 +464,16 @@ def _merge(index_dir: Path, manifest: Manifest, group: list[str], embedder, reto
     table = {name: f for name, f in manifest.files.items() if f.segment in group}  # their current stats
     entry = segments.write(index_dir, combined, table) if combined.chunks or combined.reports else None
     progress("merge", len(group) + 1, len(group) + 1)
-    out, placed = [], False
+    out: list[SegmentEntry] = []
+    placed = False
     for s in manifest.segments:
         if s.name not in group:
             out.append(s)
         elif not placed and entry is not None:
             out.append(entry)
             placed = True
-    files = {name: (f._replace(segment=entry.name) if f.segment in group else f)
+    merged = entry.name if entry is not None else ""  # (None: no file is left in the group)
+    files = {name: (f._replace(segment=merged) if f.segment in group else f)
              for name, f in manifest.files.items()}
     restat = {name: stat for name, stat in manifest.restat.items() if name not in table}  # now in the new table
     return replace(manifest, segments=tuple(out), files=files, restat=restat,

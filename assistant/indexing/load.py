@@ -12,6 +12,7 @@ any mismatch is one line naming the file and ``assistant index update --repair``
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -113,7 +114,7 @@ def verify_segments(index_dir: Path, manifest: Manifest, cached: bool = False) -
     return problems
 
 
-def status(index_dir: Path, version: str | None = None) -> dict:
+def status(index_dir: Path, version: str | None = None) -> dict[str, Any]:
     """What the live index (or ``version``) holds and every problem with it (files are hashed, segments read).
 
     Raises IndexMissing without an index, IndexMismatch for another format, and IndexCorrupt when no

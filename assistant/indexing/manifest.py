@@ -33,7 +33,11 @@ from itertools import chain, repeat
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, UTC
 from pathlib import Path
-from typing import NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple, NoReturn
+
+import numpy as np
+from numpy.typing import NDArray
 
 from assistant.config import ChunkSettings
 from assistant.errors import IndexCorrupt, IndexMismatch
@@ -64,7 +68,7 @@ def read_verified(path: Path, sha256: str) -> bytes:
     return data
 
 
-def _canonical(obj: dict) -> bytes:
+def _canonical(obj: dict[str, Any]) -> bytes:
     """The bytes a manifest's own checksum is taken over: its JSON object, keys sorted, ASCII."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
@@ -110,16 +114,14 @@ class Fingerprint:
         return cls(tokenizer_fingerprint(), parser_fingerprint())
 
 
-def expand(ranges: Ranges) -> np.ndarray:  # noqa: F821 - numpy imported lazily
+def expand(ranges: Ranges) -> NDArray[np.int64]:
     """The ids of ``ranges``, in order."""
-    import numpy as np
-
     if not ranges:
         return np.zeros(0, dtype=np.int64)
     return np.concatenate([np.arange(first, first + count, dtype=np.int64) for first, count in ranges])
 
 
-def to_ranges(ids) -> Ranges:
+def to_ranges(ids: Iterable[int] | NDArray[np.int64]) -> Ranges:
     """Ids (in order) as (first, count) runs of consecutive ids."""
     out: list[list[int]] = []
     for i in map(int, ids):
@@ -197,13 +199,13 @@ class Manifest:
     def segment(self, name: str) -> SegmentEntry:
         return next(s for s in self.segments if s.name == name)
 
-    def stamped(self, **changes) -> Manifest:
+    def stamped(self, **changes: Any) -> Manifest:
         """A copy with ``changes`` and a fresh ``created`` time."""
         return replace(self, created=datetime.now(UTC).isoformat(timespec="seconds"), **changes)
 
     # -- JSON ------------------------------------------------------------------------------------
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The JSON object saved as manifest.json (the files tables are the segments')."""
         return {
             "format_version": self.format_version,
@@ -223,7 +225,7 @@ class Manifest:
         }
 
     @classmethod
-    def from_json(cls, obj, tables: dict[str, object], where: str = "index manifest") -> Manifest:
+    def from_json(cls, obj: object, tables: dict[str, object], where: str = "index manifest") -> Manifest:
         """A validated manifest from manifest.json and its segments' files tables (segment name ->
         the parsed files.json). Raises IndexMismatch (another format) or IndexCorrupt (bad shape)."""
         v = _Validator(where)
@@ -290,7 +292,7 @@ class Manifest:
         return json.dumps(checked, separators=(",", ":")).encode("utf-8")
 
     @staticmethod
-    def verified_json(data: bytes, name: str, where: str = "index manifest") -> dict:
+    def verified_json(data: bytes, name: str, where: str = "index manifest") -> dict[str, Any]:
         """A manifest's JSON object, after checking its own checksum and that it is commit point ``name``'s.
         Raises IndexMismatch (another format) or IndexCorrupt (one line naming ``where`` and the fix)."""
         try:
@@ -324,11 +326,13 @@ class Manifest:
         if leave_out and isinstance(obj.get("segments"), list):
             obj["segments"] = [s for s in obj["segments"] if not (isinstance(s, dict) and s.get("name") in leave_out)]
         tables: dict[str, object] = {}
-        for i, s in enumerate(obj.get("segments") if isinstance(obj.get("segments"), list) else []):
+        listed = obj.get("segments")
+        for i, s in enumerate(listed if isinstance(listed, list) else []):
             sums = s.get("checksums") if isinstance(s, dict) else None
             name = s.get("name") if isinstance(s, dict) else None
             if not (isinstance(name, str) and isinstance(sums, dict) and isinstance(sums.get(TABLE), str)):
                 _Validator(where).fail(f"segments[{i}] has no name or no checksum of its {TABLE}")
+                continue
             path = segment_dir(folder.parent, name) / TABLE
             try:
                 tables[name] = json.loads(read_verified(path, sums[TABLE]).decode("utf-8"))
@@ -366,29 +370,29 @@ _SCALAR_COLUMNS = {"sha256": str, "size": int, "mtime_ns": int, "first_chunk": i
 _LIST_COLUMNS = ("reports", "notes")
 
 
-def table_json(files) -> dict:
+def table_json(files: Mapping[str, FileEntry]) -> dict[str, list[Any]]:
     """A segment's files table (``FileEntry`` values by name) as the columns saved in files.json."""
     return {"name": list(files),
             **{key: [getattr(f, key) for f in files.values()] for key in _SCALAR_COLUMNS},
             **{key: [list(getattr(f, key)) for f in files.values()] for key in _LIST_COLUMNS}}
 
 
-def _files(v: _Validator, columns, segment: str) -> dict[str, FileEntry]:
+def _files(v: _Validator, columns: object, segment: str) -> dict[str, FileEntry]:
     """A segment's files table from its columns, each checked for type and length.
 
     Columns, not one object per file: at 17k files a table parses and validates several
     times faster.
     """
-    columns = v.typed(columns, dict, "the table")
-    names = v.field(columns, "name", list)
+    table: dict[str, Any] = v.typed(columns, dict, "the table")
+    names = v.field(table, "name", list)
     for key, kind in {"name": str, **_SCALAR_COLUMNS}.items():
-        column = v.field(columns, key, list)
+        column = v.field(table, key, list)
         if len(column) != len(names):
             v.fail(f"{key} has {len(column)} values for {len(names)} files")
         if not set(map(type, column)) <= {kind}:
             v.fail(f"{key} holds a value that is not {kind.__name__}")
     for key in _LIST_COLUMNS:
-        column = v.field(columns, key, list)
+        column = v.field(table, key, list)
         if len(column) != len(names):
             v.fail(f"{key} has {len(column)} values for {len(names)} files")
         if not (set(map(type, column)) <= {list} and set(map(type, chain.from_iterable(column))) <= {str}):
@@ -397,9 +401,9 @@ def _files(v: _Validator, columns, segment: str) -> dict[str, FileEntry]:
         v.fail("name lists a file twice")
     # Every entry made by C loops (``tuple.__new__`` is what ``FileEntry._make`` calls): this runs for
     # every indexed file on every update. (``tuple([])`` is ``()``, so notes need no special case.)
-    sha, size, mtime, first, count = (columns[k] for k in _SCALAR_COLUMNS)
-    rows = zip(sha, size, mtime, map(tuple, columns["reports"]), repeat(segment), first, count,
-               map(tuple, columns["notes"]))
+    sha, size, mtime, first, count = (table[k] for k in _SCALAR_COLUMNS)
+    rows = zip(sha, size, mtime, map(tuple, table["reports"]), repeat(segment), first, count,
+               map(tuple, table["notes"]))
     return dict(zip(names, map(tuple.__new__, repeat(FileEntry), rows)))
 
 
@@ -409,21 +413,21 @@ class _Validator:
     def __init__(self, where: str):
         self.where = where
 
-    def fail(self, what: str):
+    def fail(self, what: str) -> NoReturn:
         raise IndexCorrupt(f"{self.where} is invalid ({what}): {REPAIR}")
 
-    def typed(self, value, kind, name: str):
+    def typed(self, value: Any, kind: type[Any], name: str) -> Any:
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
         if not ok:
             self.fail(f"{name} is {type(value).__name__}, not {kind.__name__}")
         return value
 
-    def field(self, obj: dict, key: str, kind, prefix: str = ""):
+    def field(self, obj: dict[str, Any], key: str, kind: type[Any], prefix: str = "") -> Any:
         if key not in obj:
             self.fail(f"{prefix}{key} is missing")
         return self.typed(obj[key], kind, prefix + key)
 
-    def ranges(self, obj: dict, key: str, prefix: str) -> Ranges:
+    def ranges(self, obj: dict[str, Any], key: str, prefix: str) -> Ranges:
         out = []
         for r in self.field(obj, key, list, prefix):
             if not (isinstance(r, list) and len(r) == 2 and all(isinstance(x, int) and x >= 0 for x in r)):

@@ -32,7 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from assistant.config import IngestSettings
 from assistant.errors import IndexMissing
+from assistant.models import Report
 
 REPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 _DOCUMENTATION = re.compile(r"^(readme|sources|licen[cs]e)([._\-\s].*)?$", re.IGNORECASE)
@@ -200,15 +202,14 @@ def list_corpus(corpus_dir: Path, must_exist: bool = True, prefer: Collection[st
 class CorpusScan:
     """A whole corpus parsed: reports per file, hashes, files skipped with a reason, reader notes."""
 
-    reports: dict[str, list] = field(default_factory=dict)  # source -> its Reports
+    reports: dict[str, list[Report]] = field(default_factory=dict)  # source -> its Reports
     hashes: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
 
 
-def scan_corpus(corpus_dir: Path, ingest=None) -> CorpusScan:
+def scan_corpus(corpus_dir: Path, ingest: IngestSettings | None = None) -> CorpusScan:
     """Parse every report in the corpus (no index involved). Unreadable files are skipped with a reason."""
-    from assistant.config import IngestSettings
     from assistant.errors import UnreadableDocument
     from assistant.ingest.parse import parse_file
 

@@ -22,17 +22,20 @@ the report text. ``verify`` hashes the files without reading them (``index statu
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 from pathlib import Path
 
 import numpy as np
 
 from assistant.errors import IndexCorrupt
 from assistant.indexing import versions
-from assistant.indexing.manifest import REPAIR, TABLE, SegmentEntry, expand, read_verified, table_json, to_ranges
+from assistant.indexing.manifest import (REPAIR, TABLE, FileEntry, SegmentEntry, expand, read_verified, table_json,
+                                         to_ranges)
 from assistant.models import Chunk, Fact, Report, Section
 from assistant.search.bm25 import TermCounts
-from assistant.search.sentences import SentenceTable
+from assistant.search.sentences import Embed, SentenceTable
 from assistant.search.vectors import VectorIndex
 
 REPORTS, CHUNKS, VECTORS, SENTENCES = "reports.json", "chunks.json", "vectors.faiss", "sentences.npz"
@@ -64,7 +67,7 @@ def terms(chunks: list[Chunk]) -> list[list[str]]:
 # -- writing ---------------------------------------------------------------------------------------
 
 
-def write(index_dir: Path, segment: Segment, files) -> SegmentEntry:
+def write(index_dir: Path, segment: Segment, files: Mapping[str, FileEntry]) -> SegmentEntry:
     """Write ``segment`` and its corpus ``files`` (``FileEntry`` by name) into a new folder under
     ``segments/``; returns its manifest entry."""
     from assistant.indexing.scan import file_hash
@@ -92,7 +95,7 @@ def write(index_dir: Path, segment: Segment, files) -> SegmentEntry:
 # -- reading ---------------------------------------------------------------------------------------
 
 
-def reports_from_json(rows: list[dict]) -> dict[str, Report]:
+def reports_from_json(rows: list[dict[str, Any]]) -> dict[str, Report]:
     """Reports from their ``asdict`` forms, by id. Lists become tuples; sections, facts and
     ratings their own types."""
     tuples = [k for k, v in rows[0].items() if type(v) is list and k not in ("sections", "facts", "ratings")] \
@@ -111,7 +114,7 @@ def reports_from_json(rows: list[dict]) -> dict[str, Report]:
 FILES = (REPORTS, CHUNKS, *TermCounts.FILES, VECTORS, SENTENCES, TABLE)  # every file a segment holds
 
 
-def _reader(index_dir: Path, entry: SegmentEntry):
+def _reader(index_dir: Path, entry: SegmentEntry) -> Callable[[str], bytes]:
     """``read(name)``: the verified bytes of one of the segment's files (``manifest.read_verified``)."""
     folder = versions.segment_dir(index_dir, entry.name)
     missing = [name for name in FILES if name not in entry.checksums]
@@ -168,7 +171,7 @@ def read(index_dir: Path, entry: SegmentEntry, dimension: int, live_reports: set
     return Segment(reports, chunks, counts, vectors, sentences)
 
 
-def _chunks(columns: dict, reports: list[Report], where: str) -> list[Chunk]:
+def _chunks(columns: dict[str, Any], reports: list[Report], where: str) -> list[Chunk]:
     """Chunks from the columns of chunks.json, each checked to lie inside its report's text."""
     try:
         ids, report_no, section_no = columns["id"], columns["report"], columns["section"]
@@ -221,7 +224,7 @@ def _check(entry: SegmentEntry, chunks: list[Chunk], ids: np.ndarray, counts: Te
         raise IndexCorrupt(f"{where} has a sentence outside its chunk: {REPAIR}")
 
 
-def verify(index_dir: Path, entry: SegmentEntry, cache: dict | None = None) -> list[str]:
+def verify(index_dir: Path, entry: SegmentEntry, cache: dict[str, list[Any]] | None = None) -> list[str]:
     """Problems with a segment's files against its recorded checksums (empty: all match).
 
     With ``cache`` (segment file -> [size, mtime_ns, sha256, verified_at_ns], updated here), a
@@ -259,7 +262,8 @@ def verify(index_dir: Path, entry: SegmentEntry, cache: dict | None = None) -> l
 # -- merging ---------------------------------------------------------------------------------------
 
 
-def combine(parts: list[Segment], embed=None, retokenise: bool = False, threshold: int | None = None) -> Segment:
+def combine(parts: list[Segment], embed: Embed | None = None, retokenise: bool = False,
+            threshold: int | None = None) -> Segment:
     """One segment of the live rows of ``parts``, in order.
 
     Vectors are read back, never re-embedded; an IVF reuses the largest part's trained cells.

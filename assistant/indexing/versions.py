@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 import re
 import shutil
 import signal
@@ -149,9 +150,9 @@ def resolve(index_dir: Path, version: str | None = None) -> tuple[Path, bytes] |
         if not folder.is_dir():
             known = ", ".join(p.name for p in committed(index_dir)) or "none"
             raise IndexMissing(f"no commit point {version} in {index_dir} (there are: {known})")
-        named = isinstance(pointer, tuple) and pointer[0] == version
-        data = manifest_bytes(folder, pending=named)
-        if named and hashlib.sha256(data).hexdigest() != pointer[1]:
+        recorded = pointer[1] if isinstance(pointer, tuple) and pointer[0] == version else None
+        data = manifest_bytes(folder, pending=recorded is not None)
+        if recorded is not None and hashlib.sha256(data).hexdigest() != recorded:
             raise IndexCorrupt(f"{folder / MANIFEST} does not match the checksum {CURRENT} records "
                                f"(damaged or replaced): {REPAIR}")
         return folder, data
@@ -352,7 +353,7 @@ def _segments_named(versions: set[Path], known: dict[str, set[str]]) -> set[str]
 
 
 @contextlib.contextmanager
-def writer_lock(index_dir: Path, wait: float = 0.0):
+def writer_lock(index_dir: Path, wait: float = 0.0) -> Iterator[None]:
     """Hold the one writer lock for ``index_dir``; a second writer waits ``wait`` seconds, then fails."""
     from filelock import FileLock, Timeout
 

@@ -48,10 +48,11 @@ def read_document(path: Path, settings: IngestSettings = IngestSettings()) -> Do
     if not data.strip():
         raise UnreadableDocument("empty file")
 
+    notes: tuple[str, ...] = ()
     if suffix == ".pdf":
         from assistant.ingest.pdf import pdf_text
 
-        text, notes = pdf_text(data), ()
+        text = pdf_text(data)
     elif suffix in (".html", ".htm"):
         text, notes = _read_html(data)
     else:

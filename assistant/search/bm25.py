@@ -68,9 +68,9 @@ class TermCounts:
     def extend(self, docs: list[list[str]]) -> TermCounts:
         """Append documents, growing the vocabulary as needed."""
         new = TermCounts.from_tokens(docs, self.vocab)
-        old_tf = self.tf
-        old_tf.resize((old_tf.shape[0], len(new.vocab)))
-        tf = sparse.vstack([old_tf, new.tf], format="csr")
+        old_tf = sparse.csr_matrix((self.tf.data, self.tf.indices, self.tf.indptr),
+                                   shape=(self.tf.shape[0], len(new.vocab)))
+        tf = sparse.csr_matrix(sparse.vstack([old_tf, new.tf], format="csr"))
         return TermCounts(new.vocab, tf, np.concatenate([self.doc_len, new.doc_len]))
 
     @classmethod
@@ -94,7 +94,7 @@ class TermCounts:
             tf = part.tf.tocsr()
             blocks.append((tf.data, remap[tf.indices], tf.indptr, tf.shape[0]))
         tfs = [sparse.csr_matrix((data, cols, indptr), shape=(rows, len(vocab))) for data, cols, indptr, rows in blocks]
-        tf = sparse.vstack(tfs, format="csr") if tfs else sparse.csr_matrix((0, 0), dtype=np.int32)
+        tf = sparse.csr_matrix(sparse.vstack(tfs, format="csr")) if tfs else sparse.csr_matrix(np.zeros((0, 0), np.int32))
         doc_len = np.concatenate([p.doc_len for p in parts]) if parts else np.zeros(0)
         return cls(vocab, tf.astype(np.int32), doc_len)
 
@@ -116,7 +116,7 @@ class TermCounts:
     def from_bytes(cls, tf: bytes, doc_len: bytes, vocab: bytes) -> TermCounts:
         """Counts from the bytes of the three files ``save`` writes. Raises ValueError when they do not
         fit together (a vocabulary that is not one term per matrix column, a length per row)."""
-        matrix = sparse.load_npz(io.BytesIO(tf)).tocsr()
+        matrix = sparse.csr_matrix(sparse.load_npz(io.BytesIO(tf)))
         lengths = np.load(io.BytesIO(doc_len), allow_pickle=False)
         terms = json.loads(vocab.decode("utf-8"))
         counts = cls(terms, matrix, lengths)

@@ -91,16 +91,19 @@ class Embedder:
         self.load()
         # Longest first, so each batch pads to similar lengths (as sentence-transformers does
         # within one call); rows go back to the caller's order at the end.
+        impl = self._impl
+        assert impl is not None  # (loaded just above)
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        size = self._impl.batch_size(self.batch_size)
+        size = impl.batch_size(self.batch_size)
         for i in range(0, len(texts), size):
             rows = order[i : i + size]
-            out[rows] = self._impl.encode_batch([texts[r] for r in rows])
+            out[rows] = impl.encode_batch([texts[r] for r in rows])
             if progress:
                 progress(len(rows))
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query's vector."""
-        return self.encode([text])[0]
+        vector: np.ndarray = self.encode([text])[0]
+        return vector
