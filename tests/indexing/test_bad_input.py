@@ -111,6 +111,7 @@ def test_a_changed_file_that_turns_bad_keeps_its_indexed_version(tmp_path, embed
     assert_iridium_scored_50(assistant_for(index, embedder))
 
 
+@pytest.mark.slow  # the command embeds with the real model
 def test_add_copies_only_good_files_and_exits_non_zero_on_skips(tmp_path, embedder):
     corpus, index = small_index(tmp_path / "lib", embedder, IRIDIUM)
     incoming = tmp_path / "incoming"
@@ -165,6 +166,7 @@ def test_a_junk_original_and_its_renamed_copy_are_indexed_once(tmp_path, embedde
     assert [c.report for c in answer.citations] == ["iridium-renamed"]
 
 
+@pytest.mark.slow  # the command embeds with the real model
 def test_max_size_lets_a_larger_file_in(tmp_path, embedder):
     corpus, index = small_index(tmp_path, embedder, HERTS)
     text = (SEED_CORPUS / IRIDIUM).read_text(encoding="utf-8")
@@ -182,6 +184,7 @@ def test_max_size_lets_a_larger_file_in(tmp_path, embedder):
     assert bad.exit_code == 2 and "is not a size" in bad.output
 
 
+@pytest.mark.slow  # the command embeds with the real model
 def test_json_progress_goes_to_stderr_and_names_are_escaped(tmp_path, embedder):
     corpus, index = small_index(tmp_path, embedder, HERTS)
     odd = "new\nline\x1b[31m.txt"

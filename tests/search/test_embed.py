@@ -40,6 +40,7 @@ def test_encode_keeps_the_callers_order_and_reports_progress(real_embedder):
     assert done == [4, 2]
 
 
+@pytest.mark.slow  # it loads the real model (and exports it to ONNX when the data folder has no export)
 def test_an_embedder_loads_nothing_until_asked():
     from assistant.search.embed import Embedder
 
