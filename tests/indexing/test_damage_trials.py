@@ -178,3 +178,23 @@ def test_a_damaged_file_gives_no_answer_from_a_real_ask_and_repair_mends_it(inde
     assert_iridium_scored_50(assistant_for(index, embedder))
     again = subprocess.run(ask, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert again.returncode == 0 and "scored 50 out of 100" in again.stdout, again.stderr
+
+
+def test_a_merge_never_writes_fresh_checksums_over_unverified_bytes(indexes, tmp_path, embedder):
+    """Bit rot that keeps size and mtime, after a writer cached the file as verified: the early check of an
+    update trusts the cache, but a merge hashes what it reads, so optimize refuses instead of laundering."""
+    from assistant.errors import IndexCorrupt
+    from assistant.indexing.build import optimize_index
+
+    shutil.copytree(indexes[0], tmp_path / "t")
+    corpus, index = tmp_path / "t" / "corpus", tmp_path / "t" / "index"
+    update_index(corpus, index, embedder)  # a writer hashes every file and caches (size, mtime)
+    assert (index / ".verified.json").is_file()
+    _keep_stat(_path(index, "reports.json"), lambda data: data.replace(b"scored 50", b"scored 90"))
+    with pytest.raises(IndexCorrupt, match="s000001/reports.json does not match its checksum"):
+        optimize_index(index, embedder)
+    assert not status(index)["healthy"]  # nothing was rewritten over the damage
+    result = CliRunner().invoke(main, ["ask", IRIDIUM_QUESTION, "--index", str(index)])
+    assert result.exit_code == 1 and "scored 90" not in result.output
+    update_index(corpus, index, embedder, repair=True)
+    assert_iridium_scored_50(assistant_for(index, embedder))
