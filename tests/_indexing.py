@@ -41,7 +41,8 @@ def small_index(root: Path, embedder, *names: str) -> tuple[Path, Path]:
     """
     from assistant.indexing.build import update_index
 
-    template = _TEMPLATES.get(names)
+    key = (type(embedder).__name__, *names)  # an index of the real model's vectors is not the stand-in's
+    template = _TEMPLATES.get(key)
     if template is None:
         if not _TEMPLATE_ROOT:
             _TEMPLATE_ROOT.append(tempfile.TemporaryDirectory(prefix="small-index-"))
@@ -50,7 +51,7 @@ def small_index(root: Path, embedder, *names: str) -> tuple[Path, Path]:
         for name in names:
             shutil.copy(SEED_CORPUS / name, template / "corpus" / name)
         update_index(template / "corpus", template / "index", embedder)
-        _TEMPLATES[names] = template
+        _TEMPLATES[key] = template
     corpus, index = root / "corpus", root / "index"
     shutil.copytree(template / "corpus", corpus)
     shutil.copytree(template / "index", index)

@@ -23,10 +23,14 @@ SEED_CORPUS = ROOT / "corpus"
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
-    """Mark slow every test that uses the real model (before ``-m`` deselects by marker)."""
+    """Mark slow every test that uses the real model (before ``-m`` deselects by marker). A test may not use
+    both: the stand-in's query vectors against the real model's index would be noise."""
     for item in items:
-        if "real_embedder" in getattr(item, "fixturenames", ()):
+        names = set(getattr(item, "fixturenames", ()))
+        if "real_embedder" in names:
             item.add_marker(pytest.mark.slow)
+            if "embedder" in names:
+                raise pytest.UsageError(f"{item.nodeid} uses both embedder (the stand-in) and the real model")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -191,15 +191,6 @@ def current_version(index_dir: Path) -> Path | None:
     return found[0] if found else None
 
 
-def pointer_problem(index_dir: Path) -> str | None:
-    """Why CURRENT cannot be followed (None when it can, or when there is no index)."""
-    try:
-        resolve(index_dir)
-    except IndexProblem as exc:
-        return str(exc)
-    return None
-
-
 # -- writing ---------------------------------------------------------------------------------------
 
 

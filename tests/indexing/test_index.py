@@ -127,12 +127,12 @@ def test_corrupt_index_is_refused(copy, damage, message):
     assert "\n" not in str(caught.value) and "`assistant index update --repair`" in str(caught.value)
 
 
-def test_index_of_another_model_is_refused(copy, embedder):
+def test_index_of_another_model_is_refused(copy, real_embedder):
     _edit_manifest(copy, lambda m: {**m, "model": {"name": "some-other-model", "dimension": 384}})
     with pytest.raises(IndexMismatch, match="built with model 'some-other-model'"):
-        load_index(copy, embedder.name)
+        load_index(copy, real_embedder.name)
     with pytest.raises(IndexMismatch, match="built with model 'some-other-model'"):
-        update_index(Path("corpus"), copy, embedder)  # an update never mixes vectors of two models
+        update_index(Path("corpus"), copy, real_embedder)  # an update never mixes vectors of two models
 
 
 def test_index_of_another_format_is_refused(copy):
@@ -144,9 +144,9 @@ def test_index_of_another_format_is_refused(copy):
         load_index(copy)
 
 
-def test_update_refuses_other_chunk_settings(copy, embedder, corpus_dir):
+def test_update_refuses_other_chunk_settings(copy, real_embedder, corpus_dir):
     with pytest.raises(IndexMismatch, match="chunked with"):
-        update_index(corpus_dir, copy, embedder, settings=ChunkSettings(max_tokens=128))
+        update_index(corpus_dir, copy, real_embedder, settings=ChunkSettings(max_tokens=128))
 
 
 def test_update_of_a_corrupt_index_says_so_and_a_build_repairs_it(tmp_path, embedder):
