@@ -198,3 +198,17 @@ def test_a_merge_never_writes_fresh_checksums_over_unverified_bytes(indexes, tmp
     assert result.exit_code == 1 and "scored 90" not in result.output
     update_index(corpus, index, embedder, repair=True)
     assert_iridium_scored_50(assistant_for(index, embedder))
+
+
+def test_an_older_commit_point_is_served_only_when_named(indexes, tmp_path):
+    shutil.copytree(indexes[0], tmp_path / "t")
+    index = tmp_path / "t" / "index"
+    (index / "CURRENT").write_bytes(_pointer_to_v1(index))  # pointed back: refused ...
+    refused = CliRunner().invoke(main, ["ask", IRIDIUM_QUESTION, "--index", str(index)])
+    assert refused.exit_code == 1 and "--version v000001" in refused.stderr
+    named = CliRunner().invoke(main, ["ask", IRIDIUM_QUESTION, "--index", str(index), "--version", "v000001"])
+    assert named.exit_code == 0 and "scored 50 out of 100" in named.stdout  # ... unless asked for by name
+    checked = CliRunner().invoke(main, ["index", "status", "--index", str(index), "--version", "v000001"])
+    assert checked.exit_code == 0 and checked.stdout.startswith("version v000001")
+    unknown = CliRunner().invoke(main, ["ask", IRIDIUM_QUESTION, "--index", str(index), "--version", "v000009"])
+    assert unknown.exit_code == 1 and "no commit point v000009" in unknown.stderr
