@@ -3,7 +3,7 @@
 Layout (Lucene's commit-point model)::
 
     index/
-      CURRENT              names the live commit point, e.g. "v000007"
+      CURRENT              names the live commit point and its manifest's sha256: "v000007 3f9a…"
       v000007/manifest.json  a commit point: the typed manifest, naming the live segments
       v000006/manifest.json  the one before (kept, so a chat that loaded it keeps working)
       segments/s000001/    one segment: reports, chunks, BM25 counts, vectors, sentences
@@ -12,9 +12,9 @@ Layout (Lucene's commit-point model)::
       .lock                held by whoever is writing
 
 A writer writes its new segments into temporary folders, flushes them and renames
-them into ``segments/``; then it writes the manifest into a temporary folder,
-renames that to ``vNNNNNN`` and last replaces CURRENT atomically. Readers only follow
-CURRENT, so a writer killed at any point (kill -9 included) leaves the previous commit
+them into ``segments/``; then it writes the manifest into a temporary folder, renames
+that to ``vNNNNNN`` and replaces CURRENT atomically (``publish``: the steps below). Readers
+only follow CURRENT, so a writer killed at any point (kill -9 included) leaves a commit
 point live and intact; ``clean`` removes what the dead writer left.
 
 CURRENT names the live commit point and the sha256 of its manifest ("v000007 <sha256>"). It may
