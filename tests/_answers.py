@@ -51,7 +51,7 @@ def real_assistant(tmp_path_factory, real_embedder):
         shutil.copy(f, corpus / f.name)
     index = tmp_path_factory.mktemp("real-index")
     build_index(corpus, index, real_embedder)
-    return load_assistant(index, real_embedder=real_embedder)
+    return load_assistant(index, embedder=real_embedder)
 
 
 def assistant_over(root: Path, embedder, files) -> object:

@@ -68,7 +68,7 @@ def furniture_assistant(tmp_path_factory, real_embedder):
                  "real_thornton-hall-lodge_2024-02.txt", "real_chesser-surgery_2024-07.txt"):
         shutil.copy(REAL / name, corpus / name)
     build_index(corpus, index, real_embedder)
-    return load_assistant(index, real_embedder=real_embedder)
+    return load_assistant(index, embedder=real_embedder)
 
 
 @pytest.mark.slow
