@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: chat test setup index bench clean
+.PHONY: chat test lint setup index bench clean
 
 setup: $(STAMP)
 
@@ -27,8 +27,13 @@ index: setup
 chat: index
 	$(BIN)/assistant chat
 
-test: setup
+# Lint and type-check first (seconds), then the whole suite. `pytest -m "not slow"` is the fast tier.
+test: lint
 	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 clean:
 	rm -rf index .pytest_cache

@@ -51,7 +51,7 @@ class DateRange:
     end: str
 
     @classmethod
-    def parse(cls, value: str) -> "DateRange":
+    def parse(cls, value: str) -> DateRange:
         """From a date fact's value: "2024-08-08" or "2024-08-08/2024-08-09"."""
         start, _, end = value.partition("/")
         return cls(start, end or start)
@@ -172,28 +172,6 @@ class Report:
         """The regulations the report finds breached, as stated."""
         return tuple(f.value for f in self.facts if f.name == "breach")
 
-    def stated(self, name: str, key_question: str | None = None) -> list[Fact]:
-        """The facts that answer a question about ``name``: "score", "rating", "previous_rating",
-        "date" or any fact name, for one key question when given.
-
-        Without a key question a rating question is answered by the overall rating, or by each key
-        question's when no overall one is stated; a score question by each key question's score;
-        a date question by the report's main date.
-        """
-        if name in ("score", "rating", "previous_rating"):
-            if key_question:
-                fact = self.fact(f"{name}:{key_question}")
-                return [fact] if fact else []
-            if name != "score" and (overall := self.fact(f"{name}:overall")):
-                return [overall]
-            return [f for f in self.facts_named(f"{name}:") if f.name.split(":", 1)[1] in KEY_QUESTIONS]
-        if name == "date":
-            for kind in ("report", "inspection", "assessment", "onsite", "updated"):
-                if fact := self.fact(f"date:{kind}"):
-                    return [fact]
-            return []
-        return [f for f in self.facts if f.name == name]
-
 
 @dataclass(frozen=True)
 class Chunk:
@@ -220,9 +198,6 @@ class Filters:
     since: str | None = None  # ISO date, inclusive
     until: str | None = None
     all_reports: bool = False  # False: only each provider's latest report
-
-    def is_empty(self) -> bool:
-        return self == Filters()
 
     def describe(self) -> str:
         parts = []

@@ -43,8 +43,10 @@ def query_embedder(model_dir: str | None = None):
 
 
 def load_assistant(index_dir: Path, model_dir: str | None = None, settings: RetrievalSettings | None = None,
-                   embedder=None, warm: bool = False, answer_settings: AnswerSettings | None = None):
-    """Load the live index into a ready ``Assistant``; the model loads on the first passage question.
+                   embedder=None, warm: bool = False, answer_settings: AnswerSettings | None = None,
+                   version: str | None = None):
+    """Load the live index (or commit point ``version``) into a ready ``Assistant``, every file verified;
+    the model loads on the first passage question.
 
     ``embedder``: reuse one (and its loaded model) instead of making a query embedder.
     ``warm``: start loading the model in a background thread now (the chat window).
@@ -53,7 +55,7 @@ def load_assistant(index_dir: Path, model_dir: str | None = None, settings: Retr
     from assistant.indexing.load import load_index
 
     embedder = embedder or query_embedder(model_dir)
-    data = load_index(Path(index_dir), embedder.name)
+    data = load_index(Path(index_dir), embedder.name, version)
     assistant = build_assistant(data, embedder, settings, answer_settings)
     if warm and hasattr(embedder, "warm"):
         embedder.warm()

@@ -41,7 +41,7 @@ def dev_real_files() -> list[Path]:
 
 
 @pytest.fixture(scope="session")
-def real_assistant(tmp_path_factory, embedder):
+def real_assistant(tmp_path_factory, real_embedder):
     """An Assistant over the dev real reports, indexed once per session."""
     from assistant.indexing.build import build_index
     from assistant.session import load_assistant
@@ -50,8 +50,8 @@ def real_assistant(tmp_path_factory, embedder):
     for f in dev_real_files():
         shutil.copy(f, corpus / f.name)
     index = tmp_path_factory.mktemp("real-index")
-    build_index(corpus, index, embedder)
-    return load_assistant(index, embedder=embedder)
+    build_index(corpus, index, real_embedder)
+    return load_assistant(index, embedder=real_embedder)
 
 
 def assistant_over(root: Path, embedder, files) -> object:

@@ -1,4 +1,10 @@
-"""Shared fixtures: the real seed corpus, the real bundled model, one index per session."""
+"""Shared fixtures: the real seed corpus, one index per session, and two embedders.
+
+``embedder`` is a deterministic stand-in (``_fakes.HashEmbedder``: no model), for tests of the
+index's machinery; ``real_embedder`` is the bundled model, for tests whose outcome depends on
+meaning. Every test that uses the real model (directly or through ``index_dir``, ``data``,
+``retriever`` or ``assistant``) is marked slow here, so ``pytest -m "not slow"`` loads no model.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED_CORPUS = ROOT / "corpus"
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Mark slow every test that uses the real model (before ``-m`` deselects by marker). A test may not use
+    both: the stand-in's query vectors against the real model's index would be noise."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if "real_embedder" in names:
+            item.add_marker(pytest.mark.slow)
+            if "embedder" in names:
+                raise pytest.UsageError(f"{item.nodeid} uses both embedder (the stand-in) and the real model")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_data_dir(tmp_path_factory):
     """Never write to the user's real data folder."""
@@ -22,10 +40,19 @@ def _isolated_data_dir(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def embedder():
+def real_embedder():
+    """The bundled model (tests using it are slow)."""
     from assistant.search.embed import Embedder
 
     return Embedder().load()
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The deterministic stand-in: no model is loaded."""
+    from _fakes import HashEmbedder
+
+    return HashEmbedder()
 
 
 @pytest.fixture(scope="session")
@@ -38,27 +65,27 @@ def corpus_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def index_dir(tmp_path_factory, corpus_dir, embedder) -> Path:
-    """The seed corpus, indexed once for the whole session. Treat it as read-only."""
+def index_dir(tmp_path_factory, corpus_dir, real_embedder) -> Path:
+    """The seed corpus, indexed with the real model once for the whole session. Treat it as read-only."""
     from assistant.indexing.build import build_index
 
     target = tmp_path_factory.mktemp("index")
-    build_index(corpus_dir, target, embedder)
+    build_index(corpus_dir, target, real_embedder)
     return target
 
 
 @pytest.fixture(scope="session")
-def data(index_dir, embedder):
+def data(index_dir, real_embedder):
     from assistant.indexing.load import load_index
 
-    return load_index(index_dir, embedder.name)
+    return load_index(index_dir, real_embedder.name)
 
 
 @pytest.fixture(scope="session")
-def retriever(data, embedder):
+def retriever(data, real_embedder):
     from assistant.search.retrieve import Retriever
 
-    return Retriever(data, embedder)
+    return Retriever(data, real_embedder)
 
 
 @pytest.fixture(scope="session")

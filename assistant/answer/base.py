@@ -8,6 +8,7 @@ searches twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from assistant.answer.evidence import SentenceIndex
 from assistant.config import AnswerSettings
 from assistant.models import Answer, Filters, Hit, Report
 from assistant.text import strip_markup
+
+if TYPE_CHECKING:  # the Assistant builds every Ask; a run-time import would be a cycle
+    from assistant.answer.assistant import Assistant
 
 NO_PASSAGE, FILTERS, EMPTY_INDEX, NOT_STATED = "no_passage", "filters", "empty_index", "not_stated"
 UNKNOWN_PROVIDER = "unknown_provider"  # the turn names a provider the index does not hold
@@ -28,7 +32,7 @@ class Ask:
 
     analysis: Analysis
     filters: Filters  # the caller's filters, with the analysed providers applied
-    assistant: object  # the Assistant: data, catalog, retriever
+    assistant: Assistant  # data, catalog, retriever, settings
     mode: str | None = None
     k: int | None = None
     _hits: list[Hit] | None = field(default=None, repr=False)

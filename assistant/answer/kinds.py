@@ -193,10 +193,17 @@ def fingerprint_for(embedder_name: str) -> str:
     return f"{embedder_name}|{bank_hash()}"
 
 
+# Backends that give the model's own vectors (ONNX and torch agree to a cosine of 0.999): one fitted model serves them.
+_MODEL_BACKENDS = ("onnx", "onnx-int8", "torch")
+
+
 def model_for(embedder) -> KindModel:
     """The kind model for ``embedder``: the shipped one for the bundled model, else one fitted on first use
-    and cached in the data folder (per embedder and bank)."""
-    return _model_for(embedder.name, embedder)
+    and cached in the data folder (per embedder and bank). A stand-in embedder that carries the model's name
+    but not its vectors (a test's) gets its own fit."""
+    backend = getattr(embedder, "backend", "onnx")
+    name = embedder.name if backend in _MODEL_BACKENDS else f"{embedder.name}|{backend}"
+    return _model_for(name, embedder)
 
 
 @lru_cache(maxsize=4)
@@ -276,9 +283,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="write assistant/data/questions/kinds.npz")
     parser.add_argument("--check", action="store_true", help="print cross-hand accuracy")
     args = parser.parse_args(argv)
-    from assistant.session import query_embedder
+    from assistant.search.embed import Embedder
 
-    embedder = query_embedder()
+    embedder = Embedder(role="query").check()
     encode = embedder.encode
     if args.check:
         print(json.dumps(cross_hand(encode), indent=1))

@@ -22,8 +22,10 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -31,7 +33,6 @@ from assistant.bench import generate
 from assistant.bench.timing import STAGES, StageTimer, folder_mb, peak_rss_mb, percentiles, stopwatch
 
 RETRIEVAL_ONLY_ABOVE = 200_000
-REFERENCE_CHUNKS = 1_000  # the size adding a report is compared with
 BUILD_STAGES = ("hash", "parse", "chunk", "embed", "sentences", "vectors", "terms", "write")
 # Passage and value questions over the synthetic corpus (its themes), and the set question of the issue.
 QUESTIONS = (
@@ -60,7 +61,8 @@ class Options:
     seed: int = 0
     backend: str | None = None
     work: Path | None = None
-    log: object = field(default=print)
+    log: Callable[[str], object] = field(default=print)
+    reference_chunks: int = 1_000  # the size adding a report is compared with
 
 
 class StageClock:
@@ -200,7 +202,7 @@ def reference_index(work: Path, embedder, opts: Options) -> tuple[Path, Path]:
     from assistant.indexing.build import build_index
 
     corpus, index_dir = work / "reference-corpus", work / "reference-index"
-    generate.write_corpus(corpus, REFERENCE_CHUNKS, opts.seed)
+    generate.write_corpus(corpus, opts.reference_chunks, opts.seed)
     build_index(corpus, index_dir, SyntheticEmbedder(embedder, opts.sample, opts.seed))
     return corpus, index_dir
 
@@ -230,7 +232,7 @@ def bench_size(n: int, embedder, opts: Options, work: Path, reference: tuple[Pat
         for _ in range(opts.repeats):
             for q in QUESTIONS:
                 answered = []
-                samples.append(timer.measure(lambda: answered.append(assistant.ask(q))))
+                samples.append(timer.measure(lambda: answered.append(assistant.ask(q))))  # noqa: B023 - called at once
                 kinds.append(answered[0].kind)
         set_times = [timer.measure(lambda: assistant.ask(SET_QUESTION))["total"] for _ in range(opts.repeats)]
     latency = {s: percentiles([x[s] for x in samples]) for s in (*STAGES, "retrieval", "total")}
@@ -255,11 +257,11 @@ def bench_size(n: int, embedder, opts: Options, work: Path, reference: tuple[Pat
                          "listed": len(set_answer.focus)},
         "bm25_vs_rank_bm25": bm25_cmp, "faiss_flat_vs_approximate": faiss_cmp, "index_mb": folder_mb(index_dir),
     }
-    del assistant, data
+    assistant = data = None  # type: ignore[assignment]  # free the index before the adds (closures name them)
     gc.collect()
     opts.log(f"  adding {opts.adds} reports one at a time ...")
     result["add_one_report"] = add_reports(corpus, index_dir, embedder, len(docs), opts,
-                                           reference if n > REFERENCE_CHUNKS else None)
+                                           reference if n > opts.reference_chunks else None)
     result["peak_rss_mb"] = peak_rss_mb()
     shutil.rmtree(corpus, ignore_errors=True)
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -279,7 +281,7 @@ def run(opts: Options) -> dict:
     embedder = Embedder(backend=opts.backend)
     started = time.perf_counter()
     embedder.load()
-    result = {
+    result: dict[str, Any] = {
         "machine": {"cpu": _cpu_name() or platform.machine(), "cores": os.cpu_count(),
                     "memory_gb": round(__import__("psutil").virtual_memory().total / 2**30, 1),
                     "python": platform.python_version(), "gpu": compare.gpu_description(),
@@ -288,8 +290,8 @@ def run(opts: Options) -> dict:
         "model_load_s": round(time.perf_counter() - started, 2), "sizes": {},
     }
     reference = None
-    if any(REFERENCE_CHUNKS < n <= RETRIEVAL_ONLY_ABOVE for n in opts.sizes):
-        opts.log(f"reference index of {REFERENCE_CHUNKS:,} chunks ...")
+    if any(opts.reference_chunks < n <= RETRIEVAL_ONLY_ABOVE for n in opts.sizes):
+        opts.log(f"reference index of {opts.reference_chunks:,} chunks ...")
         reference = reference_index(work, embedder, opts)
     for n in opts.sizes:
         opts.log(f"size {n:,} chunks ...")

@@ -58,7 +58,8 @@ def retrieval_only(n: int, embedder, opts) -> dict:
         index = VectorIndex.build(vectors, ids)
     searched = Vectors([index], index.dimension)
 
-    samples, query_vectors = [], []
+    samples: list[dict[str, float]] = []
+    query_vectors: list[np.ndarray] = []
     for _ in range(opts.repeats):
         for q in QUESTIONS:
             t: dict = {}
@@ -82,9 +83,9 @@ def retrieval_only(n: int, embedder, opts) -> dict:
     gc.collect()
     _, truth = flat.search(queries, 10)
     _, got = index.search(queries, 10)
-    flat_t: dict = {}
+    flat_t: dict[str, float] = {}
     for i, q in enumerate(queries):
-        with stopwatch(flat_t, i):
+        with stopwatch(flat_t, str(i)):
             flat.search(q, 50)
     faiss_cmp = {"recall@10": round(recall_at(got, truth), 3), "chosen": index.kind, "nprobe": index.nprobe,
                  "cells": int(index.ivf.nlist) if index.ivf is not None else None, "flat": percentiles(list(flat_t.values())),

@@ -24,7 +24,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 VALUE_QUESTION = "What was Iridium's well-led score?"
 PASSAGE_QUESTION = "Were staff aware of the freedom to speak up guardian at Iridium?"
@@ -103,7 +105,7 @@ def run(index_dir: Path | None = None, corpus: Path = Path("corpus"), repeats: i
             index_dir = Path(tmp) / "index"
             out["index_build_s"] = round(seed_index(corpus, index_dir, log), 2)
         history = Path(tmp) / "history"
-        kinds = {
+        kinds: dict[str, Callable[[], Any]] = {
             "import_sentence_transformers": lambda: _child(["-c", "import sentence_transformers"], env)[0],
             "ask_value": lambda: _ask(index_dir, VALUE_QUESTION, env),
             "ask_passage": lambda: _ask(index_dir, PASSAGE_QUESTION, env),
@@ -121,11 +123,37 @@ def run(index_dir: Path | None = None, corpus: Path = Path("corpus"), repeats: i
                     runs.setdefault("tui_first_answer", []).append(value["answered_s"])
                 else:
                     runs.setdefault(name, []).append(value)
+        out["verification"] = verification_cost(index_dir, repeats)
     reference = statistics.median(runs["import_sentence_transformers"])
     out["figures"] = {name: {"median_s": round(statistics.median(v), 3), "runs_s": [round(x, 2) for x in v],
                              "x_import": round(statistics.median(v) / reference, 3)} for name, v in runs.items()}
+    out["verification"]["share_of_ask_value"] = round(
+        out["verification"]["hash_s"] / out["figures"]["ask_value"]["median_s"], 3)
     out["verdicts"] = verdicts(out["figures"])
     return out
+
+
+def verification_cost(index_dir: Path, repeats: int) -> dict[str, Any]:
+    """What verifying costs a cold ``ask``: hashing the bytes of every file a load reads (the manifest and
+    each live segment's files), median of ``repeats``. A load reads those bytes anyway and parses the same
+    ones it hashed, so the hashing is all that verification adds."""
+    import hashlib
+
+    from assistant.indexing import versions
+    from assistant.indexing.load import open_manifest
+
+    folder, manifest = open_manifest(index_dir)
+    paths = [folder / "manifest.json"] + [versions.segment_dir(index_dir, s.name) / name
+                                          for s in manifest.segments for name in s.checksums]
+    data = [p.read_bytes() for p in paths]
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for chunk in data:
+            hashlib.sha256(chunk).hexdigest()
+        times.append(time.perf_counter() - started)
+    return {"files": len(paths), "mb": round(sum(map(len, data)) / 2**20, 2),
+            "hash_s": round(statistics.median(times), 4)}
 
 
 def verdicts(figures: dict) -> list[str]:
@@ -140,9 +168,13 @@ def verdicts(figures: dict) -> list[str]:
 
 
 def markdown(result: dict) -> str:
-    """The cold-start figures as a table, then the verdicts."""
+    """The cold-start figures as a table, then what verification costs, then the verdicts."""
     lines = [f"Cold start: fresh processes, median of {result['repeats']} runs each, taking turns.", "",
              "| what | median s | runs s | × import |", "|---|---|---|---|"]
     for name, f in result["figures"].items():
         lines.append(f"| {name} | {f['median_s']} | {', '.join(map(str, f['runs_s']))} | {f['x_import']} |")
+    v = result.get("verification")
+    if v:
+        lines += ["", f"Verifying every file a cold `ask` reads ({v['files']} files, {v['mb']} MB) against its "
+                      f"commit point's checksums: {v['hash_s']} s, {v['share_of_ask_value']:.1%} of a cold value `ask`."]
     return "\n".join([*lines, "", *[f"- {v}" for v in result["verdicts"]]])

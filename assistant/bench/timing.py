@@ -7,6 +7,8 @@ assistant really runs, not a re-implementation of it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import resource
 import time
 from contextlib import contextmanager
@@ -49,7 +51,7 @@ def folder_mb(path: Path) -> float:
 class _TimedEmbedder:
     """Stands in for the embedder, timing each query encoding."""
 
-    def __init__(self, inner, timer: "StageTimer"):
+    def __init__(self, inner, timer: StageTimer):
         self._inner = inner
         self._timer = timer
 
@@ -73,11 +75,11 @@ class StageTimer:
 
         self.retriever = retriever
         self.current: dict = {}
-        self._module = retrieve
+        self._module: Any = retrieve  # its fusion functions are swapped for timed ones while measuring
         self._saved = (retriever.bm25, retriever.dense, retriever.allowed_rows, retriever.embedder,
                        retrieve.fuse_rrf, retrieve.fuse_convex)
 
-    def __enter__(self) -> "StageTimer":
+    def __enter__(self) -> StageTimer:
         r, m = self.retriever, self._module
         bm25, dense, allowed, embedder, rrf, convex = self._saved
 

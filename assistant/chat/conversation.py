@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assistant.answer.protocol import Answerer
 from assistant.models import Answer, Filters
 
 
@@ -25,7 +26,7 @@ class Turn:
 class Conversation:
     """Asks an ``Assistant`` question after question, carrying context between turns."""
 
-    assistant: object  # answer.Assistant
+    assistant: Answerer
     filters: Filters = field(default_factory=Filters)
     mode: str | None = None  # None: the assistant's default
     k: int | None = None

@@ -16,16 +16,18 @@ from assistant.cli.common import common, filter_options, friendly, make_filters,
 @filter_options
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (a stable contract).")
 @retrieval_options
+@click.option("--version", "version", default=None, metavar="vNNNNNN",
+              help="Answer from this commit point instead of the live one (an older one only when named).")
 @friendly
 def ask(question, corpus, index, model, providers, services, ratings, sections, since, until, all_reports,
-        as_json, mode, k):
+        as_json, mode, k, version):
     """Answer one QUESTION, with citations."""
     from assistant.chat.commands import check_providers
     from assistant.cli.render import answer_to_text
     from assistant.session import load_assistant
 
     filters = make_filters(providers, services, ratings, sections, since, until, all_reports)
-    assistant = load_assistant(config.index_dir(index), model)
+    assistant = load_assistant(config.index_dir(index), model, version=version)
     check_providers(filters, assistant.catalog)  # a misspelt --provider is an error, not "no evidence"
     answer = assistant.ask(question, filters, mode=mode, k=k)
     if as_json:

@@ -40,9 +40,18 @@ def _sizes(value: str) -> tuple[int, ...]:
               help="Instead: embedding throughput per backend on real-length chunks (corpus/, tests/data/real/).")
 @click.option("--chunks", type=click.IntRange(1), default=512, show_default=True,
               help="With --embedding: chunks embedded per run.")
+@click.option("--fuzz", "fuzz_examples", type=click.IntRange(1), default=None, metavar="N",
+              help="Instead: fuzz the readers and the parser with N random inputs per property (needs hypothesis).")
 @friendly
-def bench(corpus, index, model, sizes, embed_limit, repeats, backend, json_out, work, cold_start, embedding, chunks):
+def bench(corpus, index, model, sizes, embed_limit, repeats, backend, json_out, work, cold_start, embedding, chunks,
+          fuzz_examples):
     """Benchmark build, update and query at scale on a generated corpus; print a table and JSON."""
+    if fuzz_examples:
+        from assistant.bench import fuzz
+
+        result = fuzz.run(fuzz_examples, log=lambda line: click.echo(line, err=True))
+        click.echo(json.dumps(result, indent=1))
+        return
     if cold_start or embedding:
         _speed(cold_start, embedding, backend, chunks, repeats, json_out)
         return

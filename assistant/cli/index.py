@@ -45,12 +45,18 @@ _WAIT = click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_d
                      help="Seconds to wait for another running build or update before giving up.")
 _MAX_SIZE = click.option("--max-size", type=Size(), default=None,
                          help="Skip corpus files larger than this (default 20MB); e.g. --max-size 50MB.")
+_MAX_CHUNKS = click.option("--max-chunks", type=click.IntRange(min=1), default=None,
+                           help="Skip corpus files that make more chunks than this (default 1500).")
+_REPAIR = click.option("--repair", is_flag=True,
+                       help="Re-derive what is damaged from the corpus: make the newest intact commit point live "
+                            "and index the files of damaged segments again.")
 _ALLOW_REMOVALS = click.option("--allow-removals", is_flag=True,
                                help="Allow an update that removes every indexed report, or more than half of them.")
 
 
-def _ingest(max_size: int | None):
-    return config.IngestSettings() if max_size is None else config.IngestSettings(max_bytes=max_size)
+def _ingest(max_size: int | None, max_chunks: int | None = None) -> config.IngestSettings:
+    defaults = config.IngestSettings()
+    return config.IngestSettings(max_bytes=max_size or defaults.max_bytes, max_chunks=max_chunks or defaults.max_chunks)
 
 
 def stderr_progress(min_interval: float = 1.0):
@@ -98,19 +104,27 @@ def index():
 
 @index.command("build")
 @common
+@_JSON
 @_MAX_SIZE
+@_MAX_CHUNKS
 @_WAIT
 @friendly
-def build(corpus, index, model, max_size, wait):
+def build(corpus, index, model, as_json, max_size, max_chunks, wait):
     """Build the index from scratch from every report in the corpus."""
-    from assistant.indexing.build import build_index
+    from assistant.indexing.build import build_index, refresh
     from assistant.indexing.scan import safe_name
     from assistant.search.embed import Embedder
+
+    if as_json:  # the update's summary (every file "added") and its progress lines on stderr
+        _run(lambda progress: refresh(config.corpus_dir(corpus), config.index_dir(index), Embedder(model), progress,
+                                      ingest=_ingest(max_size, max_chunks), rebuild=True, wait=wait,
+                                      allow_removals=True)[0], as_json=True)
+        return
 
     callback, finish = progress_printer()
     try:
         version, scan = build_index(config.corpus_dir(corpus), config.index_dir(index), Embedder(model),
-                                    progress=callback, ingest=_ingest(max_size), wait=wait)
+                                    progress=callback, ingest=_ingest(max_size, max_chunks), wait=wait)
     finally:
         finish()
     n_reports = sum(len(r) for r in scan.reports.values())
@@ -127,16 +141,18 @@ def build(corpus, index, model, max_size, wait):
 @_JSON
 @_WAIT
 @_MAX_SIZE
+@_MAX_CHUNKS
 @_ALLOW_REMOVALS
+@_REPAIR
 @friendly
-def update(corpus, index, model, as_json, wait, max_size, allow_removals):
+def update(corpus, index, model, as_json, wait, max_size, max_chunks, allow_removals, repair):
     """Index new and changed corpus files and drop removed ones; unchanged reports are not re-embedded."""
     from assistant.indexing.build import update_index
     from assistant.search.embed import Embedder
 
     _run(lambda progress: update_index(config.corpus_dir(corpus), config.index_dir(index), Embedder(model),
-                                       progress, wait=wait, ingest=_ingest(max_size),
-                                       allow_removals=allow_removals), as_json)
+                                       progress, wait=wait, ingest=_ingest(max_size, max_chunks),
+                                       allow_removals=allow_removals, repair=repair), as_json)
 
 
 @index.command("add")
@@ -145,14 +161,15 @@ def update(corpus, index, model, as_json, wait, max_size, allow_removals):
 @_JSON
 @_WAIT
 @_MAX_SIZE
+@_MAX_CHUNKS
 @friendly
-def add(files, corpus, index, model, as_json, wait, max_size):
+def add(files, corpus, index, model, as_json, wait, max_size, max_chunks):
     """Copy report FILES into the corpus and update the index."""
     from assistant.indexing.add import add_files
     from assistant.search.embed import Embedder
 
     _run(lambda progress: add_files(list(files), config.corpus_dir(corpus), config.index_dir(index),
-                                    Embedder(model), progress, wait=wait, ingest=_ingest(max_size)), as_json)
+                                    Embedder(model), progress, wait=wait, ingest=_ingest(max_size, max_chunks)), as_json)
 
 
 @index.command("optimize")

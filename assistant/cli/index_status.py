@@ -1,7 +1,8 @@
 """`assistant index status`: what the live index holds, and whether its files are intact.
 
-Exit code 0 when healthy, 1 when a segment file is missing or does not match its
-recorded checksum (each problem printed), or when the index cannot be read at all.
+Exit code 0 when healthy, 1 on every problem it reports (each printed): CURRENT not naming
+the newest intact commit point, a segment file missing, not matching its recorded checksum
+or not fitting the others, a changed tokenizer or parser, or an index that cannot be read.
 With ``--reports`` it lists what was read from each report instead, so an inspector
 can check the parse: names, service, date, ratings and scores, and the warnings.
 """
@@ -22,16 +23,17 @@ from assistant.cli.common import common, friendly
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.option("--reports", "list_reports", is_flag=True,
               help="List each indexed report: location, provider, service, date, ratings, scores, warnings.")
+@click.option("--version", "version", default=None, metavar="vNNNNNN", help="Check this commit point instead.")
 @friendly
-def status(corpus, index, model, as_json, list_reports):
-    """Show what the live index holds and check its files against their checksums."""
+def status(corpus, index, model, as_json, list_reports, version):
+    """Show what the live index holds and check every file of it."""
     if list_reports:
-        _reports(config.index_dir(index), as_json)
+        _reports(config.index_dir(index), as_json, version)
         return
     from assistant.indexing.load import status as index_status
     from assistant.indexing.scan import safe_name
 
-    info = index_status(config.index_dir(index))
+    info = index_status(config.index_dir(index), version)
     if as_json:
         click.echo(json.dumps(info, indent=1))
     else:
@@ -44,8 +46,8 @@ def status(corpus, index, model, as_json, list_reports):
             click.echo(f"skipped: {safe_name(source)}: {reason}")
         for note in info["notes"]:
             click.echo(f"note: {note}")
-        click.echo("healthy: every segment file matches its checksum" if info["healthy"] else
-                   "DAMAGED: rebuild with `assistant index build`")
+        click.echo("healthy: every file matches its checksum and fits the others" if info["healthy"] else
+                   "NOT HEALTHY: each problem below says its fix")
         for problem in info["problems"]:
             click.echo(f"problem: {problem}")
     if not info["healthy"]:
@@ -77,11 +79,11 @@ def report_summary(report) -> dict:
     }
 
 
-def _reports(index_dir, as_json: bool) -> None:
+def _reports(index_dir, as_json: bool, version: str | None = None) -> None:
     from assistant.chat.display import plain
     from assistant.indexing.load import load_reports
 
-    rows = [report_summary(r) for r in sorted(load_reports(index_dir).values(), key=lambda r: (r.provider, r.date or ""))]
+    rows = [report_summary(r) for r in sorted(load_reports(index_dir, version).values(), key=lambda r: (r.provider, r.date or ""))]
     if as_json:
         click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
         return

@@ -27,6 +27,8 @@ the chosen point as JSON (``--out``, default ``eval/answerability.json``) and pr
 
 from __future__ import annotations
 
+from typing import Any
+
 import argparse
 import itertools
 import json
@@ -104,7 +106,9 @@ def _gate(f: np.ndarray, g: dict) -> np.ndarray:
 def fit_score(samples: Sequence[Sample]) -> tuple[dict, dict]:
     """The score weights (dense weighs 1) that rank expected evidence first; and their MRR and hit@3."""
     judged = [s for s in samples if s.answerable and s.relevant.any()]
-    best, best_key, best_stats = None, None, {}
+    best: dict[str, float] = {}
+    best_key: tuple[float, float] | None = None
+    best_stats: dict[str, float] = {}
     for values in itertools.product(*SCORE_GRID.values()):
         w = dict(zip(SCORE_GRID, values))
         ranks = [1 + int(np.flatnonzero(s.relevant[np.argsort(-_score(s.features, w), kind="stable")])[0])
@@ -197,7 +201,7 @@ def fit(samples: Sequence[Sample], base: AnswerSettings = AnswerSettings(),
     ``population``: (answerable, unanswerable) questions in the whole question set (see ``choose``)."""
     w, score_stats = fit_score(samples)
     weights = population_weights(samples, population)
-    best = None
+    best: tuple[Any, ...] | None = None
     for values in itertools.product(*GATE_GRID.values()):
         g = dict(zip(GATE_GRID, values))
         points = curve(samples, w, g)
@@ -205,6 +209,7 @@ def fit(samples: Sequence[Sample], base: AnswerSettings = AnswerSettings(),
         key = (round(_auc(points), 4), -(point["false_abstention"] or 0.0))
         if best is None or key > best[0]:
             best = (key, g, points, point)
+    assert best is not None  # (the grid is not empty)
     _, g, points, point = best
     # The point the passage questions alone would choose (every one of them weighing alike): answers between
     # the two thresholds are given, but say they answer only nearly (``AnswerSettings.hedge_threshold``).
@@ -215,7 +220,8 @@ def fit(samples: Sequence[Sample], base: AnswerSettings = AnswerSettings(),
     # The most evidence quoted; ties go to fewer sentences, then the smaller margin (less that is not evidence).
     most, keep = min(quoted, key=lambda mk: (-round(quoted[mk], 6), mk))
     keeps = {k: quoted[(most, k)] for k in KEEP_GRID}
-    settings = replace(base, w_dense=1.0, gate_dense=1.0, **w, **g, gate_threshold=round(point["threshold"], 3),
+    fitted: dict[str, Any] = {**w, **g}
+    settings = replace(base, w_dense=1.0, gate_dense=1.0, **fitted, gate_threshold=round(point["threshold"], 3),
                        hedge_threshold=round(hedge["threshold"], 3), keep_within=keep, max_sentences=most)
     record = {"score": {**w, **score_stats}, "gate": {**g, "auc": round(best[0][0], 4)},
               "keep_within": {"chosen": keep, "quoted_evidence": {str(k): round(v, 4) for k, v in keeps.items()}},

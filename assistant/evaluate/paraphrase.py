@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.answer.protocol import Answerer
 from assistant.evaluate.dataset import EvalFileError
 from assistant.models import Answer
 
@@ -63,7 +64,7 @@ def differences(a: tuple, b: tuple) -> list[str]:
     return [name for name, x, y in zip(("kind", "providers", "top citation"), a, b) if x != y]
 
 
-def run(assistants: Mapping[str, object], sets: Sequence[ParaphraseSet]) -> list[dict]:
+def run(assistants: Mapping[str, Answerer], sets: Sequence[ParaphraseSet]) -> list[dict]:
     """Ask every canonical question and its variants of its corpus's assistant; one row per variant."""
     rows = []
     for item in sets:

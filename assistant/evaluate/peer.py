@@ -48,7 +48,7 @@ class PeerResult:
 
     def summary(self) -> dict:
         """hit@k and MRR of each system over the questions with expected evidence."""
-        out = {"questions": len(self.rows)}
+        out: dict[str, float | None] = {"questions": len(self.rows)}
         for name in ("ours", "answer", "peer"):
             ranks = [getattr(r, name) for r in self.rows]
             out[f"{name}_hit@k"] = metrics.mean([float(0 < r <= self.k) for r in ranks])

@@ -213,6 +213,7 @@ def markdown(outcomes: Sequence[Outcome], k: int, title: str, questions_file: st
         lines += [f"- `{s.id}` ({s.corpus}): {s.reason}" for s in skipped] + [""]
     if not outcomes:
         return "\n".join(lines + ["No question was asked.", ""])
+    assert main is not None  # (there are outcomes)
     lines += _targets_table(outcomes, k, main)
     lines += _modes_table(outcomes, k)
     lines += _corpus_table(outcomes, k, main)

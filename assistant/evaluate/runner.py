@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from assistant.chat.conversation import Conversation
 from assistant.models import Answer, Filters
@@ -218,11 +218,3 @@ def run(assistants, questions: Sequence[Question], modes: Sequence[str], k: int 
                 progress(len(outcomes), total)
     return outcomes
 
-
-def with_settings(assistant, **changes):
-    """A copy of ``assistant`` whose retriever uses changed RetrievalSettings (for tuning sweeps)."""
-    from assistant.session import build_assistant
-
-    retriever = assistant.retriever
-    settings = replace(retriever.settings, **changes)
-    return build_assistant(retriever.data, retriever.embedder, settings)

@@ -147,7 +147,7 @@ def tradeoff(outcomes: Sequence[Outcome], points: int = 11) -> list[dict] | None
     for threshold in [float("-inf"), *picks]:
         def declined(o: Outcome) -> bool:
             # An answer that states no confidence is never declined by the threshold.
-            return o.answer["no_answer"] or (o.confidence is not None and o.confidence < threshold)
+            return o.answer["no_answer"] or (o.confidence is not None and o.confidence < threshold)  # noqa: B023
 
         answerable = [o for o in outcomes if o.answerable]
         unanswerable = [o for o in outcomes if not o.answerable]

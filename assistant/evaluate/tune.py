@@ -10,6 +10,7 @@ only by more than ``TIE``; otherwise the current default (the simpler choice) st
 
 from __future__ import annotations
 
+
 import argparse
 import tempfile
 from collections.abc import Sequence
@@ -32,10 +33,10 @@ class Config:
     chunks: ChunkSettings = field(default_factory=ChunkSettings)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
 
-    def with_retrieval(self, **changes) -> "Config":
+    def with_retrieval(self, **changes) -> Config:
         return replace(self, retrieval=replace(self.retrieval, **changes))
 
-    def with_answer(self, **changes) -> "Config":
+    def with_answer(self, **changes) -> Config:
         return replace(self, answer=replace(self.answer, **changes))
 
 
@@ -99,7 +100,7 @@ def sweep(sw: Sweep) -> Config:
     """All stages in order; returns the chosen configuration."""
     cfg = Config()
     weights = {"1:1": (1.0, 1.0), "1:2": (1.0, 2.0), "2:1": (2.0, 1.0), "1:3": (1.0, 3.0)}
-    fusion = []
+    fusion: list[tuple[str, Config]] = []
     for kind, rrf_k in (("rrf", 60), ("rrf", 10), ("convex", cfg.retrieval.rrf_k)):
         for name, (b, d) in weights.items():
             label = f"rrf k={rrf_k} w={name}" if kind == "rrf" else f"convex w={name}"

@@ -14,18 +14,19 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
-from assistant.config import IngestSettings
+from assistant.config import IndexSettings, IngestSettings
 from assistant.errors import IndexProblem, UnreadableDocument
 from assistant.indexing import versions
 from assistant.indexing.build import UpdateSummary, refresh
-from assistant.indexing.manifest import Manifest
+from assistant.indexing.load import open_manifest
 from assistant.indexing.plan import Progress, hashes, no_progress
 from assistant.indexing.scan import file_hash, list_corpus, safe_name
+from assistant.search.embed.protocol import TextEmbedder
 
 
-def add_files(paths: list[Path], corpus_dir: Path, index_dir: Path, embedder, progress: Progress | None = None, *,
-              ingest: IngestSettings = IngestSettings(), wait: float = 0.0,
-              allow_removals: bool = False) -> UpdateSummary:
+def add_files(paths: list[Path], corpus_dir: Path, index_dir: Path, embedder: TextEmbedder, progress: Progress | None = None, *,
+              ingest: IngestSettings = IngestSettings(), index_settings: IndexSettings = IndexSettings(),
+              wait: float = 0.0, allow_removals: bool = False) -> UpdateSummary:
     """Copy report files into the corpus, then update the index, all under the writer lock.
 
     The lock is taken first: while another build or update runs, nothing is copied and
@@ -39,11 +40,10 @@ def add_files(paths: list[Path], corpus_dir: Path, index_dir: Path, embedder, pr
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     with versions.writer_lock(index_dir, wait):
         corpus_dir.mkdir(parents=True, exist_ok=True)
-        version = versions.current_version(index_dir)
         try:
-            old = Manifest.load(version) if version is not None else None
+            old = open_manifest(index_dir)[1]
         except IndexProblem:
-            old = None  # the update below says what is wrong with it
+            old = None  # no index, or the update below says what is wrong with it
         listing = list_corpus(corpus_dir)
         known = {sha: source for source, sha in hashes(listing, old, ingest, no_progress).items() if sha}
         refused: dict[str, str] = {}
@@ -69,7 +69,7 @@ def add_files(paths: list[Path], corpus_dir: Path, index_dir: Path, embedder, pr
                 shutil.copyfile(path, partial)
                 os.replace(partial, target)
                 known[sha] = path.name
-        summary, _ = refresh(corpus_dir, index_dir, embedder, progress, ingest=ingest, locked=True,
-                             allow_removals=allow_removals)
+        summary, _ = refresh(corpus_dir, index_dir, embedder, progress, ingest=ingest, index_settings=index_settings,
+                             locked=True, allow_removals=allow_removals)
     return replace(summary, skipped={**refused, **summary.skipped})
 

@@ -1,58 +1,40 @@
-"""Loading the live index for search, and checking its health without loading it.
+"""Loading the live index for search, and checking its health.
 
-``load_index`` follows CURRENT (or recovers the newest complete commit point), validates
-the manifest, refuses an index of another model or tokenizer, and reads each live
-segment with structure checks (ids as recorded, the FAISS id map, BM25 rows, offsets
-inside the report text). It does not hash files: a load must stay fast. ``status``
-does, comparing every segment file with its recorded sha256 (so does every update).
+``load_index`` follows CURRENT (``versions.resolve``: it must name the newest commit point and
+hash its manifest as recorded), verifies the manifest, refuses an index of another model or
+tokenizer, and reads each live segment through ``segments.read``: every file is hashed and
+compared with the sha256 its commit point recorded before it is parsed, then the parts are
+checked against each other. So no answer is ever given from a damaged, replaced or stale file:
+any mismatch is one line naming the file and ``assistant index update --repair``.
+``status`` does the same checks and reports every problem (exit 1 in the CLI).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from assistant.errors import IndexCorrupt, IndexMissing
 from assistant.indexing import segments, versions
-from assistant.indexing.manifest import REBUILD, Fingerprint, Manifest
-from assistant.models import Chunk, Report
-from assistant.search.bm25 import BM25, TermCounts
+from assistant.indexing.manifest import REBUILD, REPAIR, Fingerprint, Manifest
+from assistant.models import Report
+from assistant.search.bm25 import TermCounts
+from assistant.search.index_data import IndexData
 from assistant.search.sentences import SentenceTable
 from assistant.search.vectors import Vectors
 
+__all__ = ["IndexData", "load_index", "load_reports", "open_manifest", "status", "verify_segments"]
 
-@dataclass
-class IndexData:
-    """A loaded commit point. ``chunks[row]`` is BM25 row ``row`` and sentence-table chunk
-    ``chunk_id``; vectors are searched by chunk id."""
 
-    path: Path  # the commit point folder
-    manifest: Manifest
-    reports: dict[str, Report]
-    chunks: list[Chunk]
-    counts: TermCounts
-    vectors: Vectors
-    sentences: SentenceTable
-    row_of: dict[int, int] = field(init=False)
-
-    def __post_init__(self):
-        self.row_of = {c.chunk_id: r for r, c in enumerate(self.chunks)}
-
-    @cached_property
-    def bm25(self) -> BM25:
-        """Okapi BM25 (rank_bm25's scoring) over the term counts, built on first use: retrieval
-        builds the variant its settings ask for, so this one is often never needed."""
-        return BM25(self.counts)
-
-    @property
-    def model_name(self) -> str:
-        return self.manifest.model_name
-
-    def chunk(self, chunk_id: int) -> Chunk:
-        return self.chunks[self.row_of[chunk_id]]
+def open_manifest(index_dir: Path, version: str | None = None) -> tuple[Path, Manifest]:
+    """The live commit point (or ``version``) and its verified manifest; IndexMissing without an index."""
+    found = versions.resolve(Path(index_dir), version)
+    if found is None:
+        raise IndexMissing(f"no index at {index_dir}: build one with `assistant index build`")
+    folder, data = found
+    return folder, Manifest.load(folder, data)
 
 
 def _live_reports(manifest: Manifest) -> dict[str, set[str]]:
@@ -62,13 +44,11 @@ def _live_reports(manifest: Manifest) -> dict[str, set[str]]:
     return live
 
 
-def load_index(index_dir: Path, model_name: str | None = None) -> IndexData:
-    """Load the live commit point. ``model_name``: the model queries will use (checked against the manifest)."""
+def load_index(index_dir: Path, model_name: str | None = None, version: str | None = None) -> IndexData:
+    """Load the live commit point (or ``version``), every file verified. ``model_name``: the model queries
+    will use (checked against the manifest)."""
     index_dir = Path(index_dir)
-    version = versions.current_version(index_dir)
-    if version is None:
-        raise IndexMissing(f"no index at {index_dir}: build one with `assistant index build`")
-    manifest = Manifest.load(version)
+    folder, manifest = open_manifest(index_dir, version)
     manifest.check(model_name)
     live = _live_reports(manifest)
     parts = [segments.read(index_dir, s, manifest.dimension, live[s.name]) for s in manifest.segments]
@@ -76,33 +56,30 @@ def load_index(index_dir: Path, model_name: str | None = None) -> IndexData:
     for part in parts:
         for rid, report in part.reports.items():
             if rid in reports:
-                raise IndexCorrupt(f"index at {version}: report {rid} is in two segments: {REBUILD}")
+                raise IndexCorrupt(f"index at {folder}: report {rid} is in two segments: {REPAIR}")
             reports[rid] = report
     listed = {rid for f in manifest.files.values() for rid in f.reports}
     if listed != set(reports):
         missing = sorted(listed - set(reports))[:1] or sorted(set(reports) - listed)[:1]
-        raise IndexCorrupt(f"index at {version}: the manifest and the segments disagree about report "
-                           f"{missing[0]}: {REBUILD}")
+        raise IndexCorrupt(f"index at {folder}: the manifest and the segments disagree about report "
+                           f"{missing[0]}: {REPAIR}")
     chunks = [c for p in parts for c in p.chunks]
     ids = np.fromiter((c.chunk_id for c in chunks), dtype=np.int64, count=len(chunks))
     if np.unique(ids).size != ids.size:
-        raise IndexCorrupt(f"index at {version}: a chunk id is used twice: {REBUILD}")
-    return IndexData(version, manifest, reports, chunks, TermCounts.concat([p.counts for p in parts]),
+        raise IndexCorrupt(f"index at {folder}: a chunk id is used twice: {REPAIR}")
+    return IndexData(folder, manifest.model_name, reports, chunks, TermCounts.concat([p.counts for p in parts]),
                      Vectors([p.vectors for p in parts], manifest.dimension),
-                     SentenceTable.concat([p.sentences for p in parts]))
+                     SentenceTable.concat([p.sentences for p in parts]), manifest)
 
 
-def load_reports(index_dir: Path) -> dict[str, Report]:
-    """The live commit point's reports by id, read without chunks, terms or vectors (for listing them)."""
-    index_dir = Path(index_dir)
-    version = versions.current_version(index_dir)
-    if version is None:
-        raise IndexMissing(f"no index at {index_dir}: build one with `assistant index build`")
-    manifest = Manifest.load(version)
+def load_reports(index_dir: Path, version: str | None = None) -> dict[str, Report]:
+    """The live commit point's reports by id, verified, read without chunks, terms or vectors (for listing them)."""
+    _, manifest = open_manifest(Path(index_dir), version)
     live = _live_reports(manifest)
     reports: dict[str, Report] = {}
     for entry in manifest.segments:
-        reports.update({rid: r for rid, r in segments.read_reports(index_dir, entry).items() if rid in live[entry.name]})
+        reports.update({rid: r for rid, r in segments.read_reports(Path(index_dir), entry).items()
+                        if rid in live[entry.name]})
     return reports
 
 
@@ -137,32 +114,45 @@ def verify_segments(index_dir: Path, manifest: Manifest, cached: bool = False) -
     return problems
 
 
-def status(index_dir: Path) -> dict:
-    """What the live index holds and whether it is healthy, without loading it (files are hashed).
+def status(index_dir: Path, version: str | None = None) -> dict[str, Any]:
+    """What the live index (or ``version``) holds and every problem with it (files are hashed, segments read).
 
-    Raises IndexMissing without an index, and IndexCorrupt/IndexMismatch for a manifest that
-    cannot be read. Otherwise ``healthy`` is False when a segment file is missing or does not
-    match its checksum, and ``problems`` says why; ``notes`` lists what needs an update or a
-    rebuild (a recovered CURRENT, a changed tokenizer or parser).
+    Raises IndexMissing without an index, IndexMismatch for another format, and IndexCorrupt when no
+    commit point's manifest can be read. Otherwise ``healthy`` is False whenever ``problems`` is not
+    empty: CURRENT not naming the newest intact commit point (then the newest intact one is described),
+    a segment file missing, not matching its checksum or not fitting the others, a changed tokenizer or
+    parser. ``notes`` says what is only informative.
     """
     index_dir = Path(index_dir)
-    version = versions.current_version(index_dir)
-    if version is None:
-        raise IndexMissing(f"no index at {index_dir}: build one with `assistant index build`")
-    manifest = Manifest.load(version)
-    problems = verify_segments(index_dir, manifest)
-    notes = []
-    pointer = versions.pointer_problem(index_dir)
-    if pointer:
-        notes.append(f"{pointer}: using {version.name}, the newest complete version (the next update rewrites it)")
+    problems: list[str] = []
+    notes: list[str] = []
+    try:
+        folder, manifest = open_manifest(index_dir, version)
+    except IndexCorrupt as exc:
+        newest = versions.newest_intact(index_dir)
+        if newest is None or version is not None:
+            raise
+        problems.append(str(exc))
+        notes.append(f"described: {newest.name}, the newest commit point whose manifest verifies")
+        folder, manifest = newest, Manifest.load(newest)
+    checksums = verify_segments(index_dir, manifest)
+    problems += checksums
+    damaged = {p.split(":")[0].removeprefix("segment ") for p in checksums}
+    live = _live_reports(manifest)
+    for entry in manifest.segments:
+        if entry.name not in damaged:
+            try:
+                segments.read(index_dir, entry, manifest.dimension, live[entry.name])
+            except IndexCorrupt as exc:
+                problems.append(str(exc))
     current = Fingerprint.current()
     if manifest.fingerprint.tokenizer != current.tokenizer:
-        notes.append("the tokenizer changed since the index was built: `assistant index update` re-tokenises it")
+        problems.append("the tokenizer changed since the index was built: `assistant index update` re-tokenises it")
     if manifest.fingerprint.parser != current.parser:
-        notes.append(f"the parser changed since the index was built: {REBUILD}")
+        problems.append(f"the parser changed since the index was built: {REBUILD}")
     kinds = sorted(manifest.segments, key=lambda s: -s.live_rows)
     return {
-        "version": version.name,
+        "version": folder.name,
         "created": manifest.created,
         "format_version": manifest.format_version,
         "model": manifest.model_name,

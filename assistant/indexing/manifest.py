@@ -31,17 +31,46 @@ import hashlib
 import json
 from itertools import chain, repeat
 from dataclasses import asdict, dataclass, field, fields, replace
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
-from typing import NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import Any, NamedTuple, NoReturn
+
+import numpy as np
+from numpy.typing import NDArray
 
 from assistant.config import ChunkSettings
 from assistant.errors import IndexCorrupt, IndexMismatch
 
-FORMAT_VERSION = 2
-FILE = "manifest.json"
+FORMAT_VERSION = 3  # 3: the manifest checks itself (its checksum and name) and CURRENT records its sha256
+FILE = MANIFEST = "manifest.json"
 TABLE = "files.json"  # in each segment folder: the corpus files whose chunks it holds
 REBUILD = "rebuild with `assistant index build`"
+REPAIR = ("run `assistant index update --repair` (it re-derives what is damaged from the corpus) "
+          "or `assistant index build`")
+
+
+def read_verified(path: Path, sha256: str) -> bytes:
+    """The bytes of an index file, checked against the sha256 its commit point recorded.
+
+    One read: the bytes hashed are the bytes the caller parses, so nothing can change between
+    the check and the use. (A memory-mapped array is checked the same way: hash the mapping once,
+    then hand the same mapping to numpy.) Raises IndexCorrupt, one line naming the file and the fix.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise IndexCorrupt(f"index file {path} is missing: {REPAIR}") from None
+    except OSError as exc:
+        raise IndexCorrupt(f"index file {path} cannot be read ({exc.strerror or exc}): {REPAIR}") from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise IndexCorrupt(f"index file {path} does not match its checksum (damaged or replaced): {REPAIR}")
+    return data
+
+
+def _canonical(obj: dict[str, Any]) -> bytes:
+    """The bytes a manifest's own checksum is taken over: its JSON object, keys sorted, ASCII."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
 
 Ranges = tuple[tuple[int, int], ...]  # (first id, count) pairs
 
@@ -80,21 +109,19 @@ class Fingerprint:
     parser: str
 
     @classmethod
-    def current(cls) -> "Fingerprint":
+    def current(cls) -> Fingerprint:
         """The running code's fingerprint."""
         return cls(tokenizer_fingerprint(), parser_fingerprint())
 
 
-def expand(ranges: Ranges) -> "np.ndarray":  # noqa: F821 - numpy imported lazily
+def expand(ranges: Ranges) -> NDArray[np.int64]:
     """The ids of ``ranges``, in order."""
-    import numpy as np
-
     if not ranges:
         return np.zeros(0, dtype=np.int64)
     return np.concatenate([np.arange(first, first + count, dtype=np.int64) for first, count in ranges])
 
 
-def to_ranges(ids) -> Ranges:
+def to_ranges(ids: Iterable[int] | NDArray[np.int64]) -> Ranges:
     """Ids (in order) as (first, count) runs of consecutive ids."""
     out: list[list[int]] = []
     for i in map(int, ids):
@@ -172,13 +199,13 @@ class Manifest:
     def segment(self, name: str) -> SegmentEntry:
         return next(s for s in self.segments if s.name == name)
 
-    def stamped(self, **changes) -> "Manifest":
+    def stamped(self, **changes: Any) -> Manifest:
         """A copy with ``changes`` and a fresh ``created`` time."""
-        return replace(self, created=datetime.now(timezone.utc).isoformat(timespec="seconds"), **changes)
+        return replace(self, created=datetime.now(UTC).isoformat(timespec="seconds"), **changes)
 
     # -- JSON ------------------------------------------------------------------------------------
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The JSON object saved as manifest.json (the files tables are the segments')."""
         return {
             "format_version": self.format_version,
@@ -198,7 +225,7 @@ class Manifest:
         }
 
     @classmethod
-    def from_json(cls, obj, tables: dict[str, object], where: str = "index manifest") -> "Manifest":
+    def from_json(cls, obj: object, tables: dict[str, object], where: str = "index manifest") -> Manifest:
         """A validated manifest from manifest.json and its segments' files tables (segment name ->
         the parsed files.json). Raises IndexMismatch (another format) or IndexCorrupt (bad shape)."""
         v = _Validator(where)
@@ -256,23 +283,65 @@ class Manifest:
         _check_consistent(manifest, v)
         return manifest
 
-    def save(self, folder: Path) -> None:
-        """Write ``folder/manifest.json`` (the segments' files tables are written with the segments)."""
-        (folder / FILE).write_text(json.dumps(self.to_json(), separators=(",", ":")), encoding="utf-8")
+    def encode(self, version: str) -> bytes:
+        """The bytes of ``version/manifest.json``: the JSON object with the commit point's own name and a
+        checksum over the rest, so a damaged manifest, or one copied from another commit point, is
+        refused (``verified_json``). The segments' files tables are written with the segments."""
+        obj = {**self.to_json(), "version": version}
+        checked = {**obj, "checksum": hashlib.sha256(_canonical(obj)).hexdigest()}
+        return json.dumps(checked, separators=(",", ":")).encode("utf-8")
+
+    @staticmethod
+    def verified_json(data: bytes, name: str, where: str = "index manifest") -> dict[str, Any]:
+        """A manifest's JSON object, after checking its own checksum and that it is commit point ``name``'s.
+        Raises IndexMismatch (another format) or IndexCorrupt (one line naming ``where`` and the fix)."""
+        try:
+            obj = json.loads(data.decode("utf-8"))
+        except ValueError as exc:
+            raise IndexCorrupt(f"{where} is unreadable ({' '.join(str(exc).split())[:80]}): {REPAIR}") from None
+        if isinstance(obj, dict) and obj.get("format_version") != FORMAT_VERSION:
+            raise IndexMismatch(f"index format {obj.get('format_version')} cannot be read by this assistant "
+                                f"(format {FORMAT_VERSION}): {REBUILD}")
+        if not isinstance(obj, dict) or not isinstance(obj.get("checksum"), str):
+            raise IndexCorrupt(f"{where} is damaged (it has no checksum): {REPAIR}")
+        checksum = obj.pop("checksum")
+        if hashlib.sha256(_canonical(obj)).hexdigest() != checksum:
+            raise IndexCorrupt(f"{where} does not match its own checksum (damaged): {REPAIR}")
+        if obj.get("version") != name:
+            raise IndexCorrupt(f"{where} is the manifest of {str(obj.get('version'))[:20]}, not of {name} "
+                               f"(copied from another commit point): {REPAIR}")
+        return obj
 
     @classmethod
-    def load(cls, folder: Path) -> "Manifest":
-        """Read and validate ``folder/manifest.json`` and its segments' files tables; every failure is one line."""
-        from assistant.indexing.versions import segment_dir
+    def load(cls, folder: Path, data: bytes | None = None, leave_out: frozenset[str] = frozenset()) -> Manifest:
+        """Read and verify ``folder/manifest.json`` (or ``data``, its bytes as ``versions.resolve`` checked them)
+        and its segments' files tables (each against its recorded sha256); every failure is one line.
 
-        obj = _read_json(folder / FILE, "index manifest")
-        if isinstance(obj, dict) and isinstance(obj.get("segments"), list) and obj.get("format_version") == FORMAT_VERSION:
-            names = [s.get("name") for s in obj["segments"] if isinstance(s, dict)]
-            tables = {n: _read_json(segment_dir(folder.parent, n) / TABLE, f"files table of index segment {n}")
-                      for n in names if isinstance(n, str)}
-        else:
-            tables = {}  # from_json says what is wrong
-        return cls.from_json(obj, tables, f"index manifest {folder / FILE}")
+        ``leave_out``: segments to drop, with their files (a repair re-derives them from the corpus).
+        """
+        from assistant.indexing.versions import manifest_bytes, segment_dir
+
+        where = f"index manifest {folder / FILE}"
+        obj = cls.verified_json(manifest_bytes(folder) if data is None else data, folder.name, where)
+        if leave_out and isinstance(obj.get("segments"), list):
+            obj["segments"] = [s for s in obj["segments"] if not (isinstance(s, dict) and s.get("name") in leave_out)]
+        tables: dict[str, object] = {}
+        listed = obj.get("segments")
+        for i, s in enumerate(listed if isinstance(listed, list) else []):
+            sums = s.get("checksums") if isinstance(s, dict) else None
+            name = s.get("name") if isinstance(s, dict) else None
+            if not (isinstance(name, str) and isinstance(sums, dict) and isinstance(sums.get(TABLE), str)):
+                _Validator(where).fail(f"segments[{i}] has no name or no checksum of its {TABLE}")
+                continue
+            path = segment_dir(folder.parent, name) / TABLE
+            try:
+                tables[name] = json.loads(read_verified(path, sums[TABLE]).decode("utf-8"))
+            except ValueError as exc:  # it hashed as recorded, so it was written so: still one line
+                raise IndexCorrupt(f"index file {path} is unreadable ({str(exc)[:80]}): {REPAIR}") from None
+        if leave_out and isinstance(obj.get("restat"), dict):
+            listed = {n for t in tables.values() if isinstance(t, dict) for n in t.get("name", [])}
+            obj["restat"] = {n: stat for n, stat in obj["restat"].items() if n in listed}
+        return cls.from_json(obj, tables, where)
 
     # -- compatibility -------------------------------------------------------------------------
 
@@ -301,38 +370,29 @@ _SCALAR_COLUMNS = {"sha256": str, "size": int, "mtime_ns": int, "first_chunk": i
 _LIST_COLUMNS = ("reports", "notes")
 
 
-def _read_json(path: Path, what: str):
-    try:
-        return json.loads(path.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        raise IndexCorrupt(f"{what} is missing ({path}): {REBUILD}") from None
-    except (OSError, ValueError) as exc:
-        raise IndexCorrupt(f"{what} {path} is unreadable ({' '.join(str(exc).split())[:100]}): {REBUILD}") from None
-
-
-def table_json(files) -> dict:
+def table_json(files: Mapping[str, FileEntry]) -> dict[str, list[Any]]:
     """A segment's files table (``FileEntry`` values by name) as the columns saved in files.json."""
     return {"name": list(files),
             **{key: [getattr(f, key) for f in files.values()] for key in _SCALAR_COLUMNS},
             **{key: [list(getattr(f, key)) for f in files.values()] for key in _LIST_COLUMNS}}
 
 
-def _files(v: "_Validator", columns, segment: str) -> dict[str, FileEntry]:
+def _files(v: _Validator, columns: object, segment: str) -> dict[str, FileEntry]:
     """A segment's files table from its columns, each checked for type and length.
 
     Columns, not one object per file: at 17k files a table parses and validates several
     times faster.
     """
-    columns = v.typed(columns, dict, "the table")
-    names = v.field(columns, "name", list)
+    table: dict[str, Any] = v.typed(columns, dict, "the table")
+    names = v.field(table, "name", list)
     for key, kind in {"name": str, **_SCALAR_COLUMNS}.items():
-        column = v.field(columns, key, list)
+        column = v.field(table, key, list)
         if len(column) != len(names):
             v.fail(f"{key} has {len(column)} values for {len(names)} files")
         if not set(map(type, column)) <= {kind}:
             v.fail(f"{key} holds a value that is not {kind.__name__}")
     for key in _LIST_COLUMNS:
-        column = v.field(columns, key, list)
+        column = v.field(table, key, list)
         if len(column) != len(names):
             v.fail(f"{key} has {len(column)} values for {len(names)} files")
         if not (set(map(type, column)) <= {list} and set(map(type, chain.from_iterable(column))) <= {str}):
@@ -341,9 +401,9 @@ def _files(v: "_Validator", columns, segment: str) -> dict[str, FileEntry]:
         v.fail("name lists a file twice")
     # Every entry made by C loops (``tuple.__new__`` is what ``FileEntry._make`` calls): this runs for
     # every indexed file on every update. (``tuple([])`` is ``()``, so notes need no special case.)
-    sha, size, mtime, first, count = (columns[k] for k in _SCALAR_COLUMNS)
-    rows = zip(sha, size, mtime, map(tuple, columns["reports"]), repeat(segment), first, count,
-               map(tuple, columns["notes"]))
+    sha, size, mtime, first, count = (table[k] for k in _SCALAR_COLUMNS)
+    rows = zip(sha, size, mtime, map(tuple, table["reports"]), repeat(segment), first, count,
+               map(tuple, table["notes"]))
     return dict(zip(names, map(tuple.__new__, repeat(FileEntry), rows)))
 
 
@@ -353,21 +413,21 @@ class _Validator:
     def __init__(self, where: str):
         self.where = where
 
-    def fail(self, what: str):
-        raise IndexCorrupt(f"{self.where} is invalid ({what}): {REBUILD}")
+    def fail(self, what: str) -> NoReturn:
+        raise IndexCorrupt(f"{self.where} is invalid ({what}): {REPAIR}")
 
-    def typed(self, value, kind, name: str):
+    def typed(self, value: Any, kind: type[Any], name: str) -> Any:
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
         if not ok:
             self.fail(f"{name} is {type(value).__name__}, not {kind.__name__}")
         return value
 
-    def field(self, obj: dict, key: str, kind, prefix: str = ""):
+    def field(self, obj: dict[str, Any], key: str, kind: type[Any], prefix: str = "") -> Any:
         if key not in obj:
             self.fail(f"{prefix}{key} is missing")
         return self.typed(obj[key], kind, prefix + key)
 
-    def ranges(self, obj: dict, key: str, prefix: str) -> Ranges:
+    def ranges(self, obj: dict[str, Any], key: str, prefix: str) -> Ranges:
         out = []
         for r in self.field(obj, key, list, prefix):
             if not (isinstance(r, list) and len(r) == 2 and all(isinstance(x, int) and x >= 0 for x in r)):

@@ -27,7 +27,7 @@ from assistant.config import IngestSettings
 from assistant.errors import RemovalRefused
 from assistant.indexing.manifest import FileEntry, Manifest
 from assistant.indexing.scan import CorpusFile, Listing, file_hash, racy, safe_name
-from assistant.models import Report
+from assistant.models import Chunk, Report
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -44,6 +44,7 @@ class Parsed:
     sha256: str
     reports: list[Report]
     notes: list[str]
+    chunks: list[Chunk] = field(default_factory=list)  # ids from 0 (the writer numbers them)
 
 
 @dataclass
@@ -105,8 +106,11 @@ def _recorded_mtime(f: CorpusFile, scanned_at_ns: int) -> int:
 
 
 def make_plan(listing: Listing, corpus_dir: Path, old: Manifest | None, ingest: IngestSettings,
-              progress: Progress, rehash: bool = False) -> Plan:
-    """Hash the corpus, parse new and changed files, and decide what each file becomes."""
+              progress: Progress, rehash: bool = False,
+              chunker: Callable[[list[Report]], list[Chunk]] | None = None) -> Plan:
+    """Hash the corpus, parse (and with ``chunker``, chunk) new and changed files, and decide what each
+    file becomes. A file that makes more than ``ingest.max_chunks`` chunks is skipped with its reason,
+    like one that cannot be read (its previously indexed version, if any, is kept)."""
     from assistant.errors import UnreadableDocument
     from assistant.ingest.parse import parse_file
 
@@ -146,14 +150,18 @@ def make_plan(listing: Listing, corpus_dir: Path, old: Manifest | None, ingest: 
             failed[source] = f"could not be parsed ({type(exc).__name__}{': ' + first if first else ''})"
         else:
             taken = [r.report_id for r in reports if owner_of_report.get(r.report_id, source) != source]
+            chunks = chunker(reports) if chunker is not None and not taken else []
             if taken:
                 failed[source] = f"report id {taken[0]} is already used by {safe_name(owner_of_report[taken[0]])}"
+            elif len(chunks) > ingest.max_chunks:
+                failed[source] = (f"makes {len(chunks):,} chunks, over the limit of {ingest.max_chunks:,} a file "
+                                  "(--max-chunks raises it)")
             else:
                 owner_of_report.update({r.report_id: source for r in reports})
                 if sha[source]:
                     owner_of_hash[sha[source]] = source
                 notes = sorted({w for r in reports for w in r.warnings})
-                plan.parsed[source] = Parsed(f, sha[source], reports, notes)
+                plan.parsed[source] = Parsed(f, sha[source], reports, notes, chunks)
                 if notes:
                     plan.notes[source] = notes
                 (plan.changed if source in old_files else plan.added).append(source)

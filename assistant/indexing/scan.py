@@ -8,7 +8,8 @@ Policy (every entry that is not indexed is reported with a one-line reason, exce
 - A symbolic link is followed only when its target lies inside the corpus folder, and only
   to a file: a link out of the corpus, a broken link and a link to a folder are skipped.
   A link to a file the walk reaches under its own name is skipped too ("no entry is read
-  twice"), as is any second path to a file already listed (a hard link).
+  twice"), as is any second path to a file already listed (a hard link): of several names of one
+  file, the one already indexed keeps it (``prefer``), else the first in name order.
 - Documentation shipped with a corpus (README*, SOURCES*, LICENSE*/LICENCE*: CQC corpora come
   with a SOURCES.md) is skipped as such.
 - A folder named like a report (``x.txt``) that holds no report files is skipped: it is
@@ -25,13 +26,15 @@ import hashlib
 import operator
 import os
 import re
-import stat
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from assistant.config import IngestSettings
 from assistant.errors import IndexMissing
+from assistant.models import Report
 
 REPORT_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 _DOCUMENTATION = re.compile(r"^(readme|sources|licen[cs]e)([._\-\s].*)?$", re.IGNORECASE)
@@ -97,11 +100,12 @@ class Listing:
     exists: bool = True  # False: the folder is missing (an update then removes everything)
 
 
-def list_corpus(corpus_dir: Path, must_exist: bool = True) -> Listing:
+def list_corpus(corpus_dir: Path, must_exist: bool = True, prefer: Collection[str] = ()) -> Listing:
     """Walk ``corpus_dir`` by the policy in the module docstring.
 
     A missing folder raises IndexMissing, or with ``must_exist=False`` gives an empty listing
-    marked ``exists=False``.
+    marked ``exists=False``. ``prefer``: names already indexed; of several names of one file (hard
+    or symbolic links), one of these is listed, so a new link never replaces an indexed file.
     """
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
@@ -121,7 +125,14 @@ def list_corpus(corpus_dir: Path, must_exist: bool = True) -> Listing:
         if st.st_nlink > 1 or location in link_paths:  # only such a file can be reached twice
             key = (st.st_dev, st.st_ino)
             if key in seen:
-                skipped[source] = f"the same file as {safe_name(seen[key])} (a link to it), which is indexed"
+                other = seen[key]
+                if source in prefer and other not in prefer:  # the indexed name keeps the file
+                    del files[other]
+                    skipped[other] = f"the same file as {safe_name(source)} (a link to it), which is indexed"
+                    seen[key] = source
+                    files[source] = CorpusFile(source, location, st.st_size, st.st_mtime_ns)
+                    return 0
+                skipped[source] = f"the same file as {safe_name(other)} (a link to it), which is indexed"
                 return 0
             seen[key] = source
         files[source] = CorpusFile(source, location, st.st_size, st.st_mtime_ns)
@@ -191,15 +202,14 @@ def list_corpus(corpus_dir: Path, must_exist: bool = True) -> Listing:
 class CorpusScan:
     """A whole corpus parsed: reports per file, hashes, files skipped with a reason, reader notes."""
 
-    reports: dict[str, list] = field(default_factory=dict)  # source -> its Reports
+    reports: dict[str, list[Report]] = field(default_factory=dict)  # source -> its Reports
     hashes: dict[str, str] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     notes: dict[str, list[str]] = field(default_factory=dict)
 
 
-def scan_corpus(corpus_dir: Path, ingest=None) -> CorpusScan:
+def scan_corpus(corpus_dir: Path, ingest: IngestSettings | None = None) -> CorpusScan:
     """Parse every report in the corpus (no index involved). Unreadable files are skipped with a reason."""
-    from assistant.config import IngestSettings
     from assistant.errors import UnreadableDocument
     from assistant.ingest.parse import parse_file
 

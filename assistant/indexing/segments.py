@@ -12,28 +12,33 @@ A segment folder (``index/segments/sNNNNNN/``) holds, for the chunks of some rep
 
 Chunk ids are global: the manifest's ``next_chunk_id`` hands them out, and a segment's
 ids are recorded in its manifest entry as ranges. Rows of deleted chunks stay in the
-files until a merge; ``read`` drops them (and checks the structure on the way: ids as
-recorded, the FAISS id map, BM25 rows, offsets inside the report text). Checksums of
-every file are recorded when the segment is written; ``verify`` compares them.
+files until a merge; ``read`` drops them. The sha256 of every file is recorded in the
+manifest when the segment is written, and ``read`` (what every load and every merge uses)
+parses only bytes that hash as recorded, then checks the parts against each other: ids as
+recorded, the FAISS id map, BM25 rows, columns and vocabulary, sentence rows, offsets inside
+the report text. ``verify`` hashes the files without reading them (``index status``).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 from pathlib import Path
 
 import numpy as np
 
 from assistant.errors import IndexCorrupt
 from assistant.indexing import versions
-from assistant.indexing.manifest import REBUILD, TABLE, SegmentEntry, expand, table_json, to_ranges
+from assistant.indexing.manifest import (REPAIR, TABLE, FileEntry, SegmentEntry, expand, read_verified, table_json,
+                                         to_ranges)
 from assistant.models import Chunk, Fact, Report, Section
 from assistant.search.bm25 import TermCounts
-from assistant.search.sentences import SentenceTable
+from assistant.search.sentences import Embed, SentenceTable
 from assistant.search.vectors import VectorIndex
 
-REPORTS, CHUNKS, VECTORS = "reports.json", "chunks.json", "vectors.faiss"
+REPORTS, CHUNKS, VECTORS, SENTENCES = "reports.json", "chunks.json", "vectors.faiss", "sentences.npz"
 
 
 @dataclass
@@ -62,7 +67,7 @@ def terms(chunks: list[Chunk]) -> list[list[str]]:
 # -- writing ---------------------------------------------------------------------------------------
 
 
-def write(index_dir: Path, segment: Segment, files) -> SegmentEntry:
+def write(index_dir: Path, segment: Segment, files: Mapping[str, FileEntry]) -> SegmentEntry:
     """Write ``segment`` and its corpus ``files`` (``FileEntry`` by name) into a new folder under
     ``segments/``; returns its manifest entry."""
     from assistant.indexing.scan import file_hash
@@ -90,7 +95,7 @@ def write(index_dir: Path, segment: Segment, files) -> SegmentEntry:
 # -- reading ---------------------------------------------------------------------------------------
 
 
-def reports_from_json(rows: list[dict]) -> dict[str, Report]:
+def reports_from_json(rows: list[dict[str, Any]]) -> dict[str, Report]:
     """Reports from their ``asdict`` forms, by id. Lists become tuples; sections, facts and
     ratings their own types."""
     tuples = [k for k, v in rows[0].items() if type(v) is list and k not in ("sections", "facts", "ratings")] \
@@ -106,38 +111,51 @@ def reports_from_json(rows: list[dict]) -> dict[str, Report]:
     return out
 
 
+FILES = (REPORTS, CHUNKS, *TermCounts.FILES, VECTORS, SENTENCES, TABLE)  # every file a segment holds
+
+
+def _reader(index_dir: Path, entry: SegmentEntry) -> Callable[[str], bytes]:
+    """``read(name)``: the verified bytes of one of the segment's files (``manifest.read_verified``)."""
+    folder = versions.segment_dir(index_dir, entry.name)
+    missing = [name for name in FILES if name not in entry.checksums]
+    if missing:
+        raise IndexCorrupt(f"index manifest records no checksum for {folder / missing[0]}: {REPAIR}")
+    return lambda name: read_verified(folder / name, entry.checksums[name])
+
+
 def read_reports(index_dir: Path, entry: SegmentEntry) -> dict[str, Report]:
-    """Only a segment's reports (no chunks, terms or vectors). Raises IndexCorrupt with one line."""
-    path = versions.segment_dir(index_dir, entry.name) / REPORTS
+    """Only a segment's reports (no chunks, terms or vectors), verified. Raises IndexCorrupt with one line."""
+    data = _reader(index_dir, entry)(REPORTS)
     try:
-        return reports_from_json(json.loads(path.read_text(encoding="utf-8")))
-    except Exception as exc:  # any unreadable piece means the same thing to the user
+        return reports_from_json(json.loads(data.decode("utf-8")))
+    except Exception as exc:  # it hashed as recorded, yet cannot be read: still one line for the user
         raise IndexCorrupt(f"index segment {entry.name} is corrupt ({type(exc).__name__}: "
-                           f"{' '.join(str(exc).split())[:100]}): {REBUILD}") from None
+                           f"{' '.join(str(exc).split())[:100]}): {REPAIR}") from None
 
 
 def read(index_dir: Path, entry: SegmentEntry, dimension: int, live_reports: set[str] | None = None) -> Segment:
-    """The live rows of a segment, structure checked. Raises IndexCorrupt with one line.
+    """The live rows of a segment: every file verified against its recorded sha256 before it is parsed,
+    then the parts checked against each other. Raises IndexCorrupt with one line.
 
     ``live_reports``: the report ids the manifest's files still name in this segment
     (None: all of them).
     """
-    folder = versions.segment_dir(index_dir, entry.name)
     where = f"index segment {entry.name}"
-    if not folder.is_dir():
-        raise IndexCorrupt(f"{where} is missing: {REBUILD}")
+    read_file = _reader(index_dir, entry)
+    raw = {name: read_file(name) for name in FILES if name != TABLE}  # (the manifest read the table)
     try:
-        reports = reports_from_json(json.loads((folder / REPORTS).read_text(encoding="utf-8")))
-        columns = json.loads((folder / CHUNKS).read_text(encoding="utf-8"))
-        counts = TermCounts.load(folder)
-        vectors = VectorIndex.load(folder / VECTORS)
-        sentences = SentenceTable.load(folder)
-    except Exception as exc:  # any unreadable piece means the same thing to the user
+        reports = reports_from_json(json.loads(raw[REPORTS].decode("utf-8")))
+        columns = json.loads(raw[CHUNKS].decode("utf-8"))
+        counts = TermCounts.from_bytes(*(raw[name] for name in TermCounts.FILES))
+        vectors = VectorIndex.from_bytes(raw[VECTORS])
+        sentences = SentenceTable.from_bytes(raw[SENTENCES])
+    except Exception as exc:  # any unreadable or ill-fitting piece means the same thing to the user
         raise IndexCorrupt(f"{where} is corrupt ({type(exc).__name__}: {' '.join(str(exc).split())[:100]}): "
-                           f"{REBUILD}") from None
+                           f"{REPAIR}") from None
+    del raw
     chunks = _chunks(columns, list(reports.values()), where)
     ids = np.fromiter((c.chunk_id for c in chunks), dtype=np.int64, count=len(chunks))
-    _check(entry, ids, counts, vectors, sentences, dimension, where)
+    _check(entry, chunks, ids, counts, vectors, sentences, dimension, where)
 
     deleted = expand(entry.deleted)
     if deleted.size:
@@ -149,11 +167,11 @@ def read(index_dir: Path, entry: SegmentEntry, dimension: int, live_reports: set
     if live_reports is not None:
         reports = {rid: r for rid, r in reports.items() if rid in live_reports}
         if any(c.report_id not in reports for c in chunks):
-            raise IndexCorrupt(f"{where} has live chunks of a report the manifest does not list: {REBUILD}")
+            raise IndexCorrupt(f"{where} has live chunks of a report the manifest does not list: {REPAIR}")
     return Segment(reports, chunks, counts, vectors, sentences)
 
 
-def _chunks(columns: dict, reports: list[Report], where: str) -> list[Chunk]:
+def _chunks(columns: dict[str, Any], reports: list[Report], where: str) -> list[Chunk]:
     """Chunks from the columns of chunks.json, each checked to lie inside its report's text."""
     try:
         ids, report_no, section_no = columns["id"], columns["report"], columns["section"]
@@ -169,32 +187,44 @@ def _chunks(columns: dict, reports: list[Report], where: str) -> list[Chunk]:
         for cid, r, sec, start, end in zip(ids, report_no, section_no, starts, ends):
             report = reports[r]
             if not (type(start) is int and type(end) is int and 0 <= start <= end <= len(report.text)):
-                raise IndexCorrupt(f"{where} has a chunk whose offsets lie outside its report's text: {REBUILD}")
+                raise IndexCorrupt(f"{where} has a chunk whose offsets lie outside its report's text: {REPAIR}")
             chunks.append(Chunk(cid, report.report_id, report.provider, report.source, paths[sec], start, end,
                                 report.text[start:end]))
     except (KeyError, TypeError, IndexError, ValueError) as exc:
         raise IndexCorrupt(f"{where} has malformed chunk columns ({type(exc).__name__}: {str(exc)[:60]}): "
-                           f"{REBUILD}") from None
+                           f"{REPAIR}") from None
     return chunks
 
 
-def _check(entry: SegmentEntry, ids: np.ndarray, counts: TermCounts, vectors: VectorIndex,
+def _check(entry: SegmentEntry, chunks: list[Chunk], ids: np.ndarray, counts: TermCounts, vectors: VectorIndex,
            sentences: SentenceTable, dimension: int, where: str) -> None:
     """Ids as the manifest records them, and every part holding exactly those rows."""
     if not np.array_equal(ids, expand(entry.ranges)):
-        raise IndexCorrupt(f"{where}: chunk ids in {CHUNKS} differ from the manifest's: {REBUILD}")
+        raise IndexCorrupt(f"{where}: chunk ids in {CHUNKS} differ from the manifest's: {REPAIR}")
     if counts.tf.shape[0] != ids.size or counts.doc_len.size != ids.size:
-        raise IndexCorrupt(f"{where} is inconsistent ({ids.size} chunks, {counts.tf.shape[0]} BM25 rows): {REBUILD}")
+        raise IndexCorrupt(f"{where} is inconsistent ({ids.size} chunks, {counts.tf.shape[0]} BM25 rows): {REPAIR}")
     if vectors.dimension != dimension:
-        raise IndexCorrupt(f"{where} holds {vectors.dimension}-d vectors but the manifest says {dimension}: {REBUILD}")
+        raise IndexCorrupt(f"{where} holds {vectors.dimension}-d vectors but the manifest says {dimension}: {REPAIR}")
     if vectors.ntotal != ids.size or not np.array_equal(np.sort(vectors.ids()), np.sort(ids)):
         raise IndexCorrupt(f"{where} is inconsistent ({ids.size} chunks, {vectors.ntotal} vectors, "
-                           f"ids of the vectors differ): {REBUILD}")
-    if not np.isin(sentences.chunk_id, ids).all():
-        raise IndexCorrupt(f"{where} has sentences of chunks it does not hold: {REBUILD}")
+                           f"ids of the vectors differ): {REPAIR}")
+    if sentences.has_vectors and sentences.vector.shape[1] != dimension:
+        raise IndexCorrupt(f"{where} holds {sentences.vector.shape[1]}-d sentence vectors, not {dimension}: {REPAIR}")
+    # Each sentence lies inside its chunk (which lies inside its report's text: ``_chunks``).
+    order = np.argsort(ids)
+    at = np.searchsorted(ids[order], sentences.chunk_id)
+    found = at < ids.size
+    found[found] = ids[order][at[found]] == sentences.chunk_id[found]
+    if not found.all():
+        raise IndexCorrupt(f"{where} has sentences of chunks it does not hold: {REPAIR}")
+    row = order[at]
+    starts = np.fromiter((c.start for c in chunks), dtype=np.int64, count=len(chunks))
+    ends = np.fromiter((c.end for c in chunks), dtype=np.int64, count=len(chunks))
+    if len(sentences) and ((sentences.start < starts[row]).any() or (sentences.end > ends[row]).any()):
+        raise IndexCorrupt(f"{where} has a sentence outside its chunk: {REPAIR}")
 
 
-def verify(index_dir: Path, entry: SegmentEntry, cache: dict | None = None) -> list[str]:
+def verify(index_dir: Path, entry: SegmentEntry, cache: dict[str, list[Any]] | None = None) -> list[str]:
     """Problems with a segment's files against its recorded checksums (empty: all match).
 
     With ``cache`` (segment file -> [size, mtime_ns, sha256, verified_at_ns], updated here), a
@@ -207,8 +237,9 @@ def verify(index_dir: Path, entry: SegmentEntry, cache: dict | None = None) -> l
 
     folder = versions.segment_dir(index_dir, entry.name)
     if not folder.is_dir():
-        return [f"segment {entry.name} is missing"]
-    problems = []
+        return [f"segment {entry.name}: its folder {folder} is missing"]
+    problems = [f"segment {entry.name}: the manifest records no checksum for {name}"
+                for name in FILES if name not in entry.checksums]
     for name, sha in entry.checksums.items():
         path, key = folder / name, f"{entry.name}/{name}"
         try:
@@ -231,7 +262,8 @@ def verify(index_dir: Path, entry: SegmentEntry, cache: dict | None = None) -> l
 # -- merging ---------------------------------------------------------------------------------------
 
 
-def combine(parts: list[Segment], embed=None, retokenise: bool = False, threshold: int | None = None) -> Segment:
+def combine(parts: list[Segment], embed: Embed | None = None, retokenise: bool = False,
+            threshold: int | None = None) -> Segment:
     """One segment of the live rows of ``parts``, in order.
 
     Vectors are read back, never re-embedded; an IVF reuses the largest part's trained cells.

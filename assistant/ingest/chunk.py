@@ -85,7 +85,8 @@ class _WordTokens:
     each chunk is still checked with one exact count."""
 
     def __init__(self, count: TokenCounter, limit: int = 200_000):
-        self.count, self.limit, self.known = count, limit, {}
+        self.count, self.limit = count, limit
+        self.known: dict[str, int] = {}
 
     def __call__(self, word: str) -> int:
         n = self.known.get(word)

@@ -10,6 +10,8 @@ places where a report dates something only to the month.
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -50,7 +52,9 @@ def parse_date_text(words: str) -> DateRange | None:
     parts = [(int(m["d"]), m["m"], m["y"]) for m in _ONE.finditer(words)]
     if not parts or parts[-1][1] is None or parts[-1][2] is None:
         return None
-    days, month, year = [], None, None
+    days: list[list[Any]] = []
+    month: int | None = None
+    year: int | None = None
     for day, m, y in reversed(parts):  # month and year carry back from the part that states them
         month = _MONTHS[m.lower().rstrip(".")] if m else month
         year = int(y) if y else year

@@ -48,10 +48,11 @@ def read_document(path: Path, settings: IngestSettings = IngestSettings()) -> Do
     if not data.strip():
         raise UnreadableDocument("empty file")
 
+    notes: tuple[str, ...] = ()
     if suffix == ".pdf":
         from assistant.ingest.pdf import pdf_text
 
-        text, notes = pdf_text(data), ()
+        text = pdf_text(data)
     elif suffix in (".html", ".htm"):
         text, notes = _read_html(data)
     else:
@@ -97,30 +98,74 @@ def _decode_text(data: bytes) -> tuple[str, tuple[str, ...]]:
 
 
 # Elements that start a new line of text; everything else flows inline.
-_BLOCKS = {
+_BLOCKS = frozenset({
     "p", "div", "section", "article", "main", "aside", "blockquote", "li", "ul", "ol", "dl", "dt", "dd",
     "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tfoot", "tr", "caption",
     "figure", "figcaption", "address", "form", "fieldset", "details", "summary", "hr", "pre",
-}
-_DROPPED = ("script", "style", "nav", "header", "footer", "noscript", "template", "head", "svg", "iframe")
+    "nav", "header", "footer", "title",
+})
+_HIDDEN = frozenset({"script", "style", "noscript", "template", "svg", "iframe", "head"})  # never page text
+_CHROME = ("nav", "header", "footer")  # page furniture, dropped when the page closes every one of them
+# Elements whose content an HTML5 parser reads as raw text up to their end tag: left unclosed, they
+# would swallow the rest of the page.
+_RAW_TEXT = re.compile(r"<(script|style|title|textarea|xmp|iframe|noembed|noframes|noscript)(?=[\s/>])[^>]*>", re.I)
 _SPACES = re.compile(r"[ \t\r\n\f\v\u00a0]+")
 
 
 def _read_html(data: bytes) -> tuple[str, tuple[str, ...]]:
-    """Visible text of an HTML page, one block element per line, "- " before list items,
-    table cells joined by tabs: the same shape as the .txt seeds."""
-    from bs4 import BeautifulSoup, Comment, Doctype, NavigableString, ProcessingInstruction
+    """Visible text of an HTML page, one block element per line, "- " before list items, table cells
+    joined by tabs: the same shape as the .txt seeds.
+
+    Parsed as a browser would (lexbor, the HTML5 algorithm: a missing ``</head>`` or ``</p>`` is
+    implied, never taken for a page without a body), walked without recursion (so 20,000 nested
+    ``<div>`` are one more page). Two leniencies keep text a browser would hide by a page's own
+    mistake: a raw-text element (``<script>``, ``<style>``, ``<title>``, …) left unclosed is read as
+    if its opening tag were not there; navigation, header and footer elements are dropped as page
+    furniture only when the page closes each of them (unclosed, they hold the rest of the page). The
+    page is "empty" only when it has no text at all: when dropping furniture leaves nothing, the
+    furniture and the title are the text.
+    """
+    from bs4.dammit import UnicodeDammit
+    from selectolax.lexbor import LexborHTMLParser
 
     if b"\x00" in data:
         raise UnreadableDocument("binary file, not text")
-    soup = BeautifulSoup(data, "html.parser")
-    notes: tuple[str, ...] = ()
-    encoding = (soup.original_encoding or "utf-8").lower()
-    if encoding not in ("utf-8", "ascii"):
-        notes = (f"not UTF-8: decoded as {encoding}",)
-    for tag in soup.find_all(_DROPPED):
-        tag.decompose()
+    dammit = UnicodeDammit(data, is_html=True)
+    markup = dammit.unicode_markup
+    if markup is None:
+        raise UnreadableDocument("binary file, not text")
+    encoding = (dammit.original_encoding or "utf-8").lower()
+    notes = (f"not UTF-8: decoded as {encoding}",) if encoding not in ("utf-8", "ascii") else ()
+    markup = _close_raw_text(markup)
+    tree = LexborHTMLParser(markup)
+    root = tree.root
+    if root is None:
+        return "", notes
+    lowered = markup.lower()
+    chrome = {tag for tag in _CHROME if len(re.findall(rf"<{tag}[\s/>]", lowered)) <= lowered.count(f"</{tag}")}
+    text = _visible_text(root, _HIDDEN | chrome)
+    if not text.strip():  # nothing but furniture: that is the page's text
+        text = _visible_text(root, _HIDDEN - {"head"}, only_title_in_head=True)
+    return text, notes
 
+
+def _close_raw_text(markup: str) -> str:
+    """``markup`` with the opening tag of each raw-text element that is never closed removed."""
+    out, pos = [], 0
+    while m := _RAW_TEXT.search(markup, pos):
+        end = re.compile(rf"</{m.group(1)}[\s/>]", re.I).search(markup, m.end())
+        if end is None:  # unclosed: what follows is the page, not a script
+            out.append(markup[pos : m.start()])
+            pos = m.end()
+        else:
+            out.append(markup[pos : end.end()])
+            pos = end.end()
+    out.append(markup[pos:])
+    return "".join(out)
+
+
+def _visible_text(root, hidden: frozenset[str], only_title_in_head: bool = False) -> str:
+    """The text under ``root`` without the ``hidden`` elements, by an explicit stack (no recursion)."""
     lines: list[str] = []
     buf: list[str] = []
 
@@ -130,31 +175,46 @@ def _read_html(data: bytes) -> tuple[str, tuple[str, ...]]:
             lines.append(line)
         buf.clear()
 
-    def walk(node) -> None:
-        for child in node.children:
-            if isinstance(child, (Comment, Doctype, ProcessingInstruction)):
-                continue
-            if isinstance(child, NavigableString):
-                buf.append(str(child))
-            elif child.name == "br":
-                flush()
-            elif child.name == "tr":
-                flush()
-                cells = [_SPACES.sub(" ", c.get_text(" ")).strip() for c in child.find_all(["td", "th"])]
-                if any(cells):
-                    lines.append("\t".join(cells))
-            elif child.name in _BLOCKS:
-                flush()
-                if child.name == "li":
-                    buf.append("- ")
-                walk(child)
-                flush()
-            else:
-                walk(child)
-
-    walk(soup)
+    stack: list[tuple[object, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        tag = node.tag  # type: ignore[attr-defined]
+        if leaving:  # the end of a block
+            flush()
+            continue
+        if tag == "-text":
+            buf.append(node.text_content or "")  # type: ignore[attr-defined]
+            continue
+        if tag in hidden or tag.startswith(("-", "!")):  # hidden, a comment or a doctype
+            continue
+        if only_title_in_head and tag == "head":
+            title = node.css_first("title")  # type: ignore[attr-defined]
+            if title is not None:
+                stack.append((title, False))
+            continue
+        if tag == "br":
+            flush()
+            continue
+        if tag == "tr":
+            flush()
+            cells = [_SPACES.sub(" ", c.text(separator=" ")).strip() for c in node.css("td, th")]  # type: ignore[attr-defined]
+            if any(cells):
+                lines.append("\t".join(cells))
+            continue
+        block = tag in _BLOCKS
+        if block:
+            flush()
+            stack.append((node, True))
+            if tag == "li":
+                buf.append("- ")
+        children = []
+        child = node.child  # type: ignore[attr-defined]
+        while child is not None:
+            children.append(child)
+            child = child.next
+        stack.extend((c, False) for c in reversed(children))
     flush()
-    return "\n".join(lines), notes
+    return "\n".join(lines)
 
 
 # What decoded text must look like to be read as a report, not binary noise decoded by chance.

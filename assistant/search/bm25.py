@@ -13,6 +13,7 @@ Formula (rank_bm25 0.2.2, BM25Okapi):
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ class TermCounts:
     doc_len: np.ndarray  # tokens per document (repeats count), as rank_bm25's len(doc)
 
     @classmethod
-    def from_tokens(cls, docs: list[list[str]], vocab: list[str] | None = None) -> "TermCounts":
+    def from_tokens(cls, docs: list[list[str]], vocab: list[str] | None = None) -> TermCounts:
         """Count terms; new terms are appended to ``vocab`` (which is copied)."""
         vocab = list(vocab or [])
         index = {t: i for i, t in enumerate(vocab)}
@@ -60,20 +61,20 @@ class TermCounts:
         doc_len = np.asarray([len(d) for d in docs], dtype=np.float64)
         return cls(vocab, tf, doc_len)
 
-    def select(self, rows: np.ndarray) -> "TermCounts":
+    def select(self, rows: np.ndarray) -> TermCounts:
         """Keep only these document rows, in this order."""
         return TermCounts(self.vocab, self.tf[rows], self.doc_len[rows])
 
-    def extend(self, docs: list[list[str]]) -> "TermCounts":
+    def extend(self, docs: list[list[str]]) -> TermCounts:
         """Append documents, growing the vocabulary as needed."""
         new = TermCounts.from_tokens(docs, self.vocab)
-        old_tf = self.tf
-        old_tf.resize((old_tf.shape[0], len(new.vocab)))
-        tf = sparse.vstack([old_tf, new.tf], format="csr")
+        old_tf = sparse.csr_matrix((self.tf.data, self.tf.indices, self.tf.indptr),
+                                   shape=(self.tf.shape[0], len(new.vocab)))
+        tf = sparse.csr_matrix(sparse.vstack([old_tf, new.tf], format="csr"))
         return TermCounts(new.vocab, tf, np.concatenate([self.doc_len, new.doc_len]))
 
     @classmethod
-    def concat(cls, parts: list["TermCounts"]) -> "TermCounts":
+    def concat(cls, parts: list[TermCounts]) -> TermCounts:
         """The rows of ``parts`` in order, over the union of their vocabularies.
 
         Each part's columns are renumbered into the joint vocabulary (terms in order of first
@@ -93,22 +94,52 @@ class TermCounts:
             tf = part.tf.tocsr()
             blocks.append((tf.data, remap[tf.indices], tf.indptr, tf.shape[0]))
         tfs = [sparse.csr_matrix((data, cols, indptr), shape=(rows, len(vocab))) for data, cols, indptr, rows in blocks]
-        tf = sparse.vstack(tfs, format="csr") if tfs else sparse.csr_matrix((0, 0), dtype=np.int32)
+        tf = sparse.csr_matrix(sparse.vstack(tfs, format="csr")) if tfs else sparse.csr_matrix(np.zeros((0, 0), np.int32))
         doc_len = np.concatenate([p.doc_len for p in parts]) if parts else np.zeros(0)
         return cls(vocab, tf.astype(np.int32), doc_len)
 
+    FILES = ("bm25_tf.npz", "bm25_doclen.npy", "bm25_vocab.json")  # what ``save`` writes, in from_bytes order
+
     def save(self, folder: Path) -> None:
         # Uncompressed: loading is on the query path, and zlib costs more time than the bytes saved.
-        sparse.save_npz(folder / "bm25_tf.npz", self.tf, compressed=False)
-        np.save(folder / "bm25_doclen.npy", self.doc_len)
-        (folder / "bm25_vocab.json").write_text(json.dumps(self.vocab), encoding="utf-8")
+        tf, doc_len, vocab = (folder / name for name in self.FILES)
+        sparse.save_npz(tf, self.tf, compressed=False)
+        np.save(doc_len, self.doc_len)
+        vocab.write_text(json.dumps(self.vocab), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> "TermCounts":
-        tf = sparse.load_npz(folder / "bm25_tf.npz").tocsr()
-        doc_len = np.load(folder / "bm25_doclen.npy")
-        vocab = json.loads((folder / "bm25_vocab.json").read_text(encoding="utf-8"))
-        return cls(vocab, tf, doc_len)
+    def load(cls, folder: Path) -> TermCounts:
+        """Read what ``save`` wrote (unchecked: the index reads verified bytes through ``from_bytes``)."""
+        return cls.from_bytes(*((folder / name).read_bytes() for name in cls.FILES))
+
+    @classmethod
+    def from_bytes(cls, tf: bytes, doc_len: bytes, vocab: bytes) -> TermCounts:
+        """Counts from the bytes of the three files ``save`` writes. Raises ValueError when they do not
+        fit together (a vocabulary that is not one term per matrix column, a length per row)."""
+        matrix = sparse.csr_matrix(sparse.load_npz(io.BytesIO(tf)))
+        lengths = np.load(io.BytesIO(doc_len), allow_pickle=False)
+        terms = json.loads(vocab.decode("utf-8"))
+        counts = cls(terms, matrix, lengths)
+        counts.check()
+        return counts
+
+    def check(self) -> None:
+        """Raise ValueError unless the parts agree: one vocabulary term per column (distinct strings), one
+        length per row equal to the row's term count, counts that are positive whole numbers."""
+        tf, vocab = self.tf, self.vocab
+        if not isinstance(vocab, list) or not all(isinstance(t, str) for t in vocab):
+            raise ValueError("the BM25 vocabulary is not a list of terms")
+        if len(vocab) != tf.shape[1]:
+            raise ValueError(f"the BM25 vocabulary has {len(vocab)} terms for {tf.shape[1]} matrix columns")
+        if len(set(vocab)) != len(vocab):
+            raise ValueError("the BM25 vocabulary lists a term twice")
+        if not np.issubdtype(tf.dtype, np.integer) or (tf.data.size and tf.data.min() <= 0):
+            raise ValueError("the BM25 matrix holds a count that is not a positive whole number")
+        tf.check_format(full_check=True)
+        if self.doc_len.shape != (tf.shape[0],):
+            raise ValueError(f"{self.doc_len.size} BM25 document lengths for {tf.shape[0]} rows")
+        if not np.array_equal(np.asarray(tf.sum(axis=1)).ravel(), self.doc_len):
+            raise ValueError("BM25 document lengths differ from the term counts of their rows")
 
 
 class BM25:

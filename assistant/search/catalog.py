@@ -44,7 +44,7 @@ class Catalog:
 
     reports: dict[str, Report]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.by_provider: dict[str, list[Report]] = defaultdict(list)
         for r in self.reports.values():
             self.by_provider[provider_key(r.provider)].append(r)
@@ -120,9 +120,9 @@ def _passes(r: Report, f: Filters) -> bool:
             return False
     if (f.since or f.until) and not r.date:
         return False
-    if f.since and r.date < f.since:
+    if f.since and (r.date or "") < f.since:
         return False
-    if f.until and r.date > f.until:
+    if f.until and (r.date or "") > f.until:
         return False
     return True
 

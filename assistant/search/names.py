@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from assistant import vocabulary
@@ -30,6 +30,7 @@ _SHORT_NAME = re.compile(r"(?=.*\d)(?=.*[a-z])[a-z0-9]+")  # "4u" in Care 4U Ser
 _STOP = frozenset("a an the of and or to in on at for by with from is was were are be been what which who how when "
                   "did does do has have had it its their they them this that these those about me my i you your "
                   "s any all any some there here why whose whom".split())
+_Token = tuple[str, int, int]  # a question word and its offsets
 FUZZY_CUTOFF = 85  # rapidfuzz ratio for a misspelt name word ("kiderminster" ~ "kidderminster": 96)
 SUGGEST_CUTOFF = 72  # rapidfuzz WRatio for suggesting a provider for an unknown name
 
@@ -113,9 +114,9 @@ class NameIndex:
             self.displays[key] = display
             self.by_key[key].append(i)
             # "Ivy&Sage" is also written "Ivy & Sage": its parts are name words too.
-            for t in set(tokens) | {part for t in tokens if "&" in t for part in t.split("&") if part}:
-                self.by_word[t].add(i)
-                owners[t].add(key)
+            for word in set(tokens) | {part for t in tokens if "&" in t for part in t.split("&") if part}:
+                self.by_word[word].add(i)
+                owners[word].add(key)
         n = max(len(self.displays), 1)
         # A word shared by a handful of providers still names them (all of them: the answer covers each);
         # one shared by many ("Royal", a county) names none.
@@ -163,7 +164,7 @@ class NameIndex:
             for i in plain:
                 del exact[i]
         mentions, claimed = self._named(question, tokens, words, capital, exact)
-        unknown = self._unknown(question, tokens, words, capital, exact, fuzzy, claimed, mentions)
+        unknown = self._unknown(question, tokens, words, capital, exact, fuzzy, claimed)
         return Naming(tuple(mentions), tuple(unknown))
 
     def _beside_own_words(self, words: list[str], i: int, word: str) -> bool:
@@ -177,7 +178,8 @@ class NameIndex:
         got = process.extractOne(word, self._distinctive, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
         return got[0] if got else None
 
-    def _named(self, question, tokens, words, capital, exact) -> tuple[list[Mention], set[int]]:
+    def _named(self, question: str, tokens: list[_Token], words: list[str], capital: list[bool],
+               exact: dict[int, str]) -> tuple[list[Mention], set[int]]:
         """Mentions of providers by their distinctive words; a name written out in full claims its words."""
         scores: dict[str, float] = defaultdict(float)
         hows: dict[str, str] = {}
@@ -228,7 +230,8 @@ class NameIndex:
             runs = {k: max(_run(words, nm.tokens) for nm in self._names_of(k)) for k in group}
             longest = max(runs.values())
             keep -= {k for k in group if runs[k] < longest and k not in full}
-        mentions, claimed = [], set()
+        mentions: list[Mention] = []
+        claimed: set[int] = set()
         for key in sorted(keep, key=lambda k: min(spans[k] or [full[k][0]])):
             positions = sorted(set(range(full[key][0], full[key][1] + 1)) if key in full else set(spans[key]))
             for cluster in _clusters(positions):
@@ -243,7 +246,7 @@ class NameIndex:
     def _names_of(self, key: str) -> list[_Name]:
         return [self.names[i] for i in self.by_key.get(key, ())]
 
-    def _extend(self, words, capital, a: int, b: int, key: str | None) -> tuple[int, int]:
+    def _extend(self, words: list[str], capital: list[bool], a: int, b: int, key: str | None) -> tuple[int, int]:
         """Widen a matched run to the question's own name: following words of the provider's names,
         organisation words, and capitalised words that lead to an organisation word ("Iridium Dental Practice")."""
         own = {t for nm in self._names_of(key) for t in nm.tokens} if key else set()
@@ -282,7 +285,8 @@ class NameIndex:
                 return True
         return False
 
-    def _unknown(self, question, tokens, words, capital, exact, fuzzy, claimed, mentions) -> list[Unknown]:
+    def _unknown(self, question: str, tokens: list[_Token], words: list[str], capital: list[bool],
+                 exact: dict[int, str], fuzzy: dict[int, str], claimed: set[int]) -> list[Unknown]:
         """Names that match no provider: a misspelt name word, a name that conflicts with the provider it
         shares a word with, or a capitalised name ending in an organisation word."""
         out: list[Unknown] = []
@@ -351,7 +355,7 @@ class NameIndex:
         return self.displays[best]
 
 
-def _with_initials(names: Iterable[tuple[str, str, str, str]]):
+def _with_initials(names: Iterable[tuple[str, str, str, str]]) -> Iterator[tuple[str, str, str, str]]:
     """The names, and for a name of three words or more its initials as another name ("SCAS" for South Central
     Ambulance Service NHS Foundation Trust, "NGH" for Northampton General Hospital): up to its first organisation
     word, and whole."""

@@ -13,11 +13,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant.config import RetrievalSettings
-from assistant.indexing.load import IndexData
+from assistant.search.index_data import IndexData
 from assistant.models import Filters, Hit
 from assistant.search import bm25 as bm25_module
 from assistant.search.catalog import Catalog, section_matches
+from assistant.search.embed.protocol import TextEmbedder
 from assistant.search.tokens import tokenize
+from assistant.search.vectors import IdFilter
 
 MODES = ("hybrid", "bm25", "dense")
 FUSIONS = ("rrf", "convex")
@@ -86,10 +88,10 @@ class Retriever:
     """Searches one loaded index with one embedder."""
 
     data: IndexData
-    embedder: object  # embed.Embedder, or anything with encode_query()
+    embedder: TextEmbedder
     settings: RetrievalSettings = RetrievalSettings()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.catalog = Catalog(self.data.reports)
         self.lexical = lexical_index(self.data, self.settings)
         self._report_rows: dict[str, np.ndarray] = {}
@@ -102,7 +104,7 @@ class Retriever:
         # The index never changes under a Retriever, so a filter's mask (and vector allow-list) is
         # computed once: at 100k chunks building them took ~55 ms a query (bench/RESULTS.md).
         self._masks: dict[Filters, np.ndarray] = {}
-        self._selectors: dict[bytes, object] = {}
+        self._selectors: dict[bytes, IdFilter] = {}
 
     # -- filtering ---------------------------------------------------------------------------
 
@@ -192,10 +194,8 @@ class Retriever:
         allowed = None if mask.all() else self._allowed(mask)
         return self.data.vectors.search(q, min(depth, int(mask.sum())), allowed)
 
-    def _allowed(self, mask: np.ndarray):
+    def _allowed(self, mask: np.ndarray) -> IdFilter:
         """The chunk ids under ``mask`` as a search allow-list, cached by the mask's bytes."""
-        from assistant.search.vectors import IdFilter
-
         key = np.packbits(mask).tobytes()
         allowed = self._selectors.get(key)
         if allowed is None:

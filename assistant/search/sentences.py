@@ -127,7 +127,7 @@ class SentenceTable:
         return self.vector.ndim == 2 and self.vector.shape[1] > 0
 
     @classmethod
-    def empty(cls, dimension: int = 0) -> "SentenceTable":
+    def empty(cls, dimension: int = 0) -> SentenceTable:
         """A table with no rows."""
         z = np.zeros(0, dtype=np.int64)
         return cls(z, z.copy(), z.copy(), np.zeros((0, dimension), dtype=np.float16),
@@ -135,12 +135,13 @@ class SentenceTable:
 
     @classmethod
     def build(cls, reports: Mapping[str, Report], chunks: Sequence[Chunk], embed: Embed | None = None,
-              batch: int = 2048) -> "SentenceTable":
+              batch: int = 2048, progress: Callable[[int, int], None] | None = None) -> SentenceTable:
         """The sentences of ``chunks`` (each report looked up in ``reports`` by id), in chunk order.
 
         ``embed`` (the index-time embedder's ``encode``) gives the sentence vectors; without it the
         table has no vectors (``has_vectors`` is False) and answers fall back to words alone.
-        Texts are embedded in batches of ``batch`` so a large build does not hold every string twice.
+        Texts are embedded in batches of ``batch`` so a large build does not hold every string twice;
+        ``progress(done, total)`` is called before the first batch and after each.
         """
         ids, starts, ends, texts = [], [], [], []
         for chunk in chunks:
@@ -155,11 +156,18 @@ class SentenceTable:
             hashed = term_hashes(list(dict.fromkeys(tokenize(sentence))))[:MAX_TERMS]
             terms[row, : hashed.size] = hashed
         cues = np.fromiter((cues_of(t) for t in texts), dtype=np.uint8, count=len(texts))
+        report = progress or (lambda done, total: None)
+        report(0, len(texts))
         if embed is None or not texts:
             vector = np.zeros((len(texts), 0), dtype=np.float16)
         else:
-            vector = np.vstack([np.asarray(embed(texts[i : i + batch]), dtype=np.float16)
-                                for i in range(0, len(texts), batch)])
+            parts = []
+            for i in range(0, len(texts), batch):
+                parts.append(np.asarray(embed(texts[i : i + batch]), dtype=np.float16))
+                report(min(i + batch, len(texts)), len(texts))
+            vector = np.vstack(parts)
+        if embed is None or not texts:
+            report(len(texts), len(texts))
         return cls(np.asarray(ids, dtype=np.int64), np.asarray(starts, dtype=np.int64),
                    np.asarray(ends, dtype=np.int64), vector, terms, cues)
 
@@ -168,25 +176,50 @@ class SentenceTable:
         np.savez(folder / FILE, **{f.name: getattr(self, f.name) for f in fields(self)})
 
     @classmethod
-    def load(cls, folder: Path) -> "SentenceTable":
+    def load(cls, folder: Path) -> SentenceTable:
         """Read a table written by ``save``."""
-        with np.load(folder / FILE) as data:
-            return cls(**{f.name: data[f.name] for f in fields(cls)})
+        return cls.from_bytes((folder / FILE).read_bytes())
 
     @classmethod
-    def concat(cls, tables: Sequence["SentenceTable"]) -> "SentenceTable":
+    def from_bytes(cls, data: bytes) -> SentenceTable:
+        """A table from the bytes of the file ``save`` wrote. Raises ValueError when its columns do not fit
+        together (a row count, a width or a type that differs)."""
+        import io
+
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            table = cls(**{f.name: arrays[f.name] for f in fields(cls)})
+        table.check()
+        return table
+
+    def check(self) -> None:
+        """Raise ValueError unless every column has one row per sentence, of its type and width."""
+        rows = self.chunk_id.shape[0] if self.chunk_id.ndim == 1 else -1
+        kinds = {"chunk_id": (1, np.int64), "start": (1, np.int64), "end": (1, np.int64), "vector": (2, np.float16),
+                 "terms": (2, np.uint32), "cues": (1, np.uint8)}
+        for name, (ndim, dtype) in kinds.items():
+            column = getattr(self, name)
+            if column.ndim != ndim or column.shape[0] != rows or column.dtype != dtype:
+                raise ValueError(f"sentence column {name} is {column.dtype}{list(column.shape)}, "
+                                 f"not {ndim}-d {np.dtype(dtype)} with {rows} rows")
+        if self.terms.shape[1] != MAX_TERMS:
+            raise ValueError(f"sentence terms have {self.terms.shape[1]} columns, not {MAX_TERMS}")
+        if rows and (self.start.min() < 0 or (self.end < self.start).any()):
+            raise ValueError("a sentence ends before it starts")
+
+    @classmethod
+    def concat(cls, tables: Sequence[SentenceTable]) -> SentenceTable:
         """One table holding the rows of ``tables`` in order."""
         tables = [t for t in tables if len(t)]  # an empty table's vectors may have no width
         if not tables:
             return cls.empty()
         return cls(**{f.name: np.concatenate([getattr(t, f.name) for t in tables]) for f in fields(cls)})
 
-    def keep(self, chunk_ids: np.ndarray) -> "SentenceTable":
+    def keep(self, chunk_ids: np.ndarray) -> SentenceTable:
         """Only the rows whose chunk is in ``chunk_ids``."""
         mask = np.isin(self.chunk_id, chunk_ids)
         return type(self)(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
 
-    def take(self, rows: np.ndarray) -> "SentenceTable":
+    def take(self, rows: np.ndarray) -> SentenceTable:
         """The rows at these positions, in this order."""
         return type(self)(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
 

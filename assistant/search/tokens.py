@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 from importlib import resources
 
 # Bump when tokenising changes in a way the files below do not show (the word pattern, the
@@ -30,7 +31,7 @@ STOP_WORDS = STOP_WORDS - {"up"}
 
 
 @lru_cache(maxsize=1)
-def _stemmer():
+def _stemmer() -> Any:
     import Stemmer  # PyStemmer: Snowball, in C
 
     return Stemmer.Stemmer(STEMMER_ALGORITHM)
@@ -55,7 +56,8 @@ def words(text: str) -> list[str]:
 
 
 def stem_all(tokens: list[str]) -> list[str]:
-    return _stemmer().stemWords(tokens)
+    stemmed: list[str] = _stemmer().stemWords(tokens)
+    return stemmed
 
 
 def tokenize(text: str, expand: bool = True) -> list[str]:

@@ -34,12 +34,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-# Above this many vectors an index is IVF: a flat scan with the default latest-reports filter
-# takes ~25 ms a query at 100k on 2 cores, half the 50 ms retrieval budget (bench/RESULTS.md).
-APPROXIMATE_ABOVE = 50_000
+from assistant.config import IndexSettings
+
+# Above this many vectors an index is IVF unless the caller says otherwise (``IndexSettings.approximate_above``:
+# a flat scan with the default latest-reports filter takes ~25 ms a query at 100k on 2 cores).
+APPROXIMATE_ABOVE = IndexSettings().approximate_above
 # Calibrate above the 0.95 promised: questions sit a little off the passages' distribution.
 RECALL_TARGET = 0.97
 CALIBRATION_QUERIES = 200
@@ -57,16 +61,23 @@ def n_cells(n_vectors: int) -> int:
     return max(1, min(n_vectors, max(16, int(round(math.sqrt(max(n_vectors, 1)))))))
 
 
+def _faiss() -> Any:
+    """FAISS, imported on first use (its SWIG type information covers little of its API: used untyped)."""
+    import faiss
+
+    return faiss
+
+
 def _normalised(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(x, dtype=np.float32))
 
 
-def _ids(ids) -> np.ndarray:
+def _ids(ids: ArrayLike) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(ids, dtype=np.int64))
 
 
-def _make_ivf(dimension: int, n_vectors: int):
-    import faiss
+def _make_ivf(dimension: int, n_vectors: int) -> Any:
+    faiss = _faiss()
 
     cells = n_cells(n_vectors)
     quantizer = faiss.IndexFlatIP(dimension)
@@ -90,7 +101,7 @@ class IdFilter:
     """
 
     def __init__(self, ids: np.ndarray, id_space: int):
-        import faiss
+        faiss = _faiss()
 
         space = np.zeros(max(int(id_space), 1), dtype=bool)
         space[_ids(ids)] = True
@@ -110,28 +121,28 @@ class Tuning:
 class VectorIndex:
     """One FAISS index of L2-normalised vectors by chunk id, searched by inner product."""
 
-    def __init__(self, faiss_index):
+    def __init__(self, faiss_index: Any):
         self.index = faiss_index
 
     # -- making ----------------------------------------------------------------------------------
 
     @classmethod
-    def empty(cls, dimension: int, expected: int, threshold: int | None = None) -> "VectorIndex":
+    def empty(cls, dimension: int, expected: int, threshold: int | None = None) -> VectorIndex:
         """An empty index sized for ``expected`` vectors: flat up to ``threshold``
         (``APPROXIMATE_ABOVE``), else an untrained IVF (``build`` trains it)."""
-        import faiss
+        faiss = _faiss()
 
         if expected > (APPROXIMATE_ABOVE if threshold is None else threshold):
             return cls(_make_ivf(dimension, expected))
         return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)))
 
     @classmethod
-    def build(cls, vectors: np.ndarray, ids, threshold: int | None = None,
-              reuse: "VectorIndex | None" = None) -> "VectorIndex":
+    def build(cls, vectors: np.ndarray, ids: ArrayLike, threshold: int | None = None,
+              reuse: VectorIndex | None = None) -> VectorIndex:
         """An index of ``vectors`` under ``ids``: flat, or IVF trained (or reusing ``reuse``'s
         trained cells when it is an IVF of the same dimension sized for at least a quarter
         of these vectors) and with nprobe tuned."""
-        import faiss
+        faiss = _faiss()
 
         vectors, ids = _normalised(vectors), _ids(ids)
         dimension = vectors.shape[1]
@@ -152,9 +163,9 @@ class VectorIndex:
     # -- what it is ------------------------------------------------------------------------------
 
     @property
-    def ivf(self):
+    def ivf(self) -> Any:
         """The FAISS IVF, or None for a flat index."""
-        import faiss
+        faiss = _faiss()
 
         inner = self.index
         if isinstance(inner, faiss.IndexIDMap):
@@ -182,11 +193,11 @@ class VectorIndex:
 
     def ids(self) -> np.ndarray:
         """Every chunk id the index holds (flat: in insertion order; IVF: by cell)."""
-        import faiss
+        faiss = _faiss()
 
         ivf = self.ivf
         if ivf is None:
-            return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+            return np.asarray(faiss.vector_to_array(self.index.id_map), dtype=np.int64)
         lists = ivf.invlists
         parts = [faiss.rev_swig_ptr(lists.get_ids(c), lists.list_size(c)).copy()
                  for c in range(ivf.nlist) if lists.list_size(c)]
@@ -194,13 +205,13 @@ class VectorIndex:
 
     # -- changing --------------------------------------------------------------------------------
 
-    def add(self, vectors: np.ndarray, ids) -> None:
+    def add(self, vectors: np.ndarray, ids: ArrayLike) -> None:
         """Add vectors under these ids (an IVF must be trained)."""
         self.index.add_with_ids(_normalised(vectors), _ids(ids))
 
-    def remove(self, ids) -> int:
+    def remove(self, ids: ArrayLike) -> int:
         """Remove these ids; returns how many were removed."""
-        import faiss
+        faiss = _faiss()
 
         ids = _ids(ids)
         if ids.size == 0:
@@ -209,7 +220,7 @@ class VectorIndex:
             return int(self.index.remove_ids(faiss.IDSelectorArray(ids.size, faiss.swig_ptr(ids))))
         return int(self.index.remove_ids(ids))
 
-    def tune(self, vectors: np.ndarray, ids, target: float = RECALL_TARGET, k: int = 10,
+    def tune(self, vectors: np.ndarray, ids: ArrayLike, target: float = RECALL_TARGET, k: int = 10,
              queries: int = CALIBRATION_QUERIES, seed: int = 0) -> Tuning | None:
         """Set nprobe to twice the smallest one whose recall@k against exact search reaches ``target``.
 
@@ -220,7 +231,7 @@ class VectorIndex:
         questions; tuned on midpoints, 0.93 at the same target; doubled, 1.0).
         Returns None for a flat index.
         """
-        import faiss
+        faiss = _faiss()
 
         ivf = self.ivf
         if ivf is None or len(vectors) <= k:
@@ -247,7 +258,7 @@ class VectorIndex:
 
     def search(self, queries: np.ndarray, k: int, allowed: IdFilter | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids) of the best ``k`` per query, among ``allowed`` ids; -1 ids pad short rows."""
-        import faiss
+        faiss = _faiss()
 
         queries = _normalised(np.atleast_2d(queries))
         if self.ntotal == 0 or k <= 0:
@@ -259,9 +270,10 @@ class VectorIndex:
             params = faiss.SearchParametersIVF(sel=selector, nprobe=ivf.nprobe)
         else:
             params = faiss.SearchParameters(sel=selector) if selector is not None else None
-        return self.index.search(queries, k, params=params)
+        scores, ids = self.index.search(queries, k, params=params)
+        return np.asarray(scores), np.asarray(ids)
 
-    def reconstruct(self, ids) -> np.ndarray:
+    def reconstruct(self, ids: ArrayLike) -> np.ndarray:
         """The stored vectors of these ids."""
         ids = _ids(ids)
         if ids.size == 0:
@@ -272,16 +284,21 @@ class VectorIndex:
 
     def save(self, path: Path) -> None:
         """Write the index (vectors, ids, trained cells, nprobe) to one file."""
-        import faiss
+        faiss = _faiss()
 
         faiss.write_index(self.index, str(path))
 
     @classmethod
-    def load(cls, path: Path) -> "VectorIndex":
+    def load(cls, path: Path) -> VectorIndex:
         """Read an index written by ``save``."""
-        import faiss
+        return cls.from_bytes(path.read_bytes())
 
-        return cls(faiss.read_index(str(path)))
+    @classmethod
+    def from_bytes(cls, data: bytes) -> VectorIndex:
+        """An index from the bytes ``save`` wrote (FAISS's own format)."""
+        faiss = _faiss()
+
+        return cls(faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8)))
 
 
 class Vectors:
@@ -314,7 +331,7 @@ class Vectors:
         order = np.lexsort((ids, -scores))[:k]
         return [(int(ids[i]), float(scores[i])) for i in order]
 
-    def reconstruct(self, ids) -> np.ndarray:
+    def reconstruct(self, ids: ArrayLike) -> np.ndarray:
         """The stored vectors of these ids, from whichever part holds each."""
         ids = _ids(ids)
         out = np.zeros((ids.size, self.dimension), dtype=np.float32)

@@ -275,6 +275,8 @@ class Condition:
 
     def holds(self, value: str) -> bool:
         """Whether a stated value (a score or a rating) meets the condition."""
+        got: float | None
+        want: float | None
         if self.threshold[:1].isdigit():
             try:
                 got, want = float(value.replace(",", "")), float(self.threshold)

@@ -53,7 +53,7 @@ def test_overview_of_a_real_report_names_every_stated_score(real_assistant):
 
 
 @pytest.fixture(scope="module")
-def furniture_assistant(tmp_path_factory, embedder):
+def furniture_assistant(tmp_path_factory, real_embedder):
     """Dev real reports of which four print "The score for this quality statement is based on the previous
     rating for …"."""
     import shutil
@@ -67,8 +67,8 @@ def furniture_assistant(tmp_path_factory, embedder):
                  "real_new-royal-liverpool-uec_2025-04.txt", "real_priory-hospital-norwich_2024-06.txt",
                  "real_thornton-hall-lodge_2024-02.txt", "real_chesser-surgery_2024-07.txt"):
         shutil.copy(REAL / name, corpus / name)
-    build_index(corpus, index, embedder)
-    return load_assistant(index, embedder=embedder)
+    build_index(corpus, index, real_embedder)
+    return load_assistant(index, embedder=real_embedder)
 
 
 @pytest.mark.slow

@@ -145,13 +145,13 @@ def test_a_passage_answer_states_its_answerability(assistant):
     assert "confidence" not in answer.to_json()  # the ask --json contract is unchanged
 
 
-def test_the_gate_is_a_setting(data, embedder):
+def test_the_gate_is_a_setting(data, real_embedder):
     from assistant.session import build_assistant
 
     question = "Did Iridium employees feel pushed to keep going while ill?"
-    strict = build_assistant(data, embedder, answer_settings=AnswerSettings(gate_threshold=5.0))
+    strict = build_assistant(data, real_embedder, answer_settings=AnswerSettings(gate_threshold=5.0))
     assert strict.ask(question).no_answer
-    lenient = build_assistant(data, embedder, answer_settings=AnswerSettings(gate_threshold=0.0, hedge_threshold=0.0))
+    lenient = build_assistant(data, real_embedder, answer_settings=AnswerSettings(gate_threshold=0.0, hedge_threshold=0.0))
     assert not lenient.ask("What is the CQC policy on parking fines?").no_answer
 
 
@@ -173,10 +173,10 @@ REAL_FILES = ("real_limes-retirement-home_2022-04.txt", "real_chelwood-dental-pr
 
 
 @pytest.fixture(scope="module")
-def real_assistant(tmp_path_factory, embedder):
+def real_assistant(tmp_path_factory, real_embedder):
     from _answers import assistant_over
 
-    return assistant_over(tmp_path_factory.mktemp("real-passage"), embedder, REAL_FILES)
+    return assistant_over(tmp_path_factory.mktemp("real-passage"), real_embedder, REAL_FILES)
 
 
 @pytest.mark.slow
@@ -211,10 +211,10 @@ def test_counts_puts_a_figure_on_the_thing_asked():
 
 
 @pytest.fixture(scope="module")
-def header_assistant(tmp_path_factory, embedder):
+def header_assistant(tmp_path_factory, real_embedder):
     from _answers import assistant_over
 
-    return assistant_over(tmp_path_factory.mktemp("real-header"), embedder,
+    return assistant_over(tmp_path_factory.mktemp("real-header"), real_embedder,
                           ("real_access-dignity-care_2024-01.txt", "real_new-royal-liverpool-uec_2025-04.txt"))
 
 
@@ -233,10 +233,10 @@ def test_a_page_header_line_is_never_quoted_as_a_finding(header_assistant, quest
 
 
 @pytest.mark.slow
-def test_a_prose_sentence_a_header_fact_was_read_from_is_still_a_finding(tmp_path, embedder):
+def test_a_prose_sentence_a_header_fact_was_read_from_is_still_a_finding(tmp_path, real_embedder):
     # The service type of this dental page is read from this sentence; it still answers who supported the inspector.
     from _answers import assistant_over
 
-    assistant = assistant_over(tmp_path, embedder, ("real_dental-practice-1-13813093528_2023-09.txt",))
+    assistant = assistant_over(tmp_path, real_embedder, ("real_dental-practice-1-13813093528_2023-09.txt",))
     answer = assistant.ask("Who supported the CQC inspector at the September 2023 dental practice inspection?")
     assert any("supported by a specialist dental advisor" in c.text for c in answer.citations), answer.text

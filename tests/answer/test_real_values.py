@@ -9,10 +9,10 @@ FILES = ("real_access-dignity-care_2024-01.txt", "real_new-royal-liverpool-uec_2
 
 
 @pytest.fixture(scope="module")
-def real_assistant(tmp_path_factory, embedder):
+def real_assistant(tmp_path_factory, real_embedder):
     from _answers import assistant_over
 
-    return assistant_over(tmp_path_factory.mktemp("real"), embedder, FILES)
+    return assistant_over(tmp_path_factory.mktemp("real"), real_embedder, FILES)
 
 
 @pytest.mark.slow

@@ -50,12 +50,10 @@ def test_benchmark_runs_end_to_end_at_a_tiny_size(tmp_path, embedder, monkeypatc
     from assistant.bench.report import markdown
     from assistant.bench.run import QUESTIONS, Options, run
 
-    import assistant.bench.run as bench_run
 
     monkeypatch.chdir(tmp_path)  # no eval file or seed corpus here: the eval comparison says it skipped
-    monkeypatch.setattr(bench_run, "REFERENCE_CHUNKS", 30)  # adds are timed against a 30-chunk index too
     opts = Options(sizes=(60,), embed_limit=60, repeats=1, adds=2, rank_bm25_queries=2, log=lambda line: None,
-                   work=tmp_path / "work")
+                   work=tmp_path / "work", reference_chunks=30)  # adds are timed against a 30-chunk index too
     result = run(opts)
     r = result["sizes"]["60"]
     docs = list(generate.documents(60))

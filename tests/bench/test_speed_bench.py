@@ -11,6 +11,7 @@ import pytest
 from conftest import SEED_CORPUS
 
 
+@pytest.mark.slow
 def test_throughput_uses_real_length_chunks_and_compares_backends():
     from assistant.bench import throughput
 

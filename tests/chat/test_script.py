@@ -18,7 +18,7 @@ def chat(index_dir, *args: str):
     return CliRunner().invoke(main, ["chat", "--index", str(index_dir), *args])
 
 
-def test_two_turn_conversation_as_json_lines(index_dir, embedder, tmp_path):
+def test_two_turn_conversation_as_json_lines(index_dir, real_embedder, tmp_path):
     turns = tmp_path / "turns.txt"
     turns.write_text("Which providers lacked FTSU awareness?\n\nand what was their well-led score?\n",
                      encoding="utf-8")

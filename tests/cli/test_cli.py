@@ -87,12 +87,11 @@ def test_missing_index_is_one_line(tmp_path):
 
 
 def test_mismatched_model_is_one_line(index_dir, tmp_path):
+    from _indexing import reseal
+
     copy = tmp_path / "index"
     shutil.copytree(index_dir, copy)
-    version = copy / (copy / "CURRENT").read_text().strip()
-    manifest = json.loads((version / "manifest.json").read_text())
-    manifest["model"]["name"] = "some/other-model"
-    (version / "manifest.json").write_text(json.dumps(manifest))
+    reseal(copy, lambda manifest: {**manifest, "model": {**manifest["model"], "name": "some/other-model"}})
     code, out = run("ask", "anything", "--index", str(copy))
     assert code == 1 and "built with model 'some/other-model'" in out and "Traceback" not in out
 

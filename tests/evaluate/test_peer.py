@@ -5,8 +5,6 @@ import pytest
 from assistant.evaluate import dataset, peer
 from conftest import ROOT
 
-pytest.importorskip("txtai")
-
 
 def test_first_rank_counts_the_first_text_with_evidence():
     assert peer.first_rank(["a", "b has the words", "c"], ["the words"]) == 2
@@ -15,6 +13,7 @@ def test_first_rank_counts_the_first_text_with_evidence():
 
 @pytest.mark.slow
 def test_both_systems_are_asked_every_question_with_evidence(assistant):
+    pytest.importorskip("txtai")  # here, not at import: importing txtai takes seconds, even to collect
     questions = dataset.load(ROOT / "eval" / "questions.jsonl", "dev")
     txtai = peer.TxtaiPeer(assistant.data, assistant.retriever.embedder.model_dir)
     result = peer.compare(assistant, questions, k=5, peer=txtai)

@@ -111,6 +111,7 @@ def test_a_changed_file_that_turns_bad_keeps_its_indexed_version(tmp_path, embed
     assert_iridium_scored_50(assistant_for(index, embedder))
 
 
+@pytest.mark.slow  # the command embeds with the real model
 def test_add_copies_only_good_files_and_exits_non_zero_on_skips(tmp_path, embedder):
     corpus, index = small_index(tmp_path / "lib", embedder, IRIDIUM)
     incoming = tmp_path / "incoming"
@@ -165,6 +166,7 @@ def test_a_junk_original_and_its_renamed_copy_are_indexed_once(tmp_path, embedde
     assert [c.report for c in answer.citations] == ["iridium-renamed"]
 
 
+@pytest.mark.slow  # the command embeds with the real model
 def test_max_size_lets_a_larger_file_in(tmp_path, embedder):
     corpus, index = small_index(tmp_path, embedder, HERTS)
     text = (SEED_CORPUS / IRIDIUM).read_text(encoding="utf-8")
@@ -182,6 +184,7 @@ def test_max_size_lets_a_larger_file_in(tmp_path, embedder):
     assert bad.exit_code == 2 and "is not a size" in bad.output
 
 
+@pytest.mark.slow  # the command embeds with the real model
 def test_json_progress_goes_to_stderr_and_names_are_escaped(tmp_path, embedder):
     corpus, index = small_index(tmp_path, embedder, HERTS)
     odd = "new\nline\x1b[31m.txt"
@@ -206,3 +209,46 @@ def test_json_progress_goes_to_stderr_and_names_are_escaped(tmp_path, embedder):
     lines = result.stdout.splitlines()
     assert "removed: new\\nline\\x1b[31m.txt" in lines  # one line, the control characters shown escaped
     assert "skipped: binary\\tname.txt: binary file, not text" in lines
+
+
+# -- indexing time is bounded (issue 19) ------------------------------------------------------------
+
+
+def _many_sections(n: int) -> str:
+    """A page of ``n`` one-line sections: tiny text, one or two chunks per section."""
+    return "Sunny Practice\n\n" + "".join(f"Heading number {i}\nStaff number {i} were kind.\n\n" for i in range(n))
+
+
+def test_a_file_making_too_many_chunks_is_skipped_with_its_reason(two, embedder):
+    corpus, index = two
+    (corpus / "many-sections.txt").write_text(_many_sections(40), encoding="utf-8")
+    limit = IngestSettings(max_chunks=30)
+    summary = update_index(corpus, index, embedder, ingest=limit)
+    reason = summary.skipped["many-sections.txt"]
+    assert reason.startswith("makes ") and "chunks, over the limit of 30 a file (--max-chunks raises it)" in reason
+    assert summary.chunks_embedded == 0 and summary.added == []  # (the skip is recorded in a new commit point)
+    # An indexed file that grows past the limit keeps its indexed version, as an unreadable one does.
+    iridium = corpus / IRIDIUM
+    iridium.chmod(0o644)
+    iridium.write_text(iridium.read_text(encoding="utf-8") + "\n" + "Staff were kind to every patient. " * 1500,
+                       encoding="utf-8")
+    summary = update_index(corpus, index, embedder, ingest=limit)
+    assert summary.skipped[IRIDIUM].endswith("; the previously indexed version is kept")
+    assert_iridium_scored_50(assistant_for(index, embedder))
+    result = CliRunner().invoke(main, ["index", "update", "--corpus", str(corpus), "--index", str(index),
+                                       "--max-chunks", "30", "--json"])
+    assert result.exit_code == 3, result.output
+    skipped = json.loads(result.stdout)["skipped"]
+    assert "over the limit of 30 a file" in skipped["many-sections.txt"] and IRIDIUM in skipped
+    assert "chunk 0/" in result.stderr  # progress while chunking, on stderr
+
+
+@pytest.mark.slow  # the command embeds with the real model
+def test_build_json_mode_prints_progress_and_one_summary(two):
+    corpus, index = two
+    result = CliRunner().invoke(main, ["index", "build", "--corpus", str(corpus), "--index", str(index), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert sorted(payload["added"]) == [HERTS, IRIDIUM] and payload["chunks_embedded"] > 0
+    stages = {line.split()[0] for line in result.stderr.splitlines()}
+    assert {"hash", "parse", "chunk", "embed", "sentences", "write"} <= stages

@@ -38,7 +38,9 @@ else:
 print("finished", flush=True)
 """
 UPDATE_POINTS = store.CRASH_POINTS
-OPTIMIZE_POINTS = ("after-lock", "after-merge", "after-write", "before-publish", "before-pointer", "after-publish")
+OPTIMIZE_POINTS = ("after-lock", "after-merge", "after-write", "before-publish", "before-pointer", "after-pointer",
+                   "after-publish")
+PUBLISHED = ("after-pointer", "after-publish")  # CURRENT was switched: the new commit point is live
 
 
 @pytest.fixture()
@@ -59,12 +61,15 @@ def _child(corpus: Path, index: Path, crash_at: str | None = None, what: str = "
 
 
 def _leftovers(index: Path) -> list[str]:
-    """Temporary folders, a half-switched pointer, and segments no commit point names."""
+    """Temporary folders, a half-switched pointer, commit points never made live, and segments no commit
+    point names."""
     named = set()
-    for version in store.commit_points(index):
+    for version in store.committed(index):
         named.update(s["name"] for s in __import__("json").loads((version / "manifest.json").read_text())["segments"])
     orphans = [f"segments/{p.name}" for p in (index / "segments").iterdir() if p.name not in named]
-    return sorted([p.name for p in index.iterdir() if p.name.startswith(".tmp-") or p.name == "CURRENT.tmp"] + orphans)
+    pending = [p.name for p in store.commit_points(index) if not (p / "manifest.json").exists()]
+    return sorted([p.name for p in index.iterdir() if p.name.startswith(".tmp-") or p.name == "CURRENT.tmp"]
+                  + orphans + pending)
 
 
 def _kill_at(corpus: Path, index: Path, point: str, what: str) -> None:
@@ -103,8 +108,12 @@ def test_segment_update_killed_at_each_point_leaves_a_loadable_index(pending, em
     if point in ("after-write", "before-publish"):
         assert len(_leftovers(index)) == 2  # the segment and the half-done commit point, never live
     if point == "before-pointer":
-        assert (index / "v000002").is_dir() and (index / "CURRENT").read_text().strip() == "v000001"
-    _check_recovery(corpus, index, embedder, published=point == "after-publish")
+        assert (index / "v000002").is_dir() and (index / "CURRENT").read_text().split()[0] == "v000001"
+        assert _leftovers(index) == ["segments/s000002", "v000002"]  # placed, never made live
+    if point == "after-pointer":  # CURRENT names v000002, whose manifest is still pending: it is live
+        assert (index / "CURRENT").read_text().split()[0] == "v000002"
+        assert not (index / "v000002" / "manifest.json").exists()
+    _check_recovery(corpus, index, embedder, published=point in PUBLISHED)
 
 
 @pytest.mark.parametrize("point", OPTIMIZE_POINTS)
@@ -114,7 +123,7 @@ def test_merge_killed_at_each_point_leaves_a_loadable_index(pending, embedder, p
     assert len(live_segments(index)) == 2
     _kill_at(corpus, index, point, "optimize")
     data = load_index(index, embedder.name)
-    merged = point == "after-publish"
+    merged = point in PUBLISHED
     assert len(data.manifest.segments) == (1 if merged else 2)
     assert "Heartbeat Alliance" in {r.provider for r in data.reports.values()}
     assert_iridium_scored_50(assistant_for(index, embedder))

@@ -44,7 +44,8 @@ def test_a_glossary_edit_is_retokenised_by_update_not_mixed(two, embedder, gloss
     corpus, index = two
     with pytest.raises(IndexMismatch, match="tokenised with other rules.*run `assistant index update`"):
         load_index(index, embedder.name)
-    assert "the tokenizer changed" in status(index)["notes"][0]
+    info = status(index)
+    assert not info["healthy"] and any("the tokenizer changed" in p for p in info["problems"])
     result = CliRunner().invoke(main, ["ask", "What was Iridium's well-led score?", "--index", str(index)])
     assert result.exit_code == 1 and "re-tokenise" in result.stderr and len(result.stderr.splitlines()) == 1
 
@@ -80,10 +81,11 @@ def test_a_parser_change_makes_update_refuse_until_a_build(two, embedder, monkey
     corpus, index = two
     monkeypatch.setattr(assistant.ingest, "PARSER_VERSION", assistant.ingest.PARSER_VERSION + 1)
     assert_iridium_scored_50(assistant_for(index, embedder))  # searching the stored reports is still sound
-    assert "the parser changed" in status(index)["notes"][0]
+    info = status(index)
+    assert not info["healthy"] and any("the parser changed" in p for p in info["problems"])
     with pytest.raises(IndexMismatch, match="parsed by another parser version.*rebuild with `assistant index build`"):
         update_index(corpus, index, embedder)
     result = CliRunner().invoke(main, ["index", "update", "--corpus", str(corpus), "--index", str(index)])
     assert result.exit_code == 1 and "rebuild with `assistant index build`" in result.stderr
     build_index(corpus, index, embedder)
-    assert status(index)["notes"] == [] and load_index(index).manifest.fingerprint == Fingerprint.current()
+    assert status(index)["healthy"] and load_index(index).manifest.fingerprint == Fingerprint.current()

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _indexing import HERTS, IRIDIUM, small_index
+from _indexing import HERTS, IRIDIUM, reseal, small_index
 
 from assistant.config import ChunkSettings
 from assistant.errors import IndexCorrupt, IndexMismatch, IndexMissing
@@ -37,9 +37,7 @@ def _segment(index: Path) -> Path:
 
 
 def _edit_manifest(index: Path, edit) -> None:
-    path = _live(index) / "manifest.json"
-    obj = json.loads(path.read_text())
-    path.write_text(json.dumps(edit(obj)))
+    reseal(index, edit)
 
 
 def test_manifest_records_every_file_chunk_and_checksum(data, corpus_dir, index_dir):
@@ -111,12 +109,14 @@ def _truncate(path: Path) -> None:
 @pytest.mark.parametrize(
     "damage, message",
     [
-        (lambda i: _truncate(_segment(i) / "vectors.faiss"), "is corrupt"),
-        (lambda i: (_live(i) / "manifest.json").write_text("{not json"), "manifest .* is unreadable"),
-        (lambda i: (_segment(i) / "reports.json").unlink(), "is corrupt"),
-        (lambda i: _drop_last_chunk(_segment(i) / "chunks.json"), "chunk ids in chunks.json differ"),
-        (lambda i: (_segment(i) / "chunks.json").write_text('{"id": [0, "1"]}'), "malformed chunk columns"),
-        (lambda i: shutil.rmtree(_segment(i)), "segment s000001 is missing"),
+        (lambda i: _truncate(_segment(i) / "vectors.faiss"), "s000001/vectors.faiss does not match its checksum"),
+        (lambda i: (_live(i) / "manifest.json").write_text("{not json"),
+         "manifest.json does not match the checksum CURRENT records"),
+        (lambda i: (_segment(i) / "reports.json").unlink(), "s000001/reports.json is missing"),
+        (lambda i: (_drop_last_chunk(_segment(i) / "chunks.json"), reseal(i)), "chunk ids in chunks.json differ"),
+        (lambda i: ((_segment(i) / "chunks.json").write_text('{"id": [0, "1"]}'), reseal(i)),
+         "malformed chunk columns"),
+        (lambda i: shutil.rmtree(_segment(i)), "s000001/files.json is missing"),
     ],
     ids=["truncated-vectors", "bad-manifest", "no-reports", "missing-chunk", "bad-columns", "missing-segment"],
 )
@@ -124,15 +124,15 @@ def test_corrupt_index_is_refused(copy, damage, message):
     damage(copy)
     with pytest.raises(IndexCorrupt, match=message) as caught:
         load_index(copy)
-    assert "\n" not in str(caught.value) and "rebuild with `assistant index build`" in str(caught.value)
+    assert "\n" not in str(caught.value) and "`assistant index update --repair`" in str(caught.value)
 
 
-def test_index_of_another_model_is_refused(copy, embedder):
+def test_index_of_another_model_is_refused(copy, real_embedder):
     _edit_manifest(copy, lambda m: {**m, "model": {"name": "some-other-model", "dimension": 384}})
     with pytest.raises(IndexMismatch, match="built with model 'some-other-model'"):
-        load_index(copy, embedder.name)
+        load_index(copy, real_embedder.name)
     with pytest.raises(IndexMismatch, match="built with model 'some-other-model'"):
-        update_index(Path("corpus"), copy, embedder)  # an update never mixes vectors of two models
+        update_index(Path("corpus"), copy, real_embedder)  # an update never mixes vectors of two models
 
 
 def test_index_of_another_format_is_refused(copy):
@@ -144,15 +144,15 @@ def test_index_of_another_format_is_refused(copy):
         load_index(copy)
 
 
-def test_update_refuses_other_chunk_settings(copy, embedder, corpus_dir):
+def test_update_refuses_other_chunk_settings(copy, real_embedder, corpus_dir):
     with pytest.raises(IndexMismatch, match="chunked with"):
-        update_index(corpus_dir, copy, embedder, settings=ChunkSettings(max_tokens=128))
+        update_index(corpus_dir, copy, real_embedder, settings=ChunkSettings(max_tokens=128))
 
 
 def test_update_of_a_corrupt_index_says_so_and_a_build_repairs_it(tmp_path, embedder):
     corpus, index = small_index(tmp_path, embedder, HERTS)
     (_segment(index) / "vectors.faiss").write_bytes(b"not faiss")
-    with pytest.raises(IndexCorrupt, match="vectors.faiss does not match its checksum.*rebuild with `assistant index build`"):
+    with pytest.raises(IndexCorrupt, match="vectors.faiss does not match its checksum.*`assistant index update --repair`"):
         update_index(corpus, index, embedder)
     version, _ = build_index(corpus, index, embedder)
     assert version.name == "v000002" and load_index(index, embedder.name).vectors.ntotal == 7

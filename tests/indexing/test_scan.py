@@ -126,3 +126,15 @@ def test_safe_name_shows_control_characters():
     assert safe_name("caf\u00e9 report.txt") == "caf\u00e9 report.txt"
     assert safe_name(os.fsdecode(b"bad\xffname.txt")) == "bad\\xffname.txt"
     assert safe_name("line\u2028sep") == "line\\u2028sep"
+
+
+def test_a_new_hard_link_to_an_indexed_file_is_one_file_not_a_replacement(two, embedder):
+    """A link named to sort before the indexed name is walked first; the indexed name still keeps the file."""
+    corpus, index = two
+    os.link(corpus / IRIDIUM, corpus / "0-link-to-iridium.txt")
+    summary = update_index(corpus, index, embedder)
+    assert (summary.added, summary.changed, summary.removed, summary.chunks_embedded) == ([], [], [], 0)
+    assert summary.skipped == {"0-link-to-iridium.txt": f"the same file as {IRIDIUM} (a link to it), which is indexed"}
+    data = load_index(index, embedder.name)
+    assert IRIDIUM in data.manifest.files and "0-link-to-iridium.txt" not in data.manifest.files
+    assert "iridium-medical-practice-2025-01-13" in data.reports

@@ -12,8 +12,8 @@ from _indexing import HEARTBEAT, HERTS, IRIDIUM, KIDDERMINSTER, assert_iridium_s
 from click.testing import CliRunner
 from conftest import SEED_CORPUS
 
-import assistant.indexing.build as build
 from assistant.cli import main
+from assistant.config import IndexSettings
 from assistant.indexing import versions
 from assistant.indexing.build import merge_policy, optimize_index, update_index
 from assistant.indexing.load import load_index, status
@@ -30,19 +30,18 @@ def _results(index, embedder):
 
 
 @pytest.fixture()
-def segmented(tmp_path, embedder, monkeypatch):
+def segmented(tmp_path, embedder):
     """Four segments, one with a deleted file: Iridium+Herts, then Heartbeat, then Kidderminster, then a
     changed Hertfordshire (its old chunks marked deleted in the first segment)."""
-    monkeypatch.setattr(build, "MAX_DELETED_SHARE", 1.0)
+    keep_deleted = IndexSettings(max_deleted_share=1.0)
     corpus, index = small_index(tmp_path, embedder, IRIDIUM, HERTS)
     for name in (HEARTBEAT, KIDDERMINSTER):
         shutil.copy(SEED_CORPUS / name, corpus / name)
-        update_index(corpus, index, embedder)
+        update_index(corpus, index, embedder, index_settings=keep_deleted)
     herts = corpus / HERTS
     herts.chmod(0o644)
     herts.write_text(herts.read_text(encoding="utf-8") + "\nThe service opened a new call centre.\n", encoding="utf-8")
-    assert update_index(corpus, index, embedder).changed == [HERTS]
-    monkeypatch.undo()
+    assert update_index(corpus, index, embedder, index_settings=keep_deleted).changed == [HERTS]
     return corpus, index
 
 
@@ -91,13 +90,12 @@ def test_optimize_merges_into_one_segment_answering_the_same(segmented, embedder
     assert optimize_index(index, embedder).published is False  # nothing left to merge
 
 
-def test_too_many_segments_merge_the_smallest(tmp_path, embedder, monkeypatch):
-    monkeypatch.setattr(build, "MAX_SEGMENTS", 3)
+def test_too_many_segments_merge_the_smallest(tmp_path, embedder):
     corpus, index = small_index(tmp_path, embedder, IRIDIUM, HERTS)
     sizes = []
     for name in (HEARTBEAT, KIDDERMINSTER, NHS):
         shutil.copy(SEED_CORPUS / name, corpus / name)
-        summary = update_index(corpus, index, embedder)
+        summary = update_index(corpus, index, embedder, index_settings=IndexSettings(max_segments=3))
         sizes.append(len(live_segments(index)))
     assert sizes == [2, 3, 2] and summary.merged == 3  # at 4 > 3 segments the three smallest merged
     data = load_index(index, embedder.name)
@@ -114,32 +112,33 @@ def test_merge_policy():
 
     assert merge_policy((seg("a", 100), seg("b", 5))) == []
     assert merge_policy((seg("a", 100, deleted=31), seg("b", 5))) == ["a"]
-    many = tuple(seg(f"s{i}", 100 - i) for i in range(build.MAX_SEGMENTS + 1))
+    most = IndexSettings().max_segments
+    many = tuple(seg(f"s{i}", 100 - i) for i in range(most + 1))
     merged = merge_policy(many)
-    assert "s0" not in merged and len(many) - len(merged) + 1 == build.MAX_SEGMENTS // 2
+    assert "s0" not in merged and len(many) - len(merged) + 1 == most // 2
+    assert merge_policy(many[:4], IndexSettings(max_segments=3)) == ["s1", "s2", "s3"]
+    assert merge_policy((seg("a", 100, deleted=31), seg("b", 5)), IndexSettings(max_deleted_share=0.5)) == []
 
 
-def test_merges_reuse_the_trained_ivf(tmp_path, embedder, monkeypatch):
+def test_merges_reuse_the_trained_ivf(tmp_path, real_embedder):
     """Above the IVF threshold a merge keeps the largest segment's trained cells (no k-means again)."""
-    import assistant.search.vectors as vectors
-
-    monkeypatch.setattr(vectors, "APPROXIMATE_ABOVE", 12)
+    ivf = IndexSettings(approximate_above=12)
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()
     for name in (IRIDIUM, HERTS, KIDDERMINSTER):
         shutil.copy(SEED_CORPUS / name, corpus / name)
-    update_index(corpus, index, embedder)
+    update_index(corpus, index, real_embedder, index_settings=ivf)
     shutil.copy(SEED_CORPUS / HEARTBEAT, corpus / HEARTBEAT)
-    update_index(corpus, index, embedder)
-    before = load_index(index, embedder.name)
+    update_index(corpus, index, real_embedder, index_settings=ivf)
+    before = load_index(index, real_embedder.name)
     base = max(before.vectors.parts, key=lambda p: p.ntotal)
     assert base.kind == "ivf"
     trained = base.ivf.quantizer.reconstruct_n(0, base.ivf.nlist)
-    optimize_index(index, embedder)
-    (merged,) = load_index(index, embedder.name).vectors.parts
+    optimize_index(index, real_embedder, index_settings=ivf)
+    (merged,) = load_index(index, real_embedder.name).vectors.parts
     assert merged.kind == "ivf" and merged.ntotal == before.vectors.ntotal
     assert np.array_equal(merged.ivf.quantizer.reconstruct_n(0, merged.ivf.nlist), trained)
-    hits = assistant_for(index, embedder).retriever.search("Freedom to Speak Up Guardian awareness", mode="dense", k=3)
+    hits = assistant_for(index, real_embedder).retriever.search("Freedom to Speak Up Guardian awareness", mode="dense", k=3)
     assert hits and hits[0].chunk.provider == "Heartbeat Alliance"
 
 

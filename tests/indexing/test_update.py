@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 
 import numpy as np
-import pytest
 from _indexing import (
     HEARTBEAT,
     live_segments,
@@ -20,6 +19,7 @@ from _indexing import (
 )
 from conftest import SEED_CORPUS
 
+from assistant.config import IndexSettings
 from assistant.indexing import versions
 from assistant.indexing.add import add_files
 from assistant.indexing.build import update_index
@@ -100,7 +100,7 @@ def test_change_and_removal(two, embedder):
     kept = data.manifest.files[HERTS]
     assert (kept.sha256, kept.first_chunk, kept.chunks) == (herts.sha256, herts.first_chunk, herts.chunks)
     assert not iridium_ids & {c.chunk_id for c in data.chunks}
-    # 12 of the first segment's 19 rows were deleted, past MAX_DELETED_SHARE: it was rewritten
+    # 12 of the first segment's 19 rows were deleted, past IndexSettings.max_deleted_share: it was rewritten
     # without them (Hertfordshire's ids kept); Iridium's new chunks are the new segment.
     first, second = data.manifest.segments
     assert first.ranges == ((herts.first_chunk, 7),) and first.deleted == ()
@@ -120,19 +120,16 @@ def test_change_and_removal(two, embedder):
     assert {r.provider for r in data.reports.values()} == {"Iridium Medical Practice"}
 
 
-def test_bm25_across_segments_scores_as_rank_bm25_over_the_live_chunks(two, embedder, monkeypatch):
+def test_bm25_across_segments_scores_as_rank_bm25_over_the_live_chunks(two, embedder):
     """Global idf and average length: BM25 over several segments with deletions is one BM25."""
     from rank_bm25 import BM25Okapi
 
-    import assistant.indexing.build as build
-
-    monkeypatch.setattr(build, "MAX_DELETED_SHARE", 1.0)  # keep the deleted rows in their segment
     corpus, index = two
     shutil.copy(SEED_CORPUS / HEARTBEAT, corpus / HEARTBEAT)
     path = corpus / IRIDIUM
     path.chmod(0o644)
     path.write_text(path.read_text(encoding="utf-8").replace("scored 50", "scored 55"), encoding="utf-8")
-    update_index(corpus, index, embedder)
+    update_index(corpus, index, embedder, index_settings=IndexSettings(max_deleted_share=1.0))  # keep deleted rows
     data = load_index(index, embedder.name)
     assert len(data.manifest.segments) == 2 and data.manifest.segments[0].deleted
     reference = BM25Okapi(terms(data.chunks))
@@ -148,7 +145,7 @@ def test_update_with_nothing_new_publishes_nothing(two, embedder):
     summary = update_index(corpus, index, embedder)
     assert not summary.published
     assert (summary.added, summary.changed, summary.removed, summary.chunks_embedded) == ([], [], [], 0)
-    assert summary.version == current.strip()
+    assert summary.version == current.split()[0]
     assert (index / "CURRENT").read_text() == current
     assert summary.to_json().keys() == {"added", "changed", "removed", "skipped", "chunks_embedded", "seconds"}
 
@@ -213,18 +210,16 @@ def test_change_question_with_one_report_cites_its_own_comparison(two, embedder)
     assert IRIDIUM_SENTENCE in texts
 
 
-def test_updates_above_the_approximate_threshold_use_ivf(tmp_path, embedder, monkeypatch):
+def test_updates_above_the_approximate_threshold_use_ivf(tmp_path, embedder):
     """With the IVF threshold lowered below the corpus size, build and update still answer exactly."""
-    import assistant.search.vectors as vectors_module
-
-    monkeypatch.setattr(vectors_module, "APPROXIMATE_ABOVE", 5)
+    ivf = IndexSettings(approximate_above=5)
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()
     for name in (IRIDIUM, HERTS):
         shutil.copy(SEED_CORPUS / name, corpus / name)
-    update_index(corpus, index, embedder)
+    update_index(corpus, index, embedder, index_settings=ivf)
     shutil.copy(SEED_CORPUS / HEARTBEAT, corpus / HEARTBEAT)
-    summary = update_index(corpus, index, embedder)
+    summary = update_index(corpus, index, embedder, index_settings=ivf)
     assert summary.added == [HEARTBEAT]
     assistant = assistant_for(index, embedder)
     assert [s.vectors for s in assistant.data.manifest.segments] == ["ivf", "ivf"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,7 +21,7 @@ from assistant.indexing import versions as store
 from assistant.indexing.manifest import TABLE, Fingerprint, Manifest, SegmentEntry, table_json
 from assistant.cli import main
 from assistant.indexing.build import update_index
-from assistant.indexing.versions import IndexBusy
+from assistant.indexing.versions import IndexBusy, IndexCorrupt
 
 # Holds the writer lock until its stdin closes (or for argv[2] seconds).
 _HOLDER = """
@@ -47,10 +49,16 @@ def _version(index: Path, segments: tuple[str, ...] = ()) -> Path:
     for name in segments:
         store.segment_dir(index, name).mkdir(parents=True, exist_ok=True)
         (store.segment_dir(index, name) / TABLE).write_text(json.dumps(table_json({})))  # holds no files
-    work = store.new_workspace(index)
-    Manifest("model", 384, ChunkSettings(), Fingerprint.current(),
-             segments=tuple(SegmentEntry(n, (), (), "flat") for n in segments)).save(work)
-    return store.publish(index, work)
+    sums = {name: _sha(store.segment_dir(index, name) / TABLE) for name in segments}
+    manifest = Manifest("model", 384, ChunkSettings(), Fingerprint.current(),
+                        segments=tuple(SegmentEntry(n, (), (), "flat", {TABLE: sums[n]}) for n in segments))
+    name = store.next_version(index) if index.is_dir() else "v000001"
+    index.mkdir(exist_ok=True)
+    return store.publish(index, name, manifest.encode(name))
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_publish_switches_versions_atomically(tmp_path):
@@ -59,8 +67,10 @@ def test_publish_switches_versions_atomically(tmp_path):
     second = _version(tmp_path)
     assert (first.name, second.name) == ("v000001", "v000002")
     assert store.current_version(tmp_path) == second
-    assert (tmp_path / "CURRENT").read_text() == "v000002\n"
+    assert (tmp_path / "CURRENT").read_text() == f"v000002 {_sha(second / 'manifest.json')}\n"
     assert not list(tmp_path.glob(".tmp-*")) and not (tmp_path / "CURRENT.tmp").exists()
+    assert not (second / store.PENDING).exists()
+    assert Manifest.load(second).model_name == "model"
 
 
 def test_clean_removes_leftovers_and_what_no_kept_commit_point_needs(tmp_path):
@@ -68,8 +78,10 @@ def test_clean_removes_leftovers_and_what_no_kept_commit_point_needs(tmp_path):
         _version(tmp_path, (f"s00000{n + 1}", "s000009"))  # s000009 is shared by all of them
     store.new_workspace(tmp_path)  # a writer died while writing
     (tmp_path / "CURRENT.tmp").write_text("v000009")  # ... or while switching the pointer
-    (tmp_path / "v000005").mkdir()  # ... or after renaming its commit point into place
+    (tmp_path / "v000005").mkdir()  # ... or after placing its commit point, before switching CURRENT
+    (tmp_path / "v000005" / store.PENDING).write_text("{}")
     store.segment_dir(tmp_path, "s000007").mkdir()  # ... or after adding a segment, before committing
+    assert store.current_version(tmp_path).name == "v000004"  # a pending commit point is nobody's yet
     removed = store.clean(tmp_path)
     assert sorted(removed) == sorted(["CURRENT.tmp", "v000001", "v000002", "v000005", "segments/s000001",
                                       "segments/s000002", "segments/s000007"]
@@ -80,27 +92,60 @@ def test_clean_removes_leftovers_and_what_no_kept_commit_point_needs(tmp_path):
     assert store.current_version(tmp_path).name == "v000004"
 
 
-@pytest.mark.parametrize("pointer", [None, b"\xff\xfe\x00garbage", b"v000042\n", b"../../etc\n"],
-                         ids=["deleted", "not-utf8", "names-nothing", "outside"])
-def test_a_damaged_pointer_recovers_the_newest_complete_commit_point(tmp_path, pointer):
+def test_a_writer_killed_after_switching_current_left_a_live_pending_manifest(tmp_path):
+    _version(tmp_path)
+    second = _version(tmp_path)
+    os.replace(second / "manifest.json", second / store.PENDING)  # as if killed before renaming it
+    assert store.current_version(tmp_path) == second  # CURRENT records its hash: it is live
+    store.clean(tmp_path)  # the next writer finishes the rename
+    assert (second / "manifest.json").is_file() and not (second / store.PENDING).exists()
+
+
+def _pointed_back(index: Path) -> None:
+    first = index / "v000001"
+    (index / "CURRENT").write_text(f"v000001 {_sha(first / 'manifest.json')}\n")  # a valid pointer, but stale
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda i: (i / "CURRENT").unlink(), "CURRENT is missing (the newest commit point is v000002)"),
+    (lambda i: (i / "CURRENT").write_bytes(b"\xff\xfe\x00garbage"), "CURRENT is damaged"),
+    (lambda i: (i / "CURRENT").write_bytes(b"v000002\n"), "CURRENT is damaged"),
+    (lambda i: (i / "CURRENT").write_bytes(b"../../etc\n"), "CURRENT is damaged"),
+    (_pointed_back, "CURRENT names v000001, but v000002 is newer"),
+    (lambda i: (i / "v000002" / "manifest.json").unlink(), "v000002/manifest.json is missing"),
+    (lambda i: shutil.copy(i / "v000001" / "manifest.json", i / "v000002" / "manifest.json"),
+     "v000002/manifest.json does not match the checksum CURRENT records"),
+], ids=["deleted", "not-utf8", "no-checksum", "outside", "pointed-back", "manifest-deleted", "manifest-replaced"])
+def test_current_may_only_name_the_newest_intact_commit_point(tmp_path, damage, message):
     _version(tmp_path, ("s000001",))
     _version(tmp_path, ("s000001", "s000002"))
-    incomplete = _version(tmp_path, ("s000003",))
-    shutil.rmtree(store.segment_dir(tmp_path, "s000003"))  # v000003 names a segment that is gone
-    assert incomplete.name == "v000003"
-    if pointer is None:
-        (tmp_path / "CURRENT").unlink()
-    else:
-        (tmp_path / "CURRENT").write_bytes(pointer)
-    assert store.current_version(tmp_path).name == "v000002"
-    assert store.pointer_problem(tmp_path)
-    store.clean(tmp_path)  # a writer (under the lock) rewrites CURRENT and keeps what v000002 needs
-    assert (tmp_path / "CURRENT").read_text() == "v000002\n" and store.pointer_problem(tmp_path) is None
-    assert (tmp_path / "v000001").is_dir() and store.segment_dir(tmp_path, "s000002").is_dir()
+    damage(tmp_path)
+    with pytest.raises(IndexCorrupt, match=re.escape(message)) as caught:
+        store.current_version(tmp_path)
+    assert "\n" not in str(caught.value) and "assistant index update --repair" in str(caught.value)
+    with pytest.raises(IndexCorrupt):
+        store.resolve(tmp_path)
+    if message.startswith("CURRENT names v000001"):  # the older one is served when named
+        assert store.resolve(tmp_path, "v000001")[0].name == "v000001"
+
+
+def test_a_manifest_checks_its_own_checksum_and_name(tmp_path):
+    _version(tmp_path)
+    second = _version(tmp_path)
+    data = (second / "manifest.json").read_bytes()
+    with pytest.raises(IndexCorrupt, match="does not match its own checksum"):
+        Manifest.verified_json(data.replace(b'"model"', b'"modem"'), "v000002")
+    with pytest.raises(IndexCorrupt, match="is the manifest of v000002, not of v000003"):
+        Manifest.verified_json(data, "v000003")
+    assert store.newest_intact(tmp_path) == second
+    (second / "manifest.json").write_bytes(data.replace(b'"model"', b'"modem"'))
+    assert store.newest_intact(tmp_path).name == "v000001"
 
 
 def test_no_commit_point_is_no_index(tmp_path):
-    (tmp_path / "CURRENT").write_text("v000007\n")
+    assert store.current_version(tmp_path) is None
+    (tmp_path / "v000001").mkdir()  # a first build killed before it switched CURRENT
+    (tmp_path / "v000001" / store.PENDING).write_text("{}")
     assert store.current_version(tmp_path) is None
 
 
@@ -109,7 +154,7 @@ def test_crash_point_only_fires_when_named(monkeypatch):
     store.crash_point("after-embed")  # another point: returns normally
     monkeypatch.delenv(store.CRASH_ENV)
     store.crash_point("after-publish")
-    assert set(store.CRASH_POINTS) >= {"after-embed", "after-write", "before-publish", "after-publish"}
+    assert set(store.CRASH_POINTS) >= {"after-embed", "after-write", "before-publish", "after-pointer", "after-publish"}
 
 
 def test_second_writer_exits_with_a_clear_message(tmp_path, embedder):

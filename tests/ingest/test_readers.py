@@ -344,3 +344,53 @@ def test_hyphen_kept_where_the_document_writes_the_word_with_it():
     assert clean_pages(pages) == (
         f"{wide} year, and leaders were asked to make improvements to how the service was well-led and "
         "how staff were recruited into their roles.\n\nNext page heading")
+
+
+# -- HTML as a browser reads it (issue 19) ----------------------------------------------------------
+
+BODY = "<h1>Sunny Practice</h1><p>Staff were kind.</p><p>This service scored 75 (out of 100) for this area.</p>"
+BODY_LINES = ["Sunny Practice", "Staff were kind.", "This service scored 75 (out of 100) for this area."]
+
+
+@pytest.mark.parametrize("page", [
+    "<html><head><title>CQC</title><meta charset='utf-8'>" + BODY,  # no </head>, no <body>: both implied
+    "<html><head><title>CQC</title><body>" + BODY + "</body></html>",  # no </head>
+    "<html><body><nav><a href='/'>Home</a> " + BODY + "</body></html>",  # <nav> never closed
+    "<html><body><header><a href='/'>CQC</a> " + BODY,  # <header> never closed
+    "<html><head><style>p { color: red }</head><body>" + BODY,  # <style> never closed
+    "<html><body><script>var x = 1;\n" + BODY,  # <script> never closed
+    "<html><head><title>CQC</head><body>" + BODY,  # <title> never closed
+    "<p>" + BODY,  # a fragment
+], ids=["no-head-end", "no-head-end-2", "open-nav", "open-header", "open-style", "open-script", "open-title",
+        "fragment"])
+def test_html_mistakes_a_page_can_make_keep_all_its_body_text(tmp_path, page):
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    lines = read_document(path).text.splitlines()
+    assert [line for line in lines if line in BODY_LINES] == BODY_LINES, lines
+
+
+def test_closed_furniture_is_still_dropped(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text("<html><head><title>CQC</title></head><body><header>Site header</header><nav>Menu</nav>"
+                    + BODY + "<script>var x;</script><footer>Cookies</footer></body></html>", encoding="utf-8")
+    assert read_document(path).text.splitlines() == BODY_LINES
+
+
+def test_deeply_nested_html_is_read_without_recursion(tmp_path):
+    path = tmp_path / "deep.html"
+    path.write_text("<html><body>" + "<div>" * 20_000 + BODY + "</div>" * 20_000 + "</body></html>",
+                    encoding="utf-8")
+    assert read_document(path).text.splitlines() == BODY_LINES
+
+
+def test_html_is_empty_only_when_the_page_has_no_text(tmp_path):
+    only_furniture = tmp_path / "nav.html"
+    only_furniture.write_text("<html><head><title>Sunny Practice</title></head><body><nav>Inspection reports "
+                              "are listed by date.</nav></body></html>", encoding="utf-8")
+    assert read_document(only_furniture).text.splitlines() == ["Sunny Practice", "Inspection reports are listed by date."]
+    blank = tmp_path / "blank.html"
+    blank.write_text("<html><head><script>var x = 'words words words';</script></head><body> <br> </body></html>",
+                     encoding="utf-8")
+    with pytest.raises(UnreadableDocument, match="empty file"):
+        read_document(blank)

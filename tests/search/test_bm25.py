@@ -23,7 +23,7 @@ def docs():
 
     lines = []
     for f in sorted((Path(__file__).resolve().parents[2] / "corpus").glob("*.txt")):
-        lines += [tokenize(l) for l in f.read_text(encoding="utf-8").splitlines()]
+        lines += [tokenize(line) for line in f.read_text(encoding="utf-8").splitlines()]
     return [d for d in lines if d]
 
 

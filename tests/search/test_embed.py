@@ -22,24 +22,25 @@ SENTENCES = [
 REAL = ROOT / "tests" / "data" / "real"
 
 
-def test_default_backend_vectors_are_normalised_and_meaningful(embedder):
-    assert embedder.backend in ("onnx", "torch")  # torch only for a build on an NVIDIA GPU (test_backend_choice)
-    v = embedder.encode(SENTENCES)
-    assert v.shape == (len(SENTENCES), embedder.dimension) == (6, 384) and v.dtype == np.float32
+def test_default_backend_vectors_are_normalised_and_meaningful(real_embedder):
+    assert real_embedder.backend in ("onnx", "torch")  # torch only for a build on an NVIDIA GPU (test_backend_choice)
+    v = real_embedder.encode(SENTENCES)
+    assert v.shape == (len(SENTENCES), real_embedder.dimension) == (6, 384) and v.dtype == np.float32
     assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
-    q = embedder.encode_query("Who is the FTSU guardian?")
+    q = real_embedder.encode_query("Who is the FTSU guardian?")
     assert int(np.argmax(v @ q)) == 0
-    assert embedder.encode([]).shape == (0, embedder.dimension)
+    assert real_embedder.encode([]).shape == (0, real_embedder.dimension)
 
 
-def test_encode_keeps_the_callers_order_and_reports_progress(embedder):
-    one_by_one = np.vstack([embedder.encode([s]) for s in SENTENCES])
+def test_encode_keeps_the_callers_order_and_reports_progress(real_embedder):
+    one_by_one = np.vstack([real_embedder.encode([s]) for s in SENTENCES])
     done = []
-    small_batches = type(embedder)(backend=embedder.backend, batch_size=4)
+    small_batches = type(real_embedder)(backend=real_embedder.backend, batch_size=4)
     assert np.allclose(small_batches.encode(SENTENCES, progress=done.append), one_by_one, atol=1e-5)
     assert done == [4, 2]
 
 
+@pytest.mark.slow  # it loads the real model (and exports it to ONNX when the data folder has no export)
 def test_an_embedder_loads_nothing_until_asked():
     from assistant.search.embed import Embedder
 
@@ -143,7 +144,7 @@ def real_vectors():
 
 
 @pytest.mark.slow
-def test_onnx_fp32_matches_torch_on_real_reports(real_vectors, embedder):
+def test_onnx_fp32_matches_torch_on_real_reports(real_vectors, real_embedder):
     from assistant.search.embed import Embedder
 
     texts, torch_vectors = real_vectors

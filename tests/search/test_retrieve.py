@@ -56,8 +56,8 @@ def test_modes_each_work(retriever):
         retriever.search("x", mode="magic")
 
 
-def test_convex_fusion_is_selectable(data, embedder):
-    convex = Retriever(data, embedder, RetrievalSettings(fusion="convex", weights={"bm25": 1.0, "dense": 1.0}))
+def test_convex_fusion_is_selectable(data, real_embedder):
+    convex = Retriever(data, real_embedder, RetrievalSettings(fusion="convex", weights={"bm25": 1.0, "dense": 1.0}))
     hits = convex.search("Which trust had a bi-annual freedom to speak up report?", k=3)
     assert hits[0].chunk.provider == "Kidderminster Hospital and Treatment Centre"
 
@@ -96,7 +96,7 @@ def test_lucene_bm25_idf_is_never_negative(data):
     assert (lucene.idf[df > 0] > 0).all()
 
 
-def test_bm25_variant_is_a_setting(data, embedder):
+def test_bm25_variant_is_a_setting(data, real_embedder):
     from assistant.search.retrieve import LuceneBM25, lexical_index
 
     assert lexical_index(data, RetrievalSettings(bm25_idf="okapi", bm25_k1=1.5, bm25_b=0.75)) is data.bm25
@@ -105,8 +105,8 @@ def test_bm25_variant_is_a_setting(data, embedder):
         lexical_index(data, RetrievalSettings(bm25_idf="magic"))
 
 
-def test_search_reuses_a_given_vector_and_lexical_text(retriever, embedder):
-    vector = embedder.encode_query("freedom to speak up guardian awareness")
+def test_search_reuses_a_given_vector_and_lexical_text(retriever, real_embedder):
+    vector = real_embedder.encode_query("freedom to speak up guardian awareness")
     hits = retriever.search("ignored for dense", vector=vector, lexical="freedom speak guardian", k=3)
     assert any("Freedom to Speak Up Guardian" in h.chunk.text for h in hits)
     assert all("dense" in h.ranks or "bm25" in h.ranks for h in hits)

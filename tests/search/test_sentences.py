@@ -8,8 +8,8 @@ from assistant.search.sentences import SentenceLookup, SentenceTable
 
 
 @pytest.fixture(scope="module")
-def table(data, embedder):
-    return SentenceTable.build(data.reports, data.chunks, embedder.encode)
+def table(data, real_embedder):
+    return SentenceTable.build(data.reports, data.chunks, real_embedder.encode)
 
 
 def test_rows_are_sentences_of_their_chunk(table, data):

@@ -24,6 +24,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+pytestmark = pytest.mark.slow  # real chat processes on a pty
+
 ASSISTANT = Path(sys.executable).with_name("assistant")
 DEADLINE_S = 1.0
 # A chat whose loader never finishes in time: quitting must not wait for it.

@@ -21,6 +21,8 @@ from tui_fakes import (FTSU, MARKUP, OSC_TITLE, PLAIN, REDLINE, SMITH, FakeAssis
                        no_answer, passage_answer)
 from tui_pilot import ask, command, in_view, notes, settle, status
 
+pytestmark = pytest.mark.slow  # a real Textual app per test, driven by Pilot: seconds each
+
 
 def drive(app, script, size=(120, 40)) -> None:
     """Run ``script(pilot)`` against ``app`` in a headless terminal of ``size``."""

@@ -115,7 +115,7 @@ class FakeAssistant:
         self.gate: threading.Event | None = gate
         self.calls: list[tuple[str, Filters, str | None]] = []
 
-    def ask(self, question: str, filters: Filters = Filters(), *, mode=None, k=None, inherited_providers=(), context=None):
+    def ask(self, question: str, filters: Filters = Filters(), *, mode=None, k=None, context=None):
         self.calls.append((question, filters, mode))
         if self.gate is not None:
             self.gate.wait(timeout=30)

@@ -32,7 +32,7 @@ from assistant.ingest.parse.lines import Line, line_fact, lines_of, section
 from assistant.ingest.readers import read_document
 from assistant.models import DateRange, Fact, Report
 
-__all__ = ["UNKNOWN_LAYOUT_WARNING", "parse_document", "parse_file"]
+__all__ = ["LAYOUT_FAILED", "UNKNOWN_LAYOUT_WARNING", "parse_document", "parse_file"]
 
 UNKNOWN_LAYOUT_WARNING = "unrecognised layout: ingested as paragraphs under its title"
 
@@ -41,7 +41,27 @@ def parse_document(text: str, source: str) -> list[Report]:
     """Parse a document's text into its Reports (one, or one per case study).
 
     ``source`` is the file's path relative to the corpus folder; report ids derive from it.
+    No exception escapes: should a layout reader fail on an odd page (a bug), the page is still
+    ingested, as paragraphs under its title, with a warning naming the failure (``LAYOUT_FAILED``).
     """
+    try:
+        return _parse_document(text, source)
+    except Exception as exc:  # noqa: BLE001 - any bug: the text is kept, the failure named
+        where = exc.__traceback__
+        while where is not None and where.tb_next is not None:
+            where = where.tb_next
+        at = f" at {Path(where.tb_frame.f_code.co_filename).name}:{where.tb_lineno}" if where else ""
+        lines = lines_of(text)
+        parsed = _read_unknown(text, lines, read_header([]), Facts((), frozenset()), source)
+        parsed.layout = "unknown"
+        parsed.warnings.append(f"{LAYOUT_FAILED} ({type(exc).__name__}{at}): ingested as paragraphs under its title")
+        return [report_from(parsed, text, source)]
+
+
+LAYOUT_FAILED = "the page's layout could not be read"
+
+
+def _parse_document(text: str, source: str) -> list[Report]:
     lines = lines_of(text)
     if case_study.is_case_studies(lines):
         return case_study.read(text, lines, source)

@@ -56,12 +56,12 @@ class Embedder:
         """The vector size, read from the model folder: loads nothing."""
         return model_info(self.model_dir).dimension
 
-    def check(self) -> "Embedder":
+    def check(self) -> Embedder:
         """Fail now, with ModelMissing, if there is no usable model folder; loads nothing."""
         model_info(self.model_dir)
         return self
 
-    def load(self) -> "Embedder":
+    def load(self) -> Embedder:
         """Load the model now (it otherwise loads on first encode). Safe to call from two threads."""
         with self._lock:
             if self._impl is None:
@@ -91,16 +91,19 @@ class Embedder:
         self.load()
         # Longest first, so each batch pads to similar lengths (as sentence-transformers does
         # within one call); rows go back to the caller's order at the end.
+        impl = self._impl
+        assert impl is not None  # (loaded just above)
         order = np.argsort([-len(t) for t in texts], kind="stable")
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        size = self._impl.batch_size(self.batch_size)
+        size = impl.batch_size(self.batch_size)
         for i in range(0, len(texts), size):
             rows = order[i : i + size]
-            out[rows] = self._impl.encode_batch([texts[r] for r in rows])
+            out[rows] = impl.encode_batch([texts[r] for r in rows])
             if progress:
                 progress(len(rows))
         return out
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query's vector."""
-        return self.encode([text])[0]
+        vector: np.ndarray = self.encode([text])[0]
+        return vector

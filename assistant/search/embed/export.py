@@ -18,6 +18,9 @@ onnxruntime opens in half the time of one large file: it counts in a cold ``ask`
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import hashlib
 import json
 import os
@@ -51,7 +54,7 @@ class ExportFailed(ModelMissing):
     """The model could not be exported to ONNX, or the export does not reproduce it."""
 
 
-def _file_digest(path: Path, memo: dict) -> str:
+def _file_digest(path: Path, memo: dict[str, list[Any]]) -> str:
     """sha256 of a file's bytes. ``memo`` skips re-reading a file whose path, size, inode and
     modification time are all unchanged: the 90 MB of weights take ~0.1 s to hash, a tenth of a
     cold ``ask``."""
@@ -59,7 +62,7 @@ def _file_digest(path: Path, memo: dict) -> str:
     seen = [stat.st_size, stat.st_mtime_ns, stat.st_ino]
     entry = memo.get(str(path))
     if entry and entry[:3] == seen:
-        return entry[3]
+        return str(entry[3])
     with open(path, "rb") as fh:
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
     memo[str(path)] = [*seen, digest]
@@ -143,7 +146,7 @@ def _temporary(final: Path) -> Path:
     return final.with_name(f".{final.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
 
 
-def _publish_dir(final: Path, write) -> None:
+def _publish_dir(final: Path, write: Callable[[Path], object]) -> None:
     """Run ``write(tmp_folder)`` then rename the folder to ``final``: readers see all of it or none."""
     tmp = _temporary(final)
     tmp.mkdir(parents=True)
@@ -156,7 +159,7 @@ def _publish_dir(final: Path, write) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _publish_file(final: Path, write) -> None:
+def _publish_file(final: Path, write: Callable[[Path], object]) -> None:
     """Run ``write(tmp)`` then rename ``tmp`` to ``final``."""
     tmp = _temporary(final)
     try:
@@ -203,12 +206,12 @@ def _export_fp32(info: ModelInfo, folder: Path) -> None:
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids")
              if n in inspect.signature(base.forward).parameters]
 
-    class Hidden(torch.nn.Module):
-        def __init__(self, model):
+    class Hidden(torch.nn.Module):  # type: ignore[misc]  # (torch is used untyped)
+        def __init__(self, model: Any) -> None:
             super().__init__()
             self.model = model
 
-        def forward(self, *args):
+        def forward(self, *args: Any) -> Any:
             return self.model(**dict(zip(names, args))).last_hidden_state
 
     ids = torch.ones((2, 8), dtype=torch.long)
@@ -227,7 +230,7 @@ def _export_fp32(info: ModelInfo, folder: Path) -> None:
         _save_external(traced, folder / GRAPH)
         traced.unlink()
 
-        def reference(feed: dict) -> np.ndarray:
+        def reference(feed: dict[str, np.ndarray]) -> np.ndarray:
             hidden = base(**{n: torch.from_numpy(feed[n]) for n in names}).last_hidden_state.numpy()
             return pool(hidden, feed["attention_mask"], info.pooling)
 
@@ -257,7 +260,7 @@ def _quantise_int8(info: ModelInfo, fp32: Path, folder: Path) -> None:
     _check(info, folder / GRAPH, lambda feed: run(fp32_session, info, feed), "int8")
 
 
-def feed_for(info: ModelInfo, texts) -> dict[str, np.ndarray]:
+def feed_for(info: ModelInfo, texts: Sequence[str]) -> dict[str, np.ndarray]:
     """Token ids, attention mask and token types for a batch, padded to its longest text."""
     enc = tokenizer(info.model_dir, info.max_tokens).encode_batch(list(texts))
     ids = np.asarray([e.ids for e in enc], dtype=np.int64)
@@ -265,7 +268,7 @@ def feed_for(info: ModelInfo, texts) -> dict[str, np.ndarray]:
             "token_type_ids": np.zeros_like(ids)}
 
 
-def open_session(path: Path, threads: int, providers: tuple[str, ...] = ("CPUExecutionProvider",)):
+def open_session(path: Path, threads: int, providers: tuple[str, ...] = ("CPUExecutionProvider",)) -> Any:
     """An onnxruntime session on ``path`` using ``threads`` cores."""
     import onnxruntime as ort
 
@@ -276,14 +279,15 @@ def open_session(path: Path, threads: int, providers: tuple[str, ...] = ("CPUExe
     return ort.InferenceSession(str(path), options, providers=list(providers))
 
 
-def run(session, info: ModelInfo, feed: dict[str, np.ndarray]) -> np.ndarray:
+def run(session: Any, info: ModelInfo, feed: dict[str, np.ndarray]) -> np.ndarray:
     """Pooled, normalised vectors of one tokenised batch."""
     wanted = {i.name for i in session.get_inputs()}
     hidden = session.run(None, {k: v for k, v in feed.items() if k in wanted})[0]
     return pool(hidden, feed["attention_mask"], info.pooling)
 
 
-def _check(info: ModelInfo, path: Path, reference, precision: str) -> None:
+def _check(info: ModelInfo, path: Path, reference: Callable[[dict[str, np.ndarray]], np.ndarray],
+           precision: str) -> None:
     """Refuse an export whose vectors stray from ``reference``'s (padded batch and single text)."""
     worst = 1.0
     for texts in (CHECK_TEXTS, CHECK_TEXTS[:1]):

@@ -9,6 +9,10 @@ tokens, without loading a model.
 
 from __future__ import annotations
 
+from typing import Any
+
+from numpy.typing import NDArray
+
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,7 +41,8 @@ class ModelInfo:
     onnx_problem: str = ""
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path) -> Any:
+    """A JSON file's value; {} when the file is missing."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -76,7 +81,7 @@ def model_info(model_dir: str) -> ModelInfo:
 
 
 @lru_cache(maxsize=8)
-def tokenizer(model_dir: str, max_tokens: int | None = None):
+def tokenizer(model_dir: str, max_tokens: int | None = None) -> Any:
     """The model's fast tokenizer: truncating at ``max_tokens`` and padding to the longest in a batch,
     or, with ``max_tokens`` None, neither (for counting)."""
     from tokenizers import Tokenizer
@@ -114,4 +119,5 @@ def pool(hidden: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:
         m = mask[:, :, None].astype(np.float32)
         pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
     norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-    return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+    out: NDArray[np.float32] = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+    return out

@@ -9,6 +9,8 @@ int8 arithmetic.
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -30,7 +32,7 @@ def ort_cuda_available() -> bool:
 
 
 @lru_cache(maxsize=4)
-def _session(path: str, threads: int, providers: tuple[str, ...]):
+def _session(path: str, threads: int, providers: tuple[str, ...]) -> Any:
     """One session per exported file and settings per process: a /reindex or a second Embedder reuses it."""
     return export.open_session(Path(path), threads, providers)
 
@@ -52,7 +54,7 @@ class OnnxBackend(Backend):
         if self.info.onnx_problem:
             raise ModelMissing(f"the model at {self.info.model_dir} cannot run on ONNX ({self.info.onnx_problem}); "
                                "use ASSISTANT_BACKEND=torch")
-        providers = ("CPUExecutionProvider",)
+        providers: tuple[str, ...] = ("CPUExecutionProvider",)
         # A GPU only pays for batches: one query's start-up on it would cost more than it saves.
         if self.role == "build" and (self.device or "cuda").startswith("cuda") and ort_cuda_available():
             providers = ("CUDAExecutionProvider", *providers)

@@ -15,6 +15,8 @@ exists, so the query path that follows never needs torch.
 
 from __future__ import annotations
 
+from typing import Any
+
 import os
 from collections.abc import Sequence
 from functools import lru_cache
@@ -37,7 +39,7 @@ def quiet_transformers() -> None:
 
 
 @lru_cache(maxsize=2)
-def _load_model(model_dir: str, device: str):
+def _load_model(model_dir: str, device: str) -> Any:
     """Load a model once per process: reloading the index (/reindex, tests) must not reload the model."""
     from sentence_transformers import SentenceTransformer
 
@@ -85,8 +87,10 @@ class TorchBackend(Backend):
         """One batch to normalised vectors."""
         if str(self.device).startswith("cuda") and not self.info.onnx_problem:
             return self._encode_direct(texts)
-        return self._model.encode(list(texts), batch_size=len(texts), normalize_embeddings=True,
-                                  convert_to_numpy=True, show_progress_bar=False).astype(np.float32, copy=False)
+        model: Any = self._model
+        vectors: np.ndarray = model.encode(list(texts), batch_size=len(texts), normalize_embeddings=True,
+                                           convert_to_numpy=True, show_progress_bar=False)
+        return vectors.astype(np.float32, copy=False)
 
     def _encode_direct(self, texts: Sequence[str]) -> np.ndarray:
         """The transformer on tokens from the fast tokenizer, pooled and normalised on the GPU."""
@@ -98,7 +102,8 @@ class TorchBackend(Backend):
         with torch.inference_mode():
             ids = torch.from_numpy(feed["input_ids"]).to(self.device)
             mask = torch.from_numpy(feed["attention_mask"]).to(self.device)
-            hidden = self._model[0].auto_model(input_ids=ids, attention_mask=mask).last_hidden_state.float()
+            model: Any = self._model
+            hidden = model[0].auto_model(input_ids=ids, attention_mask=mask).last_hidden_state.float()
             if self.info.pooling == "cls":
                 pooled = hidden[:, 0]
             elif self.info.pooling == "max":
@@ -106,4 +111,5 @@ class TorchBackend(Backend):
             else:
                 weights = mask[:, :, None].to(hidden.dtype)
                 pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, dim=1).cpu().numpy()
+            vectors: np.ndarray = torch.nn.functional.normalize(pooled, dim=1).cpu().numpy()
+            return vectors
