@@ -25,9 +25,10 @@ from pathlib import Path
 
 from assistant.config import IngestSettings
 from assistant.ingest.dates import find_dates
-from assistant.ingest.parse import assessment, case_study, history, inspection, names, prose
+from assistant.ingest.parse import (assessment, case_study, enforcement, history, inspection, measures, names, prose,
+                                    services)
 from assistant.ingest.parse.build import MAIN_DATES as _MAIN_DATES, Facts, Parsed, paragraphs, prettify, report_from
-from assistant.ingest.parse.header import UPDATED, Header, is_title, read_header
+from assistant.ingest.parse.header import UPDATED, Header, is_title, read_header, towns
 from assistant.ingest.parse.lines import Line, line_fact, lines_of, section
 from assistant.ingest.readers import read_document
 from assistant.models import DateRange, Fact, Report
@@ -64,9 +65,23 @@ def parse_document(text: str, source: str) -> list[Report]:
     if cut < len(lines):
         rated = any(f.name.startswith("rating:") and f.start >= body_start for f in facts.all())
         parsed.sections += history.read(text, lines, cut, facts, rated, facts.value("service"))
+    _own_service(facts)
     if parsed.layout == "unknown":
         parsed.warnings.append(_unknown_warning(parsed))
     return [report_from(parsed, text, source)]
+
+
+def _own_service(facts: Facts) -> None:
+    """A service-level report's ratings and scores are its service's: stated again as
+    ``service_rating:<service>:…`` and ``service_score:<service>:…``, citing the same lines, so a question
+    about the service by name reads them where it reads any service's."""
+    if not (service := facts.value("service")):
+        return
+    name = services.canonical(service)
+    for f in facts.all():
+        kind, _, target = f.name.partition(":")
+        if kind in ("rating", "score") and target != "location":
+            facts.add(Fact(f"service_{kind}:{name}:{target}", f.value, f.start, f.end))
 
 
 def parse_file(path: Path, corpus_dir: Path, settings: IngestSettings = IngestSettings()) -> list[Report]:
@@ -131,11 +146,18 @@ def _prose_facts(text: str, start: int, end: int, parsed: Parsed) -> None:
     main = next((f for n in _MAIN_DATES if (f := facts.get(n))), None)
     for value, s, e in prose.breaches_in(text, start, end, main.value[:7] if main else None):
         facts.add(Fact("breach", value, s, e))
+    for fact in enforcement.enforcement_in(text, 0, end):  # the page header's notices state enforcement too
+        facts.add(fact)
+    for fact in measures.measures_in(text, start, end):
+        facts.add(fact)
     if facts.get("location") is None:  # no header: the sentence dating the visit names the location
         facts.add(names.inspected_location(text, start, end))
     if facts.get("postcode") is None:
         for fact in names.address_in(text, start, end):
             facts.add(fact)
+            if fact.name == "address":
+                for town in towns(fact.value):
+                    facts.add(Fact("town", town, fact.start, fact.end))
     if location := facts.value("location"):
         for fact in names.name_variants(text, start, end, location):
             facts.add(fact)

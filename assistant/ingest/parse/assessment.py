@@ -243,9 +243,8 @@ class _Reader:
         start, end = body[0].start, body[-1].end
         kq = next((k for k, name in KQ_NAMES.items() if name == path[0]), None)
         if len(path) == 1 or (kq and path[1] == "Overview"):
-            service_level = facts.get("service") is not None
-            for r in prose.ratings_in(text, start, end, facts.value("service")):
-                facts.add(prose.rating_fact(r, kq, service_level, service_part))
+            for fact in prose.part_facts(text, start, end, kq, facts, service_part):
+                facts.add(fact)
         # A score stated outside any key question's page belongs to the one key question assessed.
         owner = kq or (self.kqs[0] if len(self.kqs) == 1 else None)
         if owner:

@@ -40,9 +40,10 @@ _DATED_DURING = re.compile(r"^(?:(?:inspection|assessment)(?: carried out)? on\s
                            r"(?P<during>During an? \w[\w\s,()'’&-]{0,120})$", re.I)
 _OF_SERVICE = re.compile(r"^During an? (?:\w+\s+){0,3}?(?:inspection|assessment) of (?P<v>.+)$", re.I)
 # A key question's rating on its own line: "Are services safe? – Good", "Is the service safe? Good",
+# "Are providers safe? – Good",
 # "Safe - Requires improvement.", "Well-led: Good".
 KQ_RATING = re.compile(
-    rf"^(?:(?:are|is)\s+(?:the\s+)?services?(?:\s+at\s+this\s+location)?\s+(?P<kq>{KQ_WORDS})\?\s*[-–—:]?\s*"
+    rf"^(?:(?:are|is)\s+(?:(?:the|this|these)\s+)?[\w-]+(?:\s+at\s+this\s+location)?\s+(?P<kq>{KQ_WORDS})\?\s*[-–—:]?\s*"
     rf"|(?P<kq2>{KQ_WORDS})\s*[-–—:]\s*)(?P<r>{RATING_WORDS})\.?$", re.I)
 EARLIER = "Earlier inspection"
 SIGN_OFF = re.compile(r"\bChief Inspector\b|\bInspector of\b", re.I)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from assistant.ingest.dates import DATE_TEXT, whole_date
-from assistant.ingest.parse import history, prose
+from assistant.ingest.parse import history, prose, services
 from assistant.ingest.parse.build import Facts, Parsed
 from assistant.ingest.parse.header import OVERALL as _OVERALL, UPDATED, Header
 from assistant.ingest.parse.lines import Line, line_fact, section, title_like
@@ -95,6 +95,9 @@ def read(text: str, lines: list[Line], header: Header, facts: Facts) -> Parsed:
             groups[-1][1].append(ln)
         elif _rated_service(lines, n, facts.value("service")):
             other_services.add(path)
+            # "Medical care (including older people's care)" / "Good": that service's overall rating.
+            facts.add(line_fact(f"service_rating:{services.canonical(ln.text)}:overall", rating_of(lines[n + 1].text),
+                                ln, lines[n + 1]))
         if m := KQ_RATING.match(ln.text):
             kq = kq_id(m["kq"] or m["kq2"])
             facts.add(line_fact(f"rating:{kq}", rating_of(m["r"]), ln))
@@ -173,7 +176,5 @@ def _is_heading(lines: list[Line], n: int) -> bool:
 def _prose_facts(text: str, path: tuple[str, ...], body: list[Line], facts: Facts) -> None:
     """Ratings stated in prose: a key question's in its part, the overall one elsewhere."""
     kq = next((k for k, name in KQ_NAMES.items() if name == path[0]), None)
-    start, end = body[0].start, body[-1].end
-    service_level = facts.get("service") is not None
-    for r in prose.ratings_in(text, start, end, facts.value("service")):
-        facts.add(prose.rating_fact(r, kq, service_level, False))
+    for fact in prose.part_facts(text, body[0].start, body[-1].end, kq, facts, False):
+        facts.add(fact)

@@ -32,9 +32,8 @@ def inspected_location(text: str, start: int, end: int) -> Fact | None:
     return None
 
 
-# "… based at Barley Lane, Goodmayes, Ilford, IG3 8YB": an address's parts, each capitalised, then its postcode.
-_ADDRESS = re.compile(r"\b(?:at|is) (?P<v>(?:[A-Z0-9][\w'’&-]*(?: [\w'’&-]+){0,5}, ?){1,6}"
-                      r"(?P<pc>(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[A-Z]{2}))\b")
+# An address's part in a sentence: a short capitalised phrase ("Barley Lane", "Unit 1", "Square One").
+_PART = re.compile(r"^(?:[A-Z0-9][\w'’&.-]*)(?: [\w'’&.-]+){0,5}$")
 
 
 def _sentence_at(text: str, at: int) -> tuple[int, int]:
@@ -46,11 +45,27 @@ def _sentence_at(text: str, at: int) -> tuple[int, int]:
 
 
 def address_in(text: str, start: int, end: int) -> list[Fact]:
-    """The address and postcode the first sentence giving an address states, or nothing."""
-    for m in _ADDRESS.finditer(text, start, end):
-        if POSTCODE.fullmatch(m["pc"]):
-            s, e = _sentence_at(text, m.start("v"))
-            return [Fact("address", m["v"], s, e), Fact("postcode", m["pc"], s, e)]
+    """The address and postcode the first sentence giving an address states ("… based at Barley Lane,
+    Goodmayes, Ilford, IG3 8YB", "… at Care UK (NHS 111 London), Unit 1, Square One, …, UB2 5NH on …"):
+    the comma-separated capitalised parts right before a postcode (two at least), or nothing."""
+    for m in POSTCODE.finditer(text, start, end):
+        s, e = _sentence_at(text, m.start())
+        pieces = text[s : m.start()].split(",")
+        if pieces[-1].strip():
+            continue  # the postcode is not a part of its own
+        parts: list[str] = []
+        for piece in reversed(pieces[:-1]):
+            words = piece.strip()
+            if _PART.match(words) and len(parts) < 6:
+                parts.insert(0, words)
+                continue
+            head = re.search(r".*\b(?:at|is|from):?\s+(?P<v>[^,()]+)$", words)  # "… based at Barley Lane"
+            if head and _PART.match(head["v"].strip()):
+                parts.insert(0, head["v"].strip())
+            break
+        if len(parts) >= 2:
+            address = ", ".join(parts + [m["pc"]])
+            return [Fact("address", address, s, e), Fact("postcode", m["pc"], s, e)]
     return []
 
 

@@ -10,11 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from assistant.ingest.dates import find_dates, find_months
-from assistant.vocabulary import KQ_WORDS, RATING_WORDS, REGULATION_NAMES, kq_id, rating_of
-from assistant.models import Fact
-from assistant.text import sentence_spans
+from assistant.ingest.parse import services
+from assistant.vocabulary import (KQ_WORDS, RATING_SAID, RATING_WORDS, REGULATION_NAMES, REGULATIONS, change_phrases, kq_id,
+                                  organisation_family, rating_of, rating_rank, regulation_phrases)
+from assistant.models import KEY_QUESTIONS, Fact
+from assistant.text import line_spans, normalise, sentence_spans
+
+if TYPE_CHECKING:
+    from assistant.ingest.parse.build import Facts
 
 # --- ratings ---------------------------------------------------------------------------------
 
@@ -38,7 +44,7 @@ _MENTIONS_RATING = re.compile(rf"\brat(?:ed|ing)\b|\bfrom\s+{RATING_WORDS}\s+to\
                               re.I)
 # What a rating is for, right after it: "good overall", "good for safe", "inadequate for providing a well-led
 # service", "Good for maternity services" (a service: the overall rating of a service-level report).
-_TARGET = re.compile(rf"\s*(?:(?P<overall>overall)|for\s+(?:providing\s+an?\s+|being\s+|the\s+)?(?P<kq>{KQ_WORDS})\b|"
+_TARGET = re.compile(rf"\s*(?:(?P<overall>overall)|for\s+(?:providing\s+(?:an?\s+)?|being\s+|the\s+)?(?P<kq>{KQ_WORDS})\b|"
                      rf"for\s+(?:the\s+|its\s+)?(?P<service>[a-z][a-z &,()'’-]{{2,60}}?)\s+services?\b)", re.I)
 # The key questions a rating is for, named right before it: "We rated safe as Good and well-led as Good",
 # "We rated safe, effective and well led as good", "Safe was rated as inadequate, effective rated requires
@@ -59,6 +65,7 @@ class StatedRating:
     target: str | None  # "overall", a key question id, or None (the context decides)
     start: int
     end: int
+    service: str | None = None  # another core service the sentence rates ("we rated maternity as good")
 
 
 # A sentence about the previous inspection, which the next sentence may go on describing:
@@ -88,6 +95,8 @@ def ratings_in(text: str, start: int, end: int, service: str | None = None) -> I
         # ("We found improvements had been made." ends it).
         goes_on = carried and _MENTIONS_RATING.search(sentence) is not None
         after_previous = goes_on or _ABOUT_PREVIOUS.search(sentence) is not None
+        for kq, value, at in kq_ratings_by_verb(sentence):
+            yield StatedRating(carried or _nearer(_PREVIOUS, _NOW, sentence[:at]), value, kq, s, e)
         if not _MENTIONS_RATING.search(sentence):
             continue
         for m in _FROM_TO.finditer(sentence):
@@ -107,15 +116,35 @@ def ratings_in(text: str, start: int, end: int, service: str | None = None) -> I
                     yield StatedRating(previous, rating_of(m["r"]), kq_id(kq), s, e)
             else:
                 target = _target(sentence, m.end())
+                other = None
                 if target is None and named_service and named_service.search(sentence, 0, m.start("r")):
                     target = SERVICE
-                yield StatedRating(previous, rating_of(m["r"]), target, s, e)
+                elif target in (None, SERVICE) and (rated := services.service_subject(sentence[: m.start("r")])):
+                    if service and services.same_service(rated, service):
+                        target = SERVICE
+                    else:
+                        target, other = None, rated
+                yield StatedRating(previous, rating_of(m["r"]), target, s, e, other)
             clause_start = m.end()
             # "… and well-led as Good": further key questions rated in the same breath.
             while (more := _KQ_AS.match(sentence, clause_start + _gap(sentence, clause_start))) is not None:
                 for kq in re.findall(KQ_WORDS, more["kqs"], re.I):
                     yield StatedRating(previous, rating_of(more["r"]), kq_id(kq), s, e)
                 clause_start = more.end()
+
+
+# Key questions given a rating by a verb ("because safe and responsive required improvement, and effective,
+# caring and well-led were good", "Caring remained good").
+_KQ_WERE = re.compile(rf"\b(?P<kqs>{_KQ_LIST})\s+(?:(?:(?:were|was|are|is|all|both|remained|remains|has\s+remained|stayed)\s+)+"
+                      rf"(?:as\s+)?(?P<r>{RATING_SAID})|(?P<v>(?:required|requires|needed)\s+improvement))\b", re.I)
+
+
+def kq_ratings_by_verb(sentence: str) -> Iterator[tuple[str, str, int]]:
+    """(key question, rating, offset) for each key question a verb rates ("effective, caring and well-led were
+    good", "safe and responsive required improvement", "Caring remained good")."""
+    for m in _KQ_WERE.finditer(sentence):
+        for kq in re.findall(KQ_WORDS, m["kqs"], re.I):
+            yield kq_id(kq), rating_of(m["r"] or m["v"]), m.start()
 
 
 _GENERIC_TAIL = re.compile(r"(?:\s+(?:services?|care|core services?))+$|\s*\(.*$", re.I)
@@ -138,6 +167,8 @@ def rating_fact(r: StatedRating, kq: str | None, service_level: bool, service_pa
     overall one; but on a service-level report, outside the service's part, it may be the location's
     ("Our rating of this hospital stayed the same. We rated it as …") and is left out.
     """
+    if r.service:
+        return None if r.previous else Fact(f"service_rating:{r.service}:{r.target or 'overall'}", r.value, r.start, r.end)
     target = r.target
     if target == SERVICE:
         target = "overall" if service_level else None
@@ -176,6 +207,140 @@ def _target(sentence: str, at: int) -> str | None:
     return "overall" if m["overall"] else kq_id(m["kq"])
 
 
+# --- changes of rating -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StatedChange:
+    """A change of rating read from prose. ``direction`` is improved, declined or remained, or "changed"
+    when only the two ratings say which ("the rating has changed to good"); ``targets`` the key questions
+    it is for when the words name them, "overall" for the whole service or location, or () when the
+    context decides; ``subject`` the words naming what the rating is of ("this hospital"), if any."""
+
+    direction: str
+    targets: tuple[str, ...]
+    subject: str
+    rating: str | None  # the rating it changed to, when stated ("improved to good")
+    start: int
+    end: int
+
+
+# Words a change's subject may have between it and the change: "The ratings for safe … all went up".
+_FILLER = r"(?:\s+(?:all|both|each|also|have|has|had|now|then|since|significantly|slightly|further))*"
+_KQ_SUBJECT = re.compile(rf"\b(?P<kqs>{_KQ_LIST})(?:\s+key\s+questions?|\s+domains?)?{_FILLER}\s*$", re.I)
+_RATING_OF = re.compile(rf"\b(?:(?:the|our|its|their)\s+)?(?:overall\s+)?ratings?(?:\s+(?:of|for)\s+(?P<what>[^,;:]{{1,90}}?))?"
+                        rf"{_FILLER}\s*$", re.I)
+# A change said as a noun needs its comparison: "This showed a decline since the last inspection".
+_SINCE_BEFORE = re.compile(r"\b(?:since|from|compared\s+(?:with|to))\s+(?:the|our)\s+(?:last|previous|prior)\b", re.I)
+_AFTER_CHANGE = re.compile(rf"\s*(?:to\s+|as\s+|at\s+)?(?P<r>{RATING_SAID})\b", re.I)
+
+
+def changes_in(text: str, start: int, end: int) -> Iterator[StatedChange]:
+    """Every change of rating the prose of ``text[start:end]`` states, with its sentence's offsets:
+    "Our rating of the trust stayed the same", "The previous rating of requires improvement for safe,
+    effective, and well-led improved to good", "Caring remained good", "At this assessment the rating
+    has changed to good", "This showed a decline since the last inspection"."""
+    for s, e in sentence_spans(text, start, end):
+        sentence = text[s:e]
+        found = change_phrases().find(sentence)
+        taken = -1
+        for m in found:
+            if m.start < taken:
+                continue
+            before = sentence[: m.start].rstrip()
+            rating = _AFTER_CHANGE.match(sentence, m.end)
+            value = rating_of(rating["r"]) if rating else None
+            noun = m.said.lower().startswith(("a ", "an "))
+            if noun:
+                if _SINCE_BEFORE.search(sentence, m.end):
+                    yield StatedChange(m.value, (), "", None, s, e)
+                continue
+            if m.value == "changed" and value is None:
+                continue
+            if kq := _KQ_SUBJECT.search(before):
+                kqs = tuple(dict.fromkeys(kq_id(k) for k in re.findall(KQ_WORDS, kq["kqs"], re.I)))
+                yield StatedChange(m.value, kqs, "", value, s, e)
+            elif of := _RATING_OF.search(before):
+                what = (of["what"] or "").strip()
+                named = tuple(dict.fromkeys(kq_id(k) for k in re.findall(rf"^{_KQ_LIST}$", what, re.I)
+                                            for k in re.findall(KQ_WORDS, k, re.I)))
+                yield StatedChange(m.value, named, "" if named else what, value, s, e)
+            taken = m.end
+
+
+def change_direction(change: StatedChange, previous: str | None, current: str | None) -> str | None:
+    """The direction of a change: as stated, or for "changed", from the ratings before and after."""
+    if change.direction != "changed":
+        return change.direction
+    before, after = rating_rank(previous or ""), rating_rank(change.rating or current or "")
+    if before is None or after is None:
+        return None
+    return "improved" if after > before else "declined" if after < before else "remained"
+
+
+# --- what one part of a report states about ratings ---------------------------------------------
+
+def part_facts(text: str, start: int, end: int, kq: str | None, known: Facts, service_part: bool) -> Iterator[Fact]:
+    """The ratings and changes of rating the prose of one part of a report states (``kq``: the key
+    question whose page it is, if any; ``service_part``: the part of a service-level report that is the
+    service's). A paragraph about another core service ("We inspected Critical care … We rated it as
+    good because …") gives that service's ratings, never the location's."""
+    own = known.value("service")
+    location = known.value("location")
+    service_level = own is not None
+    for ls, le in line_spans(text, start, end):
+        about = services.paragraph_service(text, ls, le, location)
+        if about and not services.same_service(about, own):
+            for r in ratings_in(text, ls, le):
+                if not r.previous:
+                    target = r.target if r.target in KEY_QUESTIONS else "overall"
+                    yield Fact(f"service_rating:{r.service or about}:{target}", r.value, r.start, r.end)
+            continue
+        stated = []
+        for r in ratings_in(text, ls, le, own):
+            if (fact := rating_fact(r, kq, service_level, service_part)) is not None:
+                stated.append(fact)
+                yield fact
+        for change in changes_in(text, ls, le):
+            for target in _change_targets(change, kq, own, location, service_part):
+                previous = next((f.value for f in stated if f.name == f"previous_rating:{target}"), None)
+                current = next((f.value for f in stated if f.name == f"rating:{target}"), None)
+                previous = previous or known.value(f"previous_rating:{target}")
+                direction = change_direction(change, previous, current or known.value(f"rating:{target}"))
+                if direction:
+                    s, e = change.start, change.end
+                    # "At our last assessment we rated this key question good. At this assessment the rating
+                    # has remained good.": the two sentences state the change together.
+                    before = [f for f in stated if f.name == f"previous_rating:{target}" and f.end <= s]
+                    if change.direction == "changed" and before:
+                        s = before[-1].start
+                    yield Fact(f"rating_change:{target}", direction, s, e)
+
+
+def _change_targets(change: StatedChange, kq: str | None, own_service: str | None, location: str | None,
+                    service_part: bool) -> tuple[str, ...]:
+    """What a change of rating is for: the key questions it names; else what its subject names ("this
+    hospital": the location, which on a service's report is ``location``; "the service", "services" or the
+    report's own service: overall); else the key question whose page it is on, or overall."""
+    if change.targets:
+        return change.targets
+    subject = normalise(change.subject)
+    if not subject:
+        return (kq,) if kq else ("overall",)
+    if re.search(RATING_SAID, subject, re.I) or re.search(r"\bother\b", subject):
+        return ()
+    named = services.services_named(change.subject, location)
+    if named:
+        return ("overall",) if own_service and services.same_service(named[0].value, own_service) else ()
+    words = [w for w in re.findall(r"[a-z]+", subject) if w not in ("the", "this", "our", "its", "their", "overall")]
+    if set(words) <= {"service", "services"}:
+        return ("overall",)
+    place = (location and normalise(location) in subject) or all(organisation_family(w) is not None or w in (
+        "location", "provider", "trust") for w in words)
+    if not place:
+        return ()
+    return ("location",) if own_service else ("overall",)
+
+
 # --- scores ------------------------------------------------------------------------------------
 
 _SCORE = re.compile(r"\bscored\s+(?P<v>\d{1,3})\s*(?:\(\s*)?(?:out of|/)\s*100\b", re.I)
@@ -206,7 +371,8 @@ def statement_score_in(text: str, start: int, end: int) -> tuple[str, int, int] 
 _BREACH = re.compile(r"\b(?:in\s+)?breach(?:es|ed)?\b", re.I)
 # A breach that is not this report's: followed up from before, or no longer there.
 _NOT_CURRENT = re.compile(r"\bfollow(?:ed|ing)?[- ]up\s+on\b|\bno longer\b|\bnot in breach\b|\bno breach|"
-                          r"\b(?:last|previous|prior)\s+(?:inspection|assessment)\b", re.I)
+                          r"\b(?:last|previous|prior)\s+(?:inspection|assessment)\b|\bpreviously\s+(?:been\s+)?(?:in\s+)?breach",
+                          re.I)
 # "safe care and treatment (Regulation 12), good governance (Regulation 17)": names with numbers in brackets.
 _NAMED_REGULATION = re.compile(r"(?P<name>[A-Za-z][a-z ,'’-]{2,70}?)\s*\((?i:regulation|reg\.?)\s*(?P<n>\d{1,2}[A-Z]?)\)")
 _REGULATION = re.compile(r"\b(?i:regulations?)\s+(?P<n>\d{1,2}[A-Z]?)\b(?:\s*\((?P<name>[^()]{3,80})\)|:\s*(?P<name2>[A-Z][a-z ,]{3,60}))?")
@@ -248,15 +414,28 @@ def _numbered(words: str) -> Iterator[str]:
     m = _REGULATION.search(words[:200], 0)
     if not m:
         return
-    yield _regulation(m["n"], m["name"] or m["name2"])
+    yield _regulation(m["n"], m["name"] or m["name2"] or _name_after(words, m.end()))
     at = m.end()
     while more := _MORE_REGULATION.match(words, at):
-        yield _regulation(more["n"], more["name"])
+        yield _regulation(more["n"], more["name"] or _name_after(words, more.end()))
         at = more.end()
 
 
+def _name_after(words: str, at: int) -> str | None:
+    """A regulation's name written right after its number ("regulation 12 safe care and treatment")."""
+    m = regulation_phrases().first(words[at : at + 80])
+    return m.said if m is not None and not words[at : at + m.start].strip(" ,:-–") else None
+
+
 def _regulation(number: str, name: str | None) -> str:
-    return f"Regulation {number}: {name.strip()[0].upper()}{name.strip()[1:]}" if name else f"Regulation {number}"
+    """"Regulation 12: Safe care and treatment": the name as the vocabulary has it when the stated name is one
+    of that regulation's names, else as stated."""
+    if not name:
+        return f"Regulation {number}"
+    name = name.strip()
+    if number in REGULATIONS and number in regulation_phrases().values(name):
+        name = REGULATIONS[number]
+    return f"Regulation {number}: {name[0].upper()}{name[1:]}"
 
 
 def _named(words: str) -> list[str]:
@@ -275,7 +454,10 @@ def _named(words: str) -> list[str]:
             part = part.replace(key, name)
         part = part.strip()
         if part and len(part.split()) <= 8:
-            out.append(part)
+            # A fundamental standard named by its name alone ("governance") is that regulation.
+            known = regulation_phrases().first(part)
+            whole = known is not None and len(known.said) >= len(part) - 4
+            out.append(_regulation(known.value, part) if whole and known.value in REGULATIONS else part)
     return out
 
 
@@ -286,7 +468,7 @@ _DATE_KINDS = (
     ("previous", re.compile(r"\b(?:last|previous|prior|earlier)\s+(?:\w+\s+){0,2}(?:inspection|assessment|inspected|visit)"
                             r"|\b(?:previously|last)\s+(?:been\s+)?(?:inspected|assessed)"
                             r"|\b(?:inspected|assessed)\s+(?:[\w'’]+\s+){0,3}?again\b", re.I)),
-    ("report", re.compile(r"\bdate of publication\b|\bpublished\b", re.I)),
+    ("published", re.compile(r"\bdate of publication\b|\bpublished\b", re.I)),
     ("assessment", re.compile(r"\bdates? of (?:the )?assessment\b|\bassessment (?:took place|started|ran|period|dates?)\b"
                               r"|\bassessed (?:the service )?between\b|\bcarried out (?:this|the|an?|our) assessment\b",
                               re.I)),
