@@ -20,6 +20,7 @@ the fact names follow the scheme in ``assistant.models``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -60,8 +61,10 @@ def parse_document(text: str, source: str) -> list[Report]:
         parsed = inspection.read(text, own, header, facts)
     else:
         parsed = _read_unknown(text, own, header, facts, source)
-    _dates(text, own[header.end :], end, parsed)
-    _prose_facts(text, body_start, end, parsed)
+    # A review of CQC's data listed above the latest report is no report: its words date and state nothing.
+    first = history.report_start(lines, header.end)
+    _dates(text, own[first:], end, parsed)
+    _prose_facts(text, lines[first].start if first < len(lines) else body_start, end, parsed)
     if cut < len(lines):
         rated = any(f.name.startswith("rating:") and f.start >= body_start for f in facts.all())
         parsed.sections += history.read(text, lines, cut, facts, rated, facts.value("service"))
@@ -148,10 +151,16 @@ def _prose_facts(text: str, start: int, end: int, parsed: Parsed) -> None:
         facts.add(Fact("breach", value, s, e))
     for fact in enforcement.enforcement_in(text, 0, end):  # the page header's notices state enforcement too
         facts.add(fact)
-    for fact in measures.measures_in(text, start, end):
-        facts.add(fact)
     if facts.get("location") is None:  # no header: the sentence dating the visit names the location
         facts.add(names.inspected_location(text, start, end))
+    if facts.get("provider") is None:
+        facts.add(names.provider_in(text, start, end, facts.value("location")))  # a sentence naming the trust that runs it
+    if facts.get("service_type") is None:
+        facts.add(prose.service_type_in(text, start, end, facts.value("location")))
+    practice = bool(re.search(r"\b(?:GP|dentist|dental|doctor)", facts.value("service_type") or "", re.I))
+    hospital = bool(re.search(r"\bhospital", " ".join(filter(None, (facts.value("service_type"), facts.value("location")))), re.I))
+    for fact in measures.measures_in(text, start, end, practice, hospital):
+        facts.add(fact)
     if facts.get("postcode") is None:
         for fact in names.address_in(text, start, end):
             facts.add(fact)
@@ -161,8 +170,6 @@ def _prose_facts(text: str, start: int, end: int, parsed: Parsed) -> None:
     if location := facts.value("location"):
         for fact in names.name_variants(text, start, end, location):
             facts.add(fact)
-    if facts.get("service_type") is None:
-        facts.add(prose.service_type_in(text, start, end))
 
 
 def _read_unknown(text: str, lines: list[Line], header: Header, facts: Facts, source: str) -> Parsed:

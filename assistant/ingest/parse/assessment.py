@@ -39,6 +39,8 @@ SCORED = re.compile(r"\bscored\s+\d{1,3}\s*\(?\s*(?:out of|/)\s*100\b", re.I)
 # The opening of a summary whose page lost its header: "We carried out an announced assessment of <location> …"
 # (the single assessment framework assesses; the older one inspected).
 ASSESSED = re.compile(r"^We (?:have )?carried out an? (?:(?:un)?announced\s+)?(?:[\w-]+\s+)?assessment (?:of|at)\b", re.I)
+# A summary that opens with its dates: "Date of assessment: 8 and 9 August 2024. …" (the framework assesses).
+_DATE_OF_ASSESSMENT = re.compile(r"^Dates? of (?:the )?assessment\b", re.I)
 _UPDATED = UPDATED
 
 
@@ -49,7 +51,8 @@ def looks_like(lines: list[Line], header: Header) -> bool:
     if header.report_date_text:
         return True
     for i, ln in enumerate(lines[:400]):
-        if REPORT_FROM.match(ln.text) or SCORED.search(ln.text) or (i < header.end + 3 and ASSESSED.match(ln.text)):
+        if REPORT_FROM.match(ln.text) or SCORED.search(ln.text) or (i < header.end + 3 and (
+                ASSESSED.match(ln.text) or _DATE_OF_ASSESSMENT.match(ln.text))):
             return True
         if _SCORE_LINE.match(ln.text) and i and title_like(lines[i - 1]):
             return True

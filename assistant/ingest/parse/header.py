@@ -45,7 +45,10 @@ _KIND_PREFIX = re.compile(r"^(?P<kind>Provider|Location):\s*(?=\S)", re.I)
 PROVIDER_PAGE = "SERVICE PROVIDER"  # the breadcrumb CQC gives a provider's (a trust's) own page
 # Lines of page furniture the header may hold: kept out of names and sections.
 _FURNITURE = re.compile(r"^(?:inspection report|all (?:inspections|reports)|(?:tel|telephone|phone|website|email)\b.*|"
-                        r"www\.\S+|care quality commission|important:.*|this is an organisation that runs .*)$", re.I)
+                        r"www\.\S+|care quality commission|important:.*|you are here|(?:latest )?inspection summary|"
+                        r"this is an organisation that runs .*)$", re.I)
+# The line under a provider's own page title: the organisation is its own registered provider.
+_OWN_PROVIDER = re.compile(r"^this is an organisation that runs\b", re.I)
 _NOTICE = re.compile(r"^important:\s*$", re.I)  # a notice whose text is on the lines below
 _DATE_KIND = {"inspection visit": "inspection", "inspection": "inspection", "assessment": "assessment",
               "publication": "published"}
@@ -202,6 +205,9 @@ def _header_line(h: Header, lines: list[Line], i: int, address: list[Line]) -> i
             first, last = found[0].range, found[-1].range
             value = f"{first.start}/{last.end}" if first.start != last.end else first.start
             h.facts.append(line_fact(f"date:{kind}", value, line))
+        return 1
+    if _OWN_PROVIDER.match(text) and h.location_line is not None and h.registered_provider is None:
+        _provider(h, h.location_line, line, h.location)
         return 1
     if _FURNITURE.match(text):
         # "Important:" alone on its line: the notice is the paragraph under it, still the header's.

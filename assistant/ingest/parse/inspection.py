@@ -69,7 +69,7 @@ def looks_like(lines: list[Line], header: Header) -> bool:
 def read(text: str, lines: list[Line], header: Header, facts: Facts) -> Parsed:
     """Sections and facts of an inspection page whose header ends at ``header.end``."""
     skip = set()  # the lines that date the summary: not section text
-    if listed := history.entries(lines, header.end):  # the page's (latest) report: "17 May 2023 / During a …"
+    if listed := [e for e in history.entries(lines, header.end) if e.report]:  # the latest report: "17 May 2023 / During a …"
         first = listed[0]
         if first.date is not None:
             facts.add(line_fact("date:inspection", str(first.date.range), lines[first.dated]))

@@ -20,15 +20,48 @@ from assistant.text import normalise, sentence_spans
 # "We carried out an announced comprehensive inspection of <location> on <date>", "… assessment of <location>
 # from the 9 to 12 June 2025".
 _INSPECTED = re.compile(
-    rf"\b(?:carried out|undertook|conducted|completed)\s+(?:an?|this|the)\s+(?:[\w-]+\s+){{0,4}}?(?:of|at)\s+"
+    rf"\b(?:carried out|undertook|conducted|completed)\s+(?:an?|this|the)\s+(?:[\w()-]+\s+){{0,4}}?(?:of|at)\s+"
     rf"(?P<v>(?:the\s+|The\s+)?[A-Z][^.;:()]{{1,100}}?)\s+(?:on|between|from)\s+(?:the\s+)?{DATE_TEXT}")
 
 
 def inspected_location(text: str, start: int, end: int) -> Fact | None:
-    """The location a summary names in its "inspection (or assessment) of X on <date>" sentence."""
-    for s, e in sentence_spans(text, start, end):
+    """The location a summary names in its "inspection (or assessment) of X on <date>" sentence, else in
+    the first sentence saying what it is ("The Dovecot Surgery is a GP practice …", "Hospice of St Francis
+    is registered to provide …", "St Mary’s Birth Centre is part of …")."""
+    spans = sentence_spans(text, start, end)
+    for s, e in spans:
         if m := _INSPECTED.search(text, s, e):
             return Fact("location", m["v"].strip(), s, e)
+    for s, e in spans[:40]:
+        if m := _DEFINED.match(text, s, e):
+            return Fact("location", m["v"].strip(), s, e)
+    return None
+
+
+# A proper name: capitalised words, perhaps joined by "of", "and", "the" ("Hospice of St Francis").
+_NAME = r"(?:The\s+)?[A-Z][\w'’&.-]*(?:\s+(?:(?:of|and|for|the|on|upon|in|&|-)\s+)?[A-Z0-9][\w'’&.-]*){0,8}"
+# A sentence saying what a location is: "<Name> is a …", "<Name> (BHH) is part of …".
+_DEFINED = re.compile(rf"(?P<v>(?!(?:This|That|It|There|These|Those|Our|We|He|She|They)\b){_NAME})\s+(?:\([A-Z]{{2,8}}\)\s+)?(?:is|was)\s+(?:an?\s|part\s+of\b|registered\b|"
+                      rf"situated\b|located\b|one\s+of\b)")
+# The trust that runs a location, when no "Provided and run by" line says: "<location> is part of the <trust>",
+# "… services at <location> are provided by <trust>", "<trust> is a large provider of acute services".
+_TRUST_NAME = r"(?:[A-Z][\w'’&-]*,?\s+(?:(?:of|and|the|for|&)\s+)?){1,10}?(?:NHS\s+)?(?:Foundation\s+)?Trust\b"
+_RUN_BY = re.compile(rf"\b(?:is|are|was|were)\s+(?:part\s+of|provided\s+by|run\s+by|managed\s+by|operated\s+by)\s+"
+                     rf"(?:the\s+)?(?P<v>{_TRUST_NAME})")
+_TRUST_SUBJECT = re.compile(rf"(?P<v>{_TRUST_NAME})\s+(?:is|was)\s+(?:an?\s|one\s+of\b)")
+
+
+def provider_in(text: str, start: int, end: int, location: str | None) -> Fact | None:
+    """The trust a page without a "Provided and run by" line says runs the location ("<location> is part of
+    <trust>", "… at <location> are provided by <trust>", or a first paragraph opening "<trust> is a …"),
+    citing its sentence."""
+    own = normalise(location or "")
+    for n, (s, e) in enumerate(sentence_spans(text, start, end)[:60]):
+        m = _RUN_BY.search(text, s, e)
+        if m and own and own in normalise(text[s : m.start()]):
+            return Fact("provider", m["v"].strip(" ,"), s, e)
+        if n < 3 and (m := _TRUST_SUBJECT.match(text, s, e)) and normalise(m["v"]) != own:
+            return Fact("provider", m["v"].strip(" ,"), s, e)
     return None
 
 

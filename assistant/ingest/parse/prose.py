@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from assistant.ingest.dates import find_dates, find_months
 from assistant.ingest.parse import services
-from assistant.vocabulary import (KQ_WORDS, RATING_SAID, RATING_WORDS, REGULATION_NAMES, REGULATIONS, change_phrases, kq_id,
+from assistant.vocabulary import (KQ_WORDS, RATING_SAID, RATING_WORDS, REGULATIONS, change_phrases, kq_id,
                                   organisation_family, rating_of, rating_rank, regulation_phrases)
 from assistant.models import KEY_QUESTIONS, Fact
 from assistant.text import line_spans, normalise, sentence_spans
@@ -368,7 +368,9 @@ def statement_score_in(text: str, start: int, end: int) -> tuple[str, int, int] 
 
 # --- breaches ----------------------------------------------------------------------------------
 
-_BREACH = re.compile(r"\b(?:in\s+)?breach(?:es|ed)?\b", re.I)
+_BREACH = re.compile(r"(?:\b(?P<the>the)\s+)?\b(?:(?:in\s+)?breach(?:es|ed)?\b|contrary\s+to\b(?=\s+(?:the\s+)?regulations?\s+\d))",
+                     re.I)
+_FOUND = re.compile(r"\b(?:found|identified|were|was|is|are|remain(?:ed|s)?)\b", re.I)
 # A breach that is not this report's: followed up from before, or no longer there.
 _NOT_CURRENT = re.compile(r"\bfollow(?:ed|ing)?[- ]up\s+on\b|\bno longer\b|\bnot in breach\b|\bno breach|"
                           r"\b(?:last|previous|prior)\s+(?:inspection|assessment)\b|\bpreviously\s+(?:been\s+)?(?:in\s+)?breach",
@@ -378,7 +380,6 @@ _NAMED_REGULATION = re.compile(r"(?P<name>[A-Za-z][a-z ,'’-]{2,70}?)\s*\((?i:r
 _REGULATION = re.compile(r"\b(?i:regulations?)\s+(?P<n>\d{1,2}[A-Z]?)\b(?:\s*\((?P<name>[^()]{3,80})\)|:\s*(?P<name2>[A-Z][a-z ,]{3,60}))?")
 _MORE_REGULATION = re.compile(r"\s*(?:,|and|,\s*and|&)\s*(?:regulation\s+)?(?P<n>\d{1,2}[A-Z]?)\b(?:\s*\((?P<name>[^()]{3,80})\))?",
                               re.I)
-_IN_RELATION = re.compile(r"\b(?:in relation to|relating to|regarding|in respect of)\s+(?P<v>[^.;()]{3,160})", re.I)
 # A year on its own: "at the latest inspection in 2019 the service was found to be in breach".
 _YEAR_ONLY = re.compile(r"\b(?:in|during)\s+((?:19|20)\d\d)\b(?!\s*(?:/|-))", re.I)
 _ACT = re.compile(r"\s+(?:of|under)\s+the\s+Health\b.*$", re.I)
@@ -387,27 +388,35 @@ _ACT = re.compile(r"\s+(?:of|under)\s+the\s+Health\b.*$", re.I)
 def breaches_in(text: str, start: int, end: int, report_month: str | None = None) -> Iterator[tuple[str, int, int]]:
     """(breach, sentence start, end) for each regulation this report finds breached.
 
-    "Regulation 12: Safe care and treatment" when the number and name are stated, "Regulation 12"
-    when only the number is, "safe care and treatment" when only the name is. A breach followed up
-    from before, no longer there, or told with a date before ``report_month`` ("2025-03") is history.
+    "Regulation 12: Safe care and treatment" when the number and name are stated, "Regulation 12" when
+    only the number is: a breach is recorded by its regulation's number, as CQC states it ("a breach of
+    regulation 12", "contrary to regulation 19"); a topic alone ("breaches in relation to staffing") names
+    no regulation. A breach followed up from before, no longer there, referred back to ("the breaches of
+    Regulation 17" as a topic of this visit), told with a date before ``report_month`` ("2025-03"), or
+    told in the account of the previous inspection ("At our July 2021 inspection … The provider was also
+    issued with warning notices in respect of breaches of regulation 12") is history.
     """
+    after_previous, line_end = False, -1
     for s, e in sentence_spans(text, start, end):
         sentence = text[s:e]
+        if s > line_end:  # context does not carry over a line break
+            newline = text.find("\n", s)
+            after_previous, line_end = False, len(text) if newline == -1 else newline
+        dated_before = bool(report_month) and (
+            any(d.range.start[:7] < report_month for d in find_months(text, s, e) + find_dates(text, s, e))
+            or any(year < report_month[:4] for year in _YEAR_ONLY.findall(sentence)))
+        # The account of an earlier, dated inspection goes on until a sentence turns to this one.
+        carried = after_previous and not _NOW.search(sentence) and not find_dates(text, s, e)
+        after_previous = carried or dated_before
         b = _BREACH.search(sentence)
-        if not b or _NOT_CURRENT.search(sentence):
+        if not b or _NOT_CURRENT.search(sentence) or dated_before or carried:
             continue
-        if report_month and (any(d.range.start[:7] < report_month for d in find_months(text, s, e) + find_dates(text, s, e))
-                             or any(year < report_month[:4] for year in _YEAR_ONLY.findall(sentence))):
-            continue
+        if b["the"] and not _FOUND.search(sentence, 0, b.start()):
+            continue  # "the breaches of Regulation 17": breaches known before, a topic of this visit
         after = _ACT.sub("", sentence[b.end() :])
         bracketed = [_regulation(m["n"], m["name"].strip(" ,")) for m in _NAMED_REGULATION.finditer(after[:400])]
-        numbered = bracketed or list(_numbered(after))
-        if numbered:
-            for value in numbered:
-                yield value, s, e
-        elif m := _IN_RELATION.search(after):
-            for name in _named(m["v"]):
-                yield name, s, e
+        for value in bracketed or list(_numbered(after)):
+            yield value, s, e
 
 
 def _numbered(words: str) -> Iterator[str]:
@@ -438,29 +447,6 @@ def _regulation(number: str, name: str | None) -> str:
     return f"Regulation {number}: {name[0].upper()}{name[1:]}"
 
 
-def _named(words: str) -> list[str]:
-    """Split "safe care and treatment, governance and staffing" into the regulations it names."""
-    words = words.strip().rstrip(".")
-    kept = {}
-    for i, name in enumerate(sorted(REGULATION_NAMES, key=len, reverse=True)):
-        if (at := words.lower().find(name)) >= 0:
-            key = f"\x00{i}\x00"
-            kept[key] = words[at : at + len(name)]
-            words = words[:at] + key + words[at + len(name) :]
-    parts = [p for chunk in re.split(r",\s*", words) for p in re.split(r"\s+and\s+", chunk)]
-    out = []
-    for part in parts:
-        for key, name in kept.items():
-            part = part.replace(key, name)
-        part = part.strip()
-        if part and len(part.split()) <= 8:
-            # A fundamental standard named by its name alone ("governance") is that regulation.
-            known = regulation_phrases().first(part)
-            whole = known is not None and len(known.said) >= len(part) - 4
-            out.append(_regulation(known.value, part) if whole and known.value in REGULATIONS else part)
-    return out
-
-
 # --- dates stated in sentences ----------------------------------------------------------------
 
 # What a dated sentence says the date is, checked in this order on the words before the date.
@@ -474,7 +460,9 @@ _DATE_KINDS = (
                               re.I)),
     ("onsite", re.compile(r"\bon[- ]?site\b|\bsite visits?\b|\bvisit(?:ed|s)?\b|\bcarried out an? (?:un)?announced assessment\b",
                           re.I)),
-    ("inspection", re.compile(r"\binspect(?:ion|ed)\b|\bcarried out an?\s+(?:un)?announced\b", re.I)),
+    ("inspection", re.compile(r"\binspect(?:ion|ed)\b|\bcarried out an?\s+(?:un)?announced\b|"
+                              r"\b(?:carried out|undertook|conducted|completed)\s+(?:an?|this|the|our)\s+(?:[\w()-]+\s+){0,4}?(?:of|at)\b",
+                              re.I)),
 )
 _RANGE_TAIL = re.compile(r"^\s*(?:and|to|until)\s+(?:ended\s+)?(?:on\s+)?(?:the\s+)?$", re.I)
 
@@ -524,18 +512,25 @@ _SERVICE_CUES = (
 )
 
 
-def service_type_in(text: str, start: int, end: int, limit: int = 20000) -> Fact | None:
-    """The kind of service the text is about, citing the first sentence that names it."""
-    counts: dict[str, list[int]] = {}
+# "<The location> is a GP practice …": a sentence saying what kind of service the location is.
+_IS_A = re.compile(r"(?P<subject>(?:The\s+)?[A-Z][^,;:.]{1,80}?)\s+(?:is|was)\s+(?:an?|the)\s+(?P<kind>[^.;]{1,80})")
+
+
+def service_type_in(text: str, start: int, end: int, location: str | None = None, limit: int = 20000) -> Fact | None:
+    """The kind of service the text says the location is ("The Dovecot Surgery is a GP practice"), in the
+    words CQC's breadcrumbs use, citing that sentence. A page that only mentions kinds of service in passing
+    (a dental practice calling NHS 111 once, a hospital's "surgery") states none."""
+    own = normalise(location) if location else None
     for s, e in sentence_spans(text, start, min(end, start + limit)):
-        for pattern, service in _SERVICE_CUES:
-            if pattern.search(text, s, e):
-                counts.setdefault(service, []).extend((s, e))
-    if not counts:
-        return None
-    order = [service for _, service in _SERVICE_CUES]
-    best = max(counts, key=lambda k: (len(counts[k]), -order.index(k)))
-    return Fact("service_type", best, counts[best][0], counts[best][1])
+        m = _IS_A.match(text, s, e)
+        if m is None or (own is not None and normalise(m["subject"]) not in own and own not in normalise(m["subject"])):
+            continue
+        kind = m["kind"]
+        found = [(pattern.search(kind), service) for pattern, service in _SERVICE_CUES]
+        found = [(hit.start(), service) for hit, service in found if hit is not None]
+        if found:
+            return Fact("service_type", min(found)[1], s, e)
+    return None
 
 
 # The service a service-level report covers, named in prose: "During an assessment of Surgery",
