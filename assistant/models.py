@@ -21,10 +21,11 @@ Facts a parser extracts are named by one scheme, so every answer kind reads them
     date:report | date:assessment | date:inspection | date:onsite | date:published | date:updated | date:previous
                                                    an ISO date or range: "2024-08-08/2024-08-09"; "report" is
                                                    "Report from <date> assessment", "published" the publication
-    breach                                         "Regulation 12: Safe care and treatment" (a regulation named only
-                                                   by name gets its number from the vocabulary), "Regulation 12",
-                                                   or what the text calls it when it is none of the fundamental
-                                                   standards ("management of medicines"); one per breach
+    breach                                         "Regulation 12: Safe care and treatment" or "Regulation 12": a
+                                                   breach of a regulation stated by its number; one per breach
+    breach_topic                                   "good governance", "staffing": a breach stated by its topic only,
+                                                   one per fundamental standard it names, in the text's words
+                                                   (``vocabulary.regulation_phrases`` gives the regulation)
     town                                           each place name of the address line, locality first and the
                                                    post town last ("Countesthorpe", "Leicester"); one per place
     rating_change:<kq>                             "improved" | "declined" | "remained": a change the text states
@@ -45,8 +46,8 @@ Facts a parser extracts are named by one scheme, so every answer kind reads them
 The value of a date fact is ``DateRange.parse``-able. ``Report.date`` is the last day of the
 report's main date (for sorting and the since/until filters): the report date, else the
 inspection, assessment, site visit, publication or update date. Every fact's ``start``/``end`` index
-the line or sentence of ``Report.text`` that states it. ``breach``, ``alias``, ``town`` and
-``enforcement`` may occur several times; every other name at most once.
+the line or sentence of ``Report.text`` that states it. ``breach``, ``breach_topic``, ``alias``, ``town``
+and ``enforcement`` may occur several times; every other name at most once.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from assistant.text import normalise
 _KQ = "|".join(KEY_QUESTIONS)
 # The fact names of the scheme in assistant/models.py.
 SCHEME = re.compile(
-    rf"^(?:location|provider|alias|address|postcode|town|service_type|service|breach|population|established|"
+    rf"^(?:location|provider|alias|address|postcode|town|service_type|service|breach|breach_topic|population|established|"
     rf"capacity|people_using_service|registered_manager|enforcement|"
     rf"rating:(?:overall|location|{_KQ})|previous_rating:(?:overall|{_KQ})|score:(?:{_KQ})|statement:(?:{_KQ}):.+|"
     rf"rating_change:(?:overall|location|{_KQ})|service_rating:[^:]+:(?:overall|{_KQ})|service_score:[^:]+:(?:{_KQ})|"
@@ -66,6 +66,8 @@ def _states(name: str, value: str, span: str, text: str, start: int, end: int) -
     if kind == "capacity":
         count, _, unit = value.partition(" ")
         return count.isdigit() and unit in ("places", "beds") and _says_number(int(count), span)
+    if kind == "breach_topic":
+        return normalise(value) in normalise(span) and bool(vocabulary.regulation_phrases().find(value))
     if kind == "registered_manager":
         return value in ("yes", "no") and "registered manager" in normalise(span)
     if kind == "enforcement":

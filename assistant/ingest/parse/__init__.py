@@ -147,8 +147,8 @@ def _prose_facts(text: str, start: int, end: int, parsed: Parsed) -> None:
     """Facts any layout may state in its prose: breaches, the location and the kind of service."""
     facts = parsed.facts
     main = next((f for n in _MAIN_DATES if (f := facts.get(n))), None)
-    for value, s, e in prose.breaches_in(text, start, end, main.value[:7] if main else None):
-        facts.add(Fact("breach", value, s, e))
+    for name, value, s, e in prose.breaches_in(text, start, end, main.value[:7] if main else None):
+        facts.add(Fact(name, value, s, e))
     for fact in enforcement.enforcement_in(text, 0, end):  # the page header's notices state enforcement too
         facts.add(fact)
     if facts.get("location") is None:  # no header: the sentence dating the visit names the location

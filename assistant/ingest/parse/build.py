@@ -12,7 +12,7 @@ from assistant.vocabulary import KQ_NAMES
 from assistant.models import KEY_QUESTIONS, DateRange, Fact, Report, Section
 
 # Names a report may state more than once; every other name keeps the first value stated.
-MULTI_VALUED = ("breach", "alias", "town", "enforcement")
+MULTI_VALUED = ("breach", "breach_topic", "alias", "town", "enforcement")
 # The date a report is filed under, most telling first.
 MAIN_DATES = ("date:report", "date:inspection", "date:assessment", "date:onsite", "date:published", "date:updated")
 

@@ -29,10 +29,12 @@ if TYPE_CHECKING:
 # and is now good", "remains good", "rated Requires Improvement overall". A cue must sit right
 # before the rating, so "good governance" elsewhere in the sentence is not read as one.
 _RATING_CUE = re.compile(
-    rf"\b(?:rated(?:\s+(?:this|the)\s+(?:key\s+question|service|practice|location|provider|trust)|"
-    rf"[^.;]{{0,80}}?\bas)?|changed\s+to|improved\s+to|deteriorated\s+to|declined\s+to|dropped\s+to|"
-    rf"gone\s+(?:up|down)\s+to|rating\s+(?:is|was|remains|remained|has\s+remained|of)|"
-    rf"(?:is|was|remains|remained|stayed)(?:\s+now|\s+still|\s+as)?)\s+(?P<r>{RATING_WORDS})\b(?!\s+(?:practice|standard|governance)\b)",
+    rf"\b(?:(?:re-?)?rated(?:\s+(?:this|the)\s+(?:key\s+question|service|practice|location|provider|trust)|"
+    rf"[^.;]{{0,80}}?\b(?:as|at))?|re-?rate[^.;]{{0,60}}?\bas|changed\s+to|improved\s+to|deteriorated\s+to|declined\s+to|"
+    rf"dropped\s+to|gone\s+(?:up|down)\s+to|identified\s+as|rating\s+(?:is|was|remains|remained|has\s+remained|of)|"
+    rf"(?<=\d{{4}})\s*[-–—:]|"  # "(Previous rating March 2015 – Good)"
+    rf"(?P<weak>(?:is|was|were|are|remains|remained|stayed)(?:\s+now|\s+still|\s+as|\s+at)?))\s+(?P<r>{RATING_WORDS})\b"
+    rf"(?!\s+(?:practice|standard|governance)\b)",
     re.I,
 )
 # "...changed from good to requires improvement": both ratings in one phrase.
@@ -40,19 +42,30 @@ _FROM_TO = re.compile(rf"\bfrom\s+(?P<prev>{RATING_WORDS})\s+to\s+(?P<r>{RATING_
 # Words that make a rating the earlier one: "At our last inspection…", "previously rated".
 _PREVIOUS = re.compile(r"\b(?:last|previous(?:ly)?|prior|before|earlier)\b", re.I)
 _NOW = re.compile(r"\b(?:now|this (?:inspection|assessment)|currently)\b", re.I)
-_MENTIONS_RATING = re.compile(rf"\brat(?:ed|ing)\b|\bfrom\s+{RATING_WORDS}\s+to\b|\b(?:is|was|remains)\s+(?:now\s+)?{RATING_WORDS}\b",
+_MENTIONS_RATING = re.compile(rf"\brat(?:ed|ings?)\b|\bfrom\s+{RATING_WORDS}\s+to\b|\b(?:is|was|remains)\s+(?:now\s+)?{RATING_WORDS}\b",
                               re.I)
+_KQ_LIST = rf"{KQ_WORDS}(?:\s*,\s*{KQ_WORDS})*(?:\s*,?\s*and\s+{KQ_WORDS})?"
 # What a rating is for, right after it: "good overall", "good for safe", "inadequate for providing a well-led
-# service", "Good for maternity services" (a service: the overall rating of a service-level report).
-_TARGET = re.compile(rf"\s*(?:(?P<overall>overall)|for\s+(?:providing\s+(?:an?\s+)?|being\s+|the\s+)?(?P<kq>{KQ_WORDS})\b|"
+# service", "good for providing safe, responsive and well-led services", "Good for maternity services" (a
+# service: the overall rating of a service-level report).
+_TARGET = re.compile(rf"\s*(?:(?P<overall>overall)|for\s+(?:providing\s+(?:an?\s+)?|being\s+|the\s+)?(?P<kq>{_KQ_LIST})\b|"
                      rf"for\s+(?:the\s+|its\s+)?(?P<service>[a-z][a-z &,()'’-]{{2,60}}?)\s+services?\b)", re.I)
+# Further ratings in the same breath, each with what it is for: "… good overall with requires improvement for
+# safe, good for effective, caring, responsive and well led", "… Good overall but Requires Improvement for
+# providing effective services", "… requires improvement overall and inadequate for providing a safe service".
+_MORE_RATED = re.compile(rf"\s*(?:,|;|\(|with|and|but|while|whereas)\s*(?:(?:with|and|but)\s+)?(?:(?:was|were|is|rated|as)\s+)*"
+                         rf"(?P<r>{RATING_WORDS})(?=\s+(?:overall|for\s))", re.I)
+# A rating that stands: "The previous overall rating of good remains."
+_STANDS = re.compile(r"\s*(?:overall\s+)?(?:remains|remained|still\s+stands|stands|continues)\b", re.I)
 # The key questions a rating is for, named right before it: "We rated safe as Good and well-led as Good",
 # "We rated safe, effective and well led as good", "Safe was rated as inadequate, effective rated requires
 # improvement", "Safe, effective and well-led key questions were rated Outstanding".
-_KQ_LIST = rf"{KQ_WORDS}(?:\s*,\s*{KQ_WORDS})*(?:\s*,?\s*and\s+{KQ_WORDS})?"
 _KQ_AS = re.compile(rf"\b(?P<kqs>{_KQ_LIST})\s+(?:key\s+questions?\s+|domains?\s+)?"
-                    rf"(?:(?:(?:is|was|are|were|has\s+been|have\s+been)\s+)?rated(?:\s+as)?|(?:and\s+)?as)"
+                    rf"(?:(?:(?:is|was|are|were|has\s+been|have\s+been)\s+)?(?:rated|identified)(?:\s+as)?|(?:and\s+)?as)"
                     rf"\s+(?P<r>{RATING_WORDS})\b", re.I)
+# Every key question at once: "with all key questions rated as good", "all five key questions were rated good".
+_ALL_KQS = re.compile(rf"\ball\s+(?:the\s+)?(?:five\s+|5\s+)?(?:key\s+questions|domains)\s+(?:(?:were|are|have\s+been)\s+)?"
+                      rf"rated\s+(?:as\s+)?(?P<r>{RATING_WORDS})\b", re.I)
 SERVICE = "service"  # the target of a rating stated for a named service
 
 
@@ -75,11 +88,14 @@ _ABOUT_PREVIOUS = re.compile(r"\b(?:last|previous(?:ly)?|prior)\s+(?:\w+\s+){0,2
 _PAST_ONLY = re.compile(r"\b(?:was|were|had been)\b", re.I)
 
 
-def ratings_in(text: str, start: int, end: int, service: str | None = None) -> Iterator[StatedRating]:
+def ratings_in(text: str, start: int, end: int, service: str | None = None,
+               before: str | None = None) -> Iterator[StatedRating]:
     """Every rating stated in the prose of ``text[start:end]``, with its sentence's offsets.
 
     ``service``: the service the report covers, when it covers one; a rating that its sentence
     names that service for ("urgent and emergency care, which we rated as good") is the service's.
+    ``before``: the first day of the report's own date; a sentence dated earlier ("was rated as Requires
+    Improvement at our inspection in February 2019") tells of an earlier inspection.
     """
     named_service = _service_words(service)
     after_previous = False  # the sentence before, on the same line, was about the previous inspection
@@ -89,48 +105,83 @@ def ratings_in(text: str, start: int, end: int, service: str | None = None) -> I
         if s > line_end:  # a new line: context does not carry over a line break
             newline = text.find("\n", s)
             after_previous, line_end = False, len(text) if newline == -1 else newline
-        carried = after_previous and not _NOW.search(sentence) and _PAST_ONLY.search(sentence) is not None
+        now = _NOW.search(sentence) is not None
+        dated_before = bool(before) and not now and _dated_before(text, s, e, before)
+        carried = after_previous and not now and _PAST_ONLY.search(sentence) is not None
         # The account of the previous inspection goes on while its sentences stay in the past and go on
         # rating: "The last inspection was in 2021. The location was rated as inadequate. Safe was rated as …"
         # ("We found improvements had been made." ends it).
         goes_on = carried and _MENTIONS_RATING.search(sentence) is not None
-        after_previous = goes_on or _ABOUT_PREVIOUS.search(sentence) is not None
+        after_previous = goes_on or dated_before or _ABOUT_PREVIOUS.search(sentence) is not None
+        earlier = carried or dated_before
+
+        def previous_at(at: int) -> bool:
+            # The cue nearest before the rating decides ("previously rated inadequate … and it is now rated good").
+            return _nearer(_PREVIOUS, _NOW, sentence[:at]) or (earlier and not _NOW.search(sentence, 0, at))
+
         for kq, value, at in kq_ratings_by_verb(sentence):
-            yield StatedRating(carried or _nearer(_PREVIOUS, _NOW, sentence[:at]), value, kq, s, e)
+            yield StatedRating(previous_at(at), value, kq, s, e)
+        for m in _ALL_KQS.finditer(sentence):
+            for kq in KEY_QUESTIONS:
+                yield StatedRating(previous_at(m.start()), rating_of(m["r"]), kq, s, e)
         if not _MENTIONS_RATING.search(sentence):
             continue
+        rates = re.search(r"\brat(?:ed|ings?)\b", sentence, re.I) is not None
         for m in _FROM_TO.finditer(sentence):
-            yield StatedRating(True, rating_of(m["prev"]), _target(sentence, m.end()), s, e)
-            yield StatedRating(False, rating_of(m["r"]), _target(sentence, m.end()), s, e)
+            targets, _ = _targets(sentence, m.end())
+            for target in targets or (None,):
+                yield StatedRating(True, rating_of(m["prev"]), target, s, e)
+                yield StatedRating(False, rating_of(m["r"]), target, s, e)
         clause_start = 0
         for m in _RATING_CUE.finditer(sentence):
             if m.start("r") < clause_start:
                 continue  # a rating already read as one of a list's ("… and well led rated as good")
-            # Only the words since the previous cue decide whether this one is the earlier rating:
-            # "previously rated as inadequate in 2021 and it is now rated as good".
-            clause = sentence[clause_start : m.start("r")]
-            previous = carried or _nearer(_PREVIOUS, _NOW, clause)
+            targets, after = _targets(sentence, m.end())
+            if m["weak"] and not rates and targets != ("overall",):
+                continue  # "the food was good": "was good" rates nothing unless the sentence speaks of ratings
+            previous = previous_at(m.start("r"))
+            value = rating_of(m["r"])
             named = _KQ_AS.search(sentence, clause_start, m.end("r"))
+            stated: list[StatedRating] = []
             if named and named.end("r") == m.end("r"):
-                for kq in re.findall(KQ_WORDS, named["kqs"], re.I):
-                    yield StatedRating(previous, rating_of(m["r"]), kq_id(kq), s, e)
+                stated += [StatedRating(previous, value, kq_id(kq), s, e) for kq in re.findall(KQ_WORDS, named["kqs"], re.I)]
             else:
-                target = _target(sentence, m.end())
                 other = None
-                if target is None and named_service and named_service.search(sentence, 0, m.start("r")):
-                    target = SERVICE
-                elif target in (None, SERVICE) and (rated := services.service_subject(sentence[: m.start("r")])):
-                    if service and services.same_service(rated, service):
-                        target = SERVICE
-                    else:
-                        target, other = None, rated
-                yield StatedRating(previous, rating_of(m["r"]), target, s, e, other)
-            clause_start = m.end()
+                if targets == (SERVICE,) or not targets:
+                    if not targets and named_service and named_service.search(sentence, 0, m.start("r")):
+                        targets = (SERVICE,)
+                    elif rated := services.service_subject(sentence[: m.start("r")]):
+                        if service and services.same_service(rated, service):
+                            targets = (SERVICE,)
+                        else:
+                            targets, other = (), rated
+                stated += [StatedRating(previous, value, t, s, e, other) for t in targets or (None,)]
+            # "The previous overall rating of good remains", "remains requires improvement": the rating stands,
+            # both before and now.
+            stands = (m["weak"] or "").lower().startswith(("remain", "stayed")) or _STANDS.match(sentence, after)
+            for r in stated:
+                yield r
+                if stands:
+                    yield StatedRating(not r.previous, r.value, r.target, s, e, r.service)
+            clause_start = after
+            # "… good overall with requires improvement for safe, good for effective, …": more ratings, each
+            # with what it is for.
+            while (more := _MORE_RATED.match(sentence, clause_start)) is not None:
+                more_targets, clause_start = _targets(sentence, more.end())
+                for target in more_targets:
+                    yield StatedRating(previous, rating_of(more["r"]), target, s, e)
             # "… and well-led as Good": further key questions rated in the same breath.
             while (more := _KQ_AS.match(sentence, clause_start + _gap(sentence, clause_start))) is not None:
                 for kq in re.findall(KQ_WORDS, more["kqs"], re.I):
                     yield StatedRating(previous, rating_of(more["r"]), kq_id(kq), s, e)
                 clause_start = more.end()
+
+
+def _dated_before(text: str, s: int, e: int, before: str) -> bool:
+    """Whether the sentence gives a date (or month, or year) earlier than ``before`` (an ISO day)."""
+    found = find_dates(text, s, e) + find_months(text, s, e)
+    return any(d.range.end < before[: len(d.range.end)] for d in found) or any(
+        year < before[:4] for year in _YEAR_ONLY.findall(text, s, e))
 
 
 # Key questions given a rating by a verb ("because safe and responsive required improvement, and effective,
@@ -198,13 +249,17 @@ def _gap(sentence: str, at: int) -> int:
     return _GAP.match(sentence, at).end() - at
 
 
-def _target(sentence: str, at: int) -> str | None:
+def _targets(sentence: str, at: int) -> tuple[tuple[str, ...], int]:
+    """What a rating is for, read right after it: ("overall",), key questions, (SERVICE,), or () when the
+    words say nothing; and where those words end."""
     m = _TARGET.match(sentence, at)
     if not m:
-        return None
+        return (), at
     if m["service"]:
-        return SERVICE
-    return "overall" if m["overall"] else kq_id(m["kq"])
+        return (SERVICE,), m.end()
+    if m["overall"]:
+        return ("overall",), m.end()
+    return tuple(dict.fromkeys(kq_id(k) for k in re.findall(KQ_WORDS, m["kq"], re.I))), m.end()
 
 
 # --- changes of rating -------------------------------------------------------------------------
@@ -287,16 +342,18 @@ def part_facts(text: str, start: int, end: int, kq: str | None, known: Facts, se
     own = known.value("service")
     location = known.value("location")
     service_level = own is not None
+    dated = next((v for n in ("date:inspection", "date:assessment", "date:onsite", "date:report") if (v := known.value(n))), None)
+    before = dated.partition("/")[0] if dated else None
     for ls, le in line_spans(text, start, end):
         about = services.paragraph_service(text, ls, le, location)
         if about and not services.same_service(about, own):
-            for r in ratings_in(text, ls, le):
+            for r in ratings_in(text, ls, le, before=before):
                 if not r.previous:
                     target = r.target if r.target in KEY_QUESTIONS else "overall"
                     yield Fact(f"service_rating:{r.service or about}:{target}", r.value, r.start, r.end)
             continue
         stated = []
-        for r in ratings_in(text, ls, le, own):
+        for r in ratings_in(text, ls, le, own, before):
             if (fact := rating_fact(r, kq, service_level, service_part)) is not None:
                 stated.append(fact)
                 yield fact
@@ -310,9 +367,9 @@ def part_facts(text: str, start: int, end: int, kq: str | None, known: Facts, se
                     s, e = change.start, change.end
                     # "At our last assessment we rated this key question good. At this assessment the rating
                     # has remained good.": the two sentences state the change together.
-                    before = [f for f in stated if f.name == f"previous_rating:{target}" and f.end <= s]
-                    if change.direction == "changed" and before:
-                        s = before[-1].start
+                    stated_before = [f for f in stated if f.name == f"previous_rating:{target}" and f.end <= s]
+                    if change.direction == "changed" and stated_before:
+                        s = stated_before[-1].start
                     yield Fact(f"rating_change:{target}", direction, s, e)
 
 
@@ -385,13 +442,15 @@ _YEAR_ONLY = re.compile(r"\b(?:in|during)\s+((?:19|20)\d\d)\b(?!\s*(?:/|-))", re
 _ACT = re.compile(r"\s+(?:of|under)\s+the\s+Health\b.*$", re.I)
 
 
-def breaches_in(text: str, start: int, end: int, report_month: str | None = None) -> Iterator[tuple[str, int, int]]:
-    """(breach, sentence start, end) for each regulation this report finds breached.
+def breaches_in(text: str, start: int, end: int, report_month: str | None = None) -> Iterator[tuple[str, str, int, int]]:
+    """(fact name, value, sentence start, end) for each breach this report finds.
 
-    "Regulation 12: Safe care and treatment" when the number and name are stated, "Regulation 12" when
-    only the number is: a breach is recorded by its regulation's number, as CQC states it ("a breach of
-    regulation 12", "contrary to regulation 19"); a topic alone ("breaches in relation to staffing") names
-    no regulation. A breach followed up from before, no longer there, referred back to ("the breaches of
+    A ``breach`` names its regulation by number, as CQC states it ("a breach of regulation 12", "contrary
+    to regulation 19"): "Regulation 12: Safe care and treatment" when the number and name are stated,
+    "Regulation 12" when only the number is. A breach stated by its topic alone ("breaches of regulation
+    in relation to safe care and treatment, governance and staffing") is a ``breach_topic``, one per
+    fundamental standard the topic names, in the text's words ("governance"); the vocabulary maps it to
+    its regulation. A breach followed up from before, no longer there, referred back to ("the breaches of
     Regulation 17" as a topic of this visit), told with a date before ``report_month`` ("2025-03"), or
     told in the account of the previous inspection ("At our July 2021 inspection … The provider was also
     issued with warning notices in respect of breaches of regulation 12") is history.
@@ -415,8 +474,27 @@ def breaches_in(text: str, start: int, end: int, report_month: str | None = None
             continue  # "the breaches of Regulation 17": breaches known before, a topic of this visit
         after = _ACT.sub("", sentence[b.end() :])
         bracketed = [_regulation(m["n"], m["name"].strip(" ,")) for m in _NAMED_REGULATION.finditer(after[:400])]
-        for value in bracketed or list(_numbered(after)):
-            yield value, s, e
+        numbered = bracketed or list(_numbered(after))
+        for value in numbered:
+            yield "breach", value, s, e
+        if not numbered and (m := _IN_RELATION.search(after)):
+            for topic in _topics(m["v"]):
+                yield "breach_topic", topic, s, e
+
+
+# "… in relation to safe care and treatment, governance and staffing": the topics of a breach.
+_IN_RELATION = re.compile(r"\b(?:in relation to|relating to|regarding|in respect of|for)\s+(?P<v>[^.;]{3,200})", re.I)
+
+
+def _topics(words: str) -> list[str]:
+    """The fundamental standards a list of topics names, in its words: "safe care and treatment, governance
+    and staffing (training)" -> ["safe care and treatment", "governance", "staffing"]. A topic that names
+    none ("keeping people safe") is left out."""
+    out = []
+    for m in regulation_phrases().find(words):
+        if m.value in REGULATIONS and m.said.lower() not in (t.lower() for t in out):
+            out.append(m.said)
+    return out
 
 
 def _numbered(words: str) -> Iterator[str]:
