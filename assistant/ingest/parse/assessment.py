@@ -201,6 +201,8 @@ class _Reader:
             # A plain "Ratings" list on the page of a report about one service (named in prose): the
             # location's ratings, its services' combined. The service's own are on its key questions' pages.
             stated = [Fact("rating:location", f.value, f.start, f.end) for f in stated if f.name == "rating:overall"]
+        if service and kq_heading(service):
+            service = ""  # "Ratings - Well-led": a key question's ratings (a trust's well-led assessment), no service
         if service:
             if self.facts.add(line_fact("service", service, head)):
                 self.facts.rename("rating:overall", "rating:location")  # the header's rating is the location's

@@ -176,5 +176,6 @@ def _is_heading(lines: list[Line], n: int) -> bool:
 def _prose_facts(text: str, path: tuple[str, ...], body: list[Line], facts: Facts) -> None:
     """Ratings stated in prose: a key question's in its part, the overall one elsewhere."""
     kq = next((k for k, name in KQ_NAMES.items() if name == path[0]), None)
-    for fact in prose.part_facts(text, body[0].start, body[-1].end, kq, facts, False):
+    # An inspection of one service ("During an inspection of <service>"): its whole text is the service's.
+    for fact in prose.part_facts(text, body[0].start, body[-1].end, kq, facts, facts.get("service") is not None):
         facts.add(fact)

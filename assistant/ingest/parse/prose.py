@@ -42,21 +42,23 @@ _FROM_TO = re.compile(rf"\bfrom\s+(?P<prev>{RATING_WORDS})\s+to\s+(?P<r>{RATING_
 # Words that make a rating the earlier one: "At our last inspection…", "previously rated".
 _PREVIOUS = re.compile(r"\b(?:last|previous(?:ly)?|prior|before|earlier)\b", re.I)
 _NOW = re.compile(r"\b(?:now|this (?:inspection|assessment)|currently)\b", re.I)
-_MENTIONS_RATING = re.compile(rf"\brat(?:ed|ings?)\b|\bfrom\s+{RATING_WORDS}\s+to\b|\b(?:is|was|remains)\s+(?:now\s+)?{RATING_WORDS}\b",
+_MENTIONS_RATING = re.compile(rf"\brat(?:ed|ings?)\b|\bre-?rated?\b|\bfrom\s+{RATING_WORDS}\s+to\b|\b(?:is|was|remains)\s+(?:now\s+)?{RATING_WORDS}\b",
                               re.I)
 _KQ_LIST = rf"{KQ_WORDS}(?:\s*,\s*{KQ_WORDS})*(?:\s*,?\s*and\s+{KQ_WORDS})?"
 # What a rating is for, right after it: "good overall", "good for safe", "inadequate for providing a well-led
 # service", "good for providing safe, responsive and well-led services", "Good for maternity services" (a
 # service: the overall rating of a service-level report).
-_TARGET = re.compile(rf"\s*(?:(?P<overall>overall)|for\s+(?:providing\s+(?:an?\s+)?|being\s+|the\s+)?(?P<kq>{_KQ_LIST})\b|"
+_TARGET = re.compile(rf"\s*(?:(?P<overall>overall)|(?:for|at)\s+(?:providing\s+(?:an?\s+)?|being\s+|the\s+)?(?P<kq>{_KQ_LIST})\b|"
                      rf"for\s+(?:the\s+|its\s+)?(?P<service>[a-z][a-z &,()'’-]{{2,60}}?)\s+services?\b)", re.I)
 # Further ratings in the same breath, each with what it is for: "… good overall with requires improvement for
 # safe, good for effective, caring, responsive and well led", "… Good overall but Requires Improvement for
 # providing effective services", "… requires improvement overall and inadequate for providing a safe service".
 _MORE_RATED = re.compile(rf"\s*(?:,|;|\(|with|and|but|while|whereas)\s*(?:(?:with|and|but)\s+)?(?:(?:was|were|is|rated|as)\s+)*"
                          rf"(?P<r>{RATING_WORDS})(?=\s+(?:overall|for\s))", re.I)
+# "overall rating of", "overall rating was": the overall rating, named before it.
+_OVERALL_BEFORE = re.compile(r"\boverall\s+rating\s+(?:\w+\s+){0,2}$", re.I)
 # A rating that stands: "The previous overall rating of good remains."
-_STANDS = re.compile(r"\s*(?:overall\s+)?(?:remains|remained|still\s+stands|stands|continues)\b", re.I)
+_STANDS = re.compile(r"\s*(?:overall\s+)?(?:remains|still\s+stands|stands|continues)\b", re.I)
 # The key questions a rating is for, named right before it: "We rated safe as Good and well-led as Good",
 # "We rated safe, effective and well led as good", "Safe was rated as inadequate, effective rated requires
 # improvement", "Safe, effective and well-led key questions were rated Outstanding".
@@ -85,7 +87,7 @@ class StatedRating:
 # "The service was last inspected in November 2017. The overall rating of the service was good, …".
 _ABOUT_PREVIOUS = re.compile(r"\b(?:last|previous(?:ly)?|prior)\s+(?:\w+\s+){0,2}(?:inspect\w*|assess\w*)|"
                              r"\b(?:was|were)\s+(?:last|previously)\s+(?:inspected|assessed)", re.I)
-_PAST_ONLY = re.compile(r"\b(?:was|were|had been)\b", re.I)
+_PAST_ONLY = re.compile(r"\b(?:was|were|had been|received|remained)\b", re.I)
 
 
 def ratings_in(text: str, start: int, end: int, service: str | None = None,
@@ -137,6 +139,8 @@ def ratings_in(text: str, start: int, end: int, service: str | None = None,
             if m.start("r") < clause_start:
                 continue  # a rating already read as one of a list's ("… and well led rated as good")
             targets, after = _targets(sentence, m.end())
+            if not targets and _OVERALL_BEFORE.search(sentence, 0, m.start("r")):
+                targets = ("overall",)  # "The previous overall rating of good remains."
             if m["weak"] and not rates and targets != ("overall",):
                 continue  # "the food was good": "was good" rates nothing unless the sentence speaks of ratings
             previous = previous_at(m.start("r"))
@@ -158,10 +162,11 @@ def ratings_in(text: str, start: int, end: int, service: str | None = None,
                 stated += [StatedRating(previous, value, t, s, e, other) for t in targets or (None,)]
             # "The previous overall rating of good remains", "remains requires improvement": the rating stands,
             # both before and now.
-            stands = (m["weak"] or "").lower().startswith(("remain", "stayed")) or _STANDS.match(sentence, after)
+            kept = (m["weak"] or "").lower().startswith(("remain", "stayed"))  # "remains requires improvement"
+            still = _STANDS.match(sentence, after) is not None  # "the previous overall rating of good remains"
             for r in stated:
                 yield r
-                if stands:
+                if (kept and not r.previous) or (still and r.previous):
                     yield StatedRating(not r.previous, r.value, r.target, s, e, r.service)
             clause_start = after
             # "… good overall with requires improvement for safe, good for effective, …": more ratings, each
@@ -282,8 +287,11 @@ class StatedChange:
 # Words a change's subject may have between it and the change: "The ratings for safe … all went up".
 _FILLER = r"(?:\s+(?:all|both|each|also|have|has|had|now|then|since|significantly|slightly|further))*"
 _KQ_SUBJECT = re.compile(rf"\b(?P<kqs>{_KQ_LIST})(?:\s+key\s+questions?|\s+domains?)?{_FILLER}\s*$", re.I)
-_RATING_OF = re.compile(rf"\b(?:(?:the|our|its|their)\s+)?(?:overall\s+)?ratings?(?:\s+(?:of|for)\s+(?P<what>[^,;:]{{1,90}}?))?"
-                        rf"{_FILLER}\s*$", re.I)
+_RATING_OF = re.compile(rf"\b(?:(?:the|our|its|their)\s+)?(?:previous\s+|current\s+)?(?P<overall>overall\s+)?(?:location\s+)?"
+                        rf"ratings?(?:\s+(?:of|for)\s+(?P<what>[^,;:]{{1,90}}?))?{_FILLER}\s*$", re.I)
+# A sentence whose subject is a whole rating: "The previous rating of good overall with requires improvement for
+# safe, … remains." (the rating as a whole remains: the overall one).
+_WHOLE_RATING = re.compile(rf"^\s*(?:the|our)\s+(?:previous\s+|current\s+)?(?:overall\s+)?rating\s+of\s+{RATING_WORDS}\b", re.I)
 # A change said as a noun needs its comparison: "This showed a decline since the last inspection".
 _SINCE_BEFORE = re.compile(r"\b(?:since|from|compared\s+(?:with|to))\s+(?:the|our)\s+(?:last|previous|prior)\b", re.I)
 _AFTER_CHANGE = re.compile(rf"\s*(?:to\s+|as\s+|at\s+)?(?P<r>{RATING_SAID})\b", re.I)
@@ -311,11 +319,17 @@ def changes_in(text: str, start: int, end: int) -> Iterator[StatedChange]:
                 continue
             if m.value == "changed" and value is None:
                 continue
-            if kq := _KQ_SUBJECT.search(before):
+            if _WHOLE_RATING.match(before):
+                yield StatedChange(m.value, ("overall",), "", value, s, e)
+            elif kq := _KQ_SUBJECT.search(before):
                 kqs = tuple(dict.fromkeys(kq_id(k) for k in re.findall(KQ_WORDS, kq["kqs"], re.I)))
                 yield StatedChange(m.value, kqs, "", value, s, e)
             elif of := _RATING_OF.search(before):
                 what = (of["what"] or "").strip()
+                if of["overall"] and (not what or rating_of(what)):
+                    yield StatedChange(m.value, ("overall",), "", value, s, e)
+                    taken = m.end
+                    continue
                 named = tuple(dict.fromkeys(kq_id(k) for k in re.findall(rf"^{_KQ_LIST}$", what, re.I)
                                             for k in re.findall(KQ_WORDS, k, re.I)))
                 yield StatedChange(m.value, named, "" if named else what, value, s, e)
@@ -357,6 +371,9 @@ def part_facts(text: str, start: int, end: int, kq: str | None, known: Facts, se
             if (fact := rating_fact(r, kq, service_level, service_part)) is not None:
                 stated.append(fact)
                 yield fact
+        told = {t for c in changes_in(text, ls, le) for t in _change_targets(c, kq, own, location, service_part)}
+        for fact in _changes_told_by_two(stated, told):
+            yield fact
         for change in changes_in(text, ls, le):
             for target in _change_targets(change, kq, own, location, service_part):
                 previous = next((f.value for f in stated if f.name == f"previous_rating:{target}"), None)
@@ -371,6 +388,23 @@ def part_facts(text: str, start: int, end: int, kq: str | None, known: Facts, se
                     if change.direction == "changed" and stated_before:
                         s = stated_before[-1].start
                     yield Fact(f"rating_change:{target}", direction, s, e)
+
+
+def _changes_told_by_two(stated: list[Fact], told: set[str]) -> Iterator[Fact]:
+    """A change the paragraph tells by its two ratings, the earlier sentence giving the one before and a later
+    one the one now ("At our previous inspection … was rated Requires Improvement at providing an effective
+    service. At this inspection we rated effective as good …" — improved), where no word of change is said."""
+    for now in stated:
+        kind, _, target = now.name.partition(":")
+        if kind != "rating" or target in told:
+            continue
+        before = [f for f in stated if f.name == f"previous_rating:{target}" and f.end <= now.start]
+        if before:
+            was, then = rating_rank(before[-1].value), rating_rank(now.value)
+            if was is not None and then is not None:
+                direction = "improved" if then > was else "declined" if then < was else "remained"
+                told.add(target)
+                yield Fact(f"rating_change:{target}", direction, before[-1].start, now.end)
 
 
 def _change_targets(change: StatedChange, kq: str | None, own_service: str | None, location: str | None,
@@ -618,10 +652,30 @@ _SERVICE_SENTENCE = re.compile(r"\bWe (?:inspected|assessed) (?:the|our) (?P<v>[
                                r"(?:at|of|provided by|run by)\b")
 
 
+# "We carried out this unannounced comprehensive inspection of maternity services at Queen’s Hospital …".
+_SERVICE_VISIT = re.compile(r"\bWe (?:carried out|conducted|undertook|completed) (?:this|an?|our) (?:[\w-]+ ){0,4}?"
+                            r"(?:inspection|assessment) of (?:the |our )?(?P<v>[a-z][a-z &'’-]{2,60}?)(?: core)?(?: services?)? "
+                            r"(?:at|in|provided by|run by)\b")
+
+
+# CQC's note on a location's page that also reports one service: "Pages 1 and 2 of this report relate to the
+# hospital and the ratings of that location, from page 3 the ratings and information relate to maternity …".
+_LOCATION_PAGES = re.compile(r"\brelate\s+to\s+the\s+\w+\s+and\s+the\s+ratings\s+of\s+that\s+location\b", re.I)
+
+
 def service_in(text: str, start: int, end: int, limit: int = 5000) -> Fact | None:
-    """The service a report is about when its prose names one, before any key question."""
+    """The service a report is about when its prose names one, before any key question: a core service
+    (services.tsv) when the sentence is an inspection's or assessment's of it. A page that says its ratings
+    are the location's (CQC's note "Pages 1 and 2 of this report relate to the hospital and the ratings of that
+    location …") is the location's report, whatever service it also inspected."""
+    if _LOCATION_PAGES.search(text, start, min(end, start + limit)):
+        return None
     for s, e in sentence_spans(text, start, min(end, start + limit)):
         m = _SERVICE_LINE.match(text[s:e]) or _SERVICE_SENTENCE.search(text, s, e)
+        if m is None and (visit := _SERVICE_VISIT.search(text, s, e)):
+            named = services.services_named(visit["v"])
+            if len(named) == 1 and len(named[0].said) >= len(visit["v"].strip()) - 2:
+                m = visit
         if m:
             value = m["v"].strip()
             return Fact("service", value[0].upper() + value[1:], s, e)
