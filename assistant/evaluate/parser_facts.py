@@ -10,7 +10,7 @@ page's text)::
     python -m assistant.evaluate.parser_facts --write eval/RESULTS.md   # and its "Parser facts" section
 
 A value is counted once per stated slot (a key question's rating, an alias, a town, an enforcement
-action). An extracted value is a true positive when the page states the same value for the same slot;
+action and regulation). An extracted value is a true positive when the page states the same value for the same slot;
 a value for a slot the page leaves empty is a false positive; a stated value the parser misses or gets
 wrong is a false negative (a wrong value counts against both). A kind is measured on a page only where
 its expected entry records the field (entries written before a field existed are not measured on it).
@@ -128,7 +128,7 @@ def _rating(value) -> str | None:
 @dataclass(frozen=True)
 class Item:
     kind: str  # one of KINDS
-    key: str  # the slot ("safe", an alias, "Maternity/overall", "warning notice/2023-05-01")
+    key: str  # the slot ("safe", an alias, "Maternity/overall", "warning notice/17")
     value: object
     field: str = ""  # the schema field it comes from ("key_questions.safe.rating")
 
@@ -173,8 +173,10 @@ def expected_items(entry: dict) -> list[Item]:
     for breach, name in (entry.get("breach_names") or {}).items():
         add("breach_name", regulation_key(breach), name, f"breach_names.{breach}")
     for n, action in enumerate(entry.get("enforcement") or []):
-        key = f"{action_key(action['action'])}/{_date(action.get('date'))}"
-        add("enforcement", key, _regulations(action.get("regulation") or action.get("regulations")), f"enforcement.{n}")
+        regulations = _regulations(action.get("regulation") or action.get("regulations"))
+        for regulation in regulations or ("",):
+            add("enforcement", f"{action_key(action['action'])}/{regulation}", _date(action.get("date")) or "undated",
+                f"enforcement.{n}")
     capacity = entry.get("capacity")
     if isinstance(capacity, dict) and capacity.get("value") is not None:
         add("capacity", "", (int(capacity["value"]), _unit(capacity.get("unit"))), "capacity")
@@ -244,7 +246,8 @@ def extracted_items(report: Report) -> list[Item]:
                 out.append(Item("breach_name", regulation_key(number), title))
         elif kind == "enforcement":
             action, date, regulations = (f.value.split("; ") + ["", ""])[:3]
-            out.append(Item("enforcement", f"{action}/{date}", _regulations([r for r in regulations.split(",") if r.strip()])))
+            for regulation in _regulations([r for r in regulations.split(",") if r.strip()]) or ("",):
+                out.append(Item("enforcement", f"{action}/{regulation}", date or "undated"))
         elif kind == "capacity":
             count, _, unit = f.value.partition(" ")
             out.append(Item("capacity", "", (int(count), _unit(unit))))
@@ -258,6 +261,9 @@ def extracted_items(report: Report) -> list[Item]:
 
 
 def same_value(kind: str, expected: object, got: object) -> bool:
+    if kind == "enforcement":  # an action's date as precisely as either states it ("2016-09", "2016-09-01")
+        e, g = str(expected), str(got)
+        return e == g or e.startswith(g) or g.startswith(e)
     if kind == "breach_name":
         e, g = normalise(str(expected)), normalise(str(got))
         return e == g or regulation_key(e) == regulation_key(g)

@@ -208,15 +208,19 @@ def regulation_phrases() -> Phrases:
     return Phrases([(r[0], [r[1], *_alternatives(r[2])]) for r in _regulation_rows()])
 
 
-_REGULATION_NUMBER = re.compile(r"\breg(?:ulation)?s?\.?\s+(\d{1,2}[a-z]?\b(?:\s*(?:,|and|or|&)\s*\d{1,2}[a-z]?\b)*)", re.I)
+_NAMED = r"(?:\s*\([^()]{0,60}\))?"  # a regulation's name in brackets after its number: "12 (safe care and treatment)"
+_REGULATION_NUMBER = re.compile(rf"\breg(?:ulation)?s?\.?\s+(\d{{1,2}}[a-z]?\b{_NAMED}(?:\s*(?:,|and|or|&)\s*\d{{1,2}}[a-z]?\b{_NAMED})*)",
+                                re.I)
 
 
 def regulation_numbers(text: str) -> list[str]:
-    """The regulation numbers ``text`` names ("Regulation 12", "regs 12 and 17"), in order. Two digits at
-    most: "Regulations 2014" is the year of the regulations, not a regulation."""
+    """The regulation numbers ``text`` names ("Regulation 12", "regs 12 and 17", "regulation 12 (safe care and
+    treatment) and 17 (good governance)"), in order. Two digits at most: "Regulations 2014" is the year of
+    the regulations, not a regulation."""
     out = []
     for m in _REGULATION_NUMBER.finditer(text):
-        out += [n.upper() if n[-1:].isalpha() else n for n in re.findall(r"\d{1,2}[a-z]?", m.group(1), re.I)]
+        numbers = re.sub(r"\([^()]*\)", " ", m.group(1))
+        out += [n.upper() if n[-1:].isalpha() else n for n in re.findall(r"\d{1,2}[a-z]?", numbers, re.I)]
     return list(dict.fromkeys(out))
 
 

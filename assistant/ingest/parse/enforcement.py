@@ -4,7 +4,7 @@ proposal or decision, cancellation, suspension, fixed penalties.
     "We have taken urgent enforcement action by imposing a condition on …'s registration on 14 July 2025"
         -> enforcement = "conditions; 2025-07-14"
     "A warning notice was served for regulation 17 Good governance."
-        -> enforcement = "warning notice; ; Regulation 17"
+        -> enforcement = "warning notice; ; Regulation 17" (one fact per regulation named)
     "The service has been in special measures since June 2017, …"
         -> enforcement = "special measures; 2017-06"
 
@@ -32,50 +32,74 @@ from assistant.vocabulary import (REGULATIONS, enforcement_actions, enforcement_
 class _Mention:
     action: str
     date: str
-    regulations: tuple[str, ...]
+    close: bool  # the date is said with the action ("served the warning notice on 1 July 2021")
+    regulation: str  # one regulation's number, or ""
     start: int
     end: int
 
     @property
     def value(self) -> str:
-        regulations = ", ".join(f"Regulation {n}" for n in self.regulations)
-        return "; ".join((self.action, self.date, regulations)).rstrip("; ")
+        return "; ".join((self.action, self.date, f"Regulation {self.regulation}" if self.regulation else "")).rstrip("; ")
 
     def weight(self) -> int:
-        return bool(self.date) * 2 + bool(self.regulations)
+        return bool(self.date) * 2 + self.close * 2 + bool(self.regulation)
 
 
 def enforcement_in(text: str, start: int, end: int) -> Iterator[Fact]:
-    """One ``enforcement`` fact per action the text says was taken, in the order first stated."""
+    """One ``enforcement`` fact per action (and regulation) the text says was taken, in the order first
+    stated. Its date is the one said with it ("issued in July 2017", "served … on 1 July 2021"), else the one
+    its sentence gives ("In July 2016 we served …"), else that of the inspection the paragraph is telling of
+    ("We had previously inspected the practice in March 2019 … We issued a warning notice …"); a date by
+    which to comply is not its date."""
     mentions: list[_Mention] = []
+    told = ("", -1)  # the last date a sentence of this line gave, and where the line ends
     for s, e in sentence_spans(text, start, end):
         sentence = text[s:e]
-        actions = [m for m in enforcement_phrases().find(sentence) if m.value in enforcement_actions()]
-        if not actions or not stated("action_taken").find(sentence):
-            continue
-        for n, m in enumerate(actions):
-            if any(a.value == m.value for a in actions[:n]):
-                continue  # "warning notices … the warning notice": one action
-            # The words of this action: up to the next action named in the sentence.
-            stop = next((a.start for a in actions[n + 1 :] if a.value != m.value), len(sentence))
-            mentions.append(_Mention(m.value, _date(text, s, e, s + m.start, s + stop),
-                                     _regulations(_clause(sentence, m.start, stop)), s, e))
+        if s > told[1]:
+            newline = text.find("\n", s)
+            told = ("", len(text) if newline == -1 else newline)
+        own = _dates(text, s, e)
+        named = enforcement_phrases().find(sentence)
+        actions = [m for m in named if m.value in enforcement_actions() and not _ended(sentence, m.start)]
+        if actions and stated("action_taken").find(sentence):
+            for n, m in enumerate(actions):
+                if any(a.value == m.value for a in actions[:n]):
+                    continue  # "warning notices … the warning notice": one action
+                # The words of this action: up to the next action named in the sentence, or a turn.
+                stop = next((a.start for a in named if a.start > m.start and a.value != m.value), len(sentence))
+                clause = _clause(sentence, m.start, stop)
+                close = [d for d in own if s + m.start <= d.start < s + m.start + len(clause)]
+                # A state that went on ("remained in special measures") is not dated by the sentence's date.
+                ongoing = re.search(r"\b(?:remain(?:s|ed)?|still)\s+(?:in|under|subject\s+to)\s*$", sentence[: m.start])
+                earlier = [d for d in own if d.end <= s + m.start] if not ongoing else []
+                if close:
+                    date, is_close = str(close[0].range), True
+                elif earlier:
+                    date, is_close = str(earlier[-1].range), False
+                else:  # the paragraph's account, unless the sentence dates itself by a year alone
+                    date, is_close = ("" if ongoing or _YEAR.search(sentence) else told[0]), False
+                for regulation in _regulations(clause) or ("",):
+                    mentions.append(_Mention(m.value, date, is_close, regulation, s, e))
+        if own:
+            told = (str(own[-1].range), told[1])
     for mention in _folded(mentions):
         yield Fact("enforcement", mention.value, mention.start, mention.end)
 
 
-def _date(text: str, s: int, e: int, at: int, stop: int) -> str:
-    """The date of an action: the first day (or month) stated after its words and before the next action's,
-    else the last before them in its sentence."""
+def _dates(text: str, s: int, e: int):
+    """The days and months a sentence gives, in order, left out those by which something is to be done
+    ("to be compliant by March 2017")."""
     days = find_dates(text, s, e)
     months = [m for m in find_months(text, s, e) if not any(d.start <= m.start < d.end for d in days)]
-    found = sorted(days + months, key=lambda d: d.start)
-    after = [d for d in found if at <= d.start < stop]
-    before = [d for d in found if d.end <= at]
-    chosen = after[0] if after else before[-1] if before else None
-    return str(chosen.range) if chosen else ""
+    return [d for d in sorted(days + months, key=lambda d: d.start) if not _deadline(text[max(s, d.start - 30) : d.start])]
 
 
+def _deadline(before: str) -> bool:
+    before = before.rstrip()
+    return any(m.end == len(before) for m in stated("deadline").find(before))
+
+
+_YEAR = re.compile(r"(?<!Act )(?<!Regulations )\b(?:19|20)\d\d\b")  # a year alone, not an Act's
 _TURN = re.compile(r";|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b", re.I)
 
 
@@ -87,6 +111,12 @@ def _clause(sentence: str, at: int, stop: int) -> str:
     return sentence[at : turn.start() if turn else stop]
 
 
+def _ended(sentence: str, at: int) -> bool:
+    """Whether the words right before an action say it ended ("take the practice out of special measures")."""
+    before = sentence[max(0, at - 20) : at].rstrip()
+    return any(before.endswith(m.said) for m in stated("action_ended").find(before))
+
+
 def _regulations(words: str) -> tuple[str, ...]:
     """The regulations the words name, by number ("regulation 17") or by name ("in respect of good governance")."""
     numbers = regulation_numbers(words)
@@ -96,22 +126,28 @@ def _regulations(words: str) -> tuple[str, ...]:
 
 
 def _folded(mentions: list[_Mention]) -> list[_Mention]:
-    """One mention per action and date: mentions that state no date fold into one that does (or into the
-    first), and the one that states most of the action is kept (it cites its own sentence)."""
-    groups: dict[tuple[str, str], list[_Mention]] = {}
+    """One mention per action, regulation and date: a mention whose date is not said with the action folds
+    into one whose date is (the warning notice "served to the practice" at a review on 22 September 2021 is
+    the one "served on 1 July 2021"), an undated one into a dated one; the mention that states most of the
+    action is kept (it cites its own sentence)."""
+    groups: dict[tuple[str, str], list[list[_Mention]]] = {}
     for m in mentions:
-        dated = [key for key in groups if key[0] == m.action and key[1]]
-        if m.date:
-            key = next((k for k in groups if k == (m.action, m.date) or k[0] == m.action and _same_time(k[1], m.date)),
-                       (m.action, m.date))
-        else:
-            key = dated[0] if dated else (m.action, "")
-        if m.date and (m.action, "") in groups and key not in groups:
-            groups[key] = groups.pop((m.action, ""))  # the undated mentions before were of this one
-        groups.setdefault(key, []).append(m)
+        regulation = m.regulation or next((x.regulation for x in mentions if x.action == m.action and x.regulation), "")
+        groups.setdefault((m.action, regulation), []).append([m])
     out = []
-    for group in groups.values():
-        out.append(max(group, key=lambda m: (m.weight(), -m.start)))
+    for lists in groups.values():
+        flat = [m for group in lists for m in group]
+        closes = [m for m in flat if m.close]
+        if closes:
+            keep: list[list[_Mention]] = []
+            for m in closes:
+                same = next((g for g in keep if _same_time(g[0].date, m.date)), None)
+                same.append(m) if same else keep.append([m])
+        else:
+            dates = list(dict.fromkeys(m.date for m in flat if m.date))
+            keep = [[m for m in flat if m.date and _same_time(m.date, d)] for d in dates] or [flat]
+            keep = [g for g in keep if g] or [flat]
+        out += [max(group, key=lambda m: (m.weight(), -m.start)) for group in keep]
     return sorted(out, key=lambda m: m.start)
 
 
