@@ -25,7 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from assistant.config import IngestSettings
-from assistant.ingest.dates import find_dates
+from assistant.ingest.dates import find_dates, whole_date
 from assistant.ingest.parse import (assessment, case_study, enforcement, history, inspection, measures, names, prose,
                                     services)
 from assistant.ingest.parse.build import MAIN_DATES as _MAIN_DATES, Facts, Parsed, paragraphs, prettify, report_from
@@ -108,25 +108,47 @@ def _dates(text: str, body: list[Line], end: int, parsed: Parsed) -> None:
     """Dates stated on their own line ("Updated 7 May 2022") or in a sentence ("We carried out this
     assessment on 28 and 29 January 2025"); the first of each kind is kept."""
     facts = parsed.facts
-    for ln in body:
+    for n, ln in enumerate(body):
         if UPDATED.match(ln.text) and (found := find_dates(ln.raw)):
             facts.add(line_fact("date:updated", str(found[0].range), ln))
+        elif _UPDATED_ALONE.match(ln.text) and n + 1 < len(body) and (date := whole_date(body[n + 1].text)):
+            facts.add(line_fact("date:updated", str(date.range), ln, body[n + 1]))  # "Updated" / "18 March 2022"
     start = body[0].start if body else len(text)
     earlier: list[Fact] = []
+    own = facts.get("date:inspection") if parsed.layout == "inspection" else None
     for kind, value, _words, s, e in prose.dated_in(text, start, end):
+        # On an inspection's page, an inspection (or visit) dated before the page's own is an earlier one:
+        # "We undertook a comprehensive inspection of … on 16 November 2021" on the page of 1 March 2022.
+        if kind in ("inspection", "onsite", "inspection-month") and own is not None and (
+                DateRange.parse(value).end < DateRange.parse(own.value).start[: len(DateRange.parse(value).end)]):
+            # … unless it is one core service's ("We inspected Urgent and emergency care in November 2017").
+            kind = "service" if services.services_named(text[s:e], facts.value("location")) else "previous"
+        if kind in ("inspection-month", "service"):
+            continue
         if kind == "inspection" and parsed.layout == "assessment":
             kind = "onsite"  # in an assessment, the "inspection" is the visit to the site
+        if kind == "onsite" and parsed.layout == "inspection" and not _ON_SITE.search(text, s, e):
+            kind = "inspection"  # in an inspection, a visit ("We visited the office on …") is the inspection
         if kind == "onsite" and facts.get("date:report") is None and assessment.ASSESSED.match(text[s:e]):
             kind = "assessment"  # no "Report from … assessment": the summary's opening dates the assessment
         if kind == "previous":
             earlier.append(Fact("date:previous", value, s, e))
             continue
         stated = facts.get(f"date:{kind}")
-        if stated and stated.value == value and _date_line(text[stated.start : stated.end]):
-            facts.replace(Fact(stated.name, value, s, e))  # cite the sentence, not a bare date line
+        if kind == "inspection" and parsed.layout == "inspection" and own is None:
+            own = Fact("date:inspection", value, s, e)  # the page's own inspection, dated by this sentence
+        if stated and _date_line(text[stated.start : stated.end]) and (
+                stated.value == value or DateRange.parse(value).start == DateRange.parse(stated.value).start):
+            # Cite the sentence, not a bare date line; a sentence giving every day of a visit the line dates by its
+            # first ("18 April 2016" over "This inspection took place on 18, 19, 20, 21 and 26 April 2016") gives the range.
+            facts.replace(Fact(stated.name, value, s, e))
         else:
             facts.add(Fact(f"date:{kind}", value, s, e))
     facts.add(_previous(earlier, next((f for n in _MAIN_DATES if (f := facts.get(n))), None)))
+
+
+_UPDATED_ALONE = re.compile(r"^(?:Updated|Last updated|Page last updated):?$", re.I)
+_ON_SITE = re.compile(r"\bon[- ]?site\b|\bsite visits?\b", re.I)
 
 
 def _previous(stated: list[Fact], main: Fact | None) -> Fact | None:

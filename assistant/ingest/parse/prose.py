@@ -563,7 +563,7 @@ def _regulation(number: str, name: str | None) -> str:
 
 # What a dated sentence says the date is, checked in this order on the words before the date.
 _DATE_KINDS = (
-    ("previous", re.compile(r"\b(?:last|previous|prior|earlier)\s+(?:\w+\s+){0,2}(?:inspection|assessment|inspected|visit)"
+    ("previous", re.compile(r"\b(?:last|previous|prior|earlier)\s+(?:\w+\s+){0,2}(?:inspection|assessment|inspected|visit|review|rating)"
                             r"|\b(?:previously|last)\s+(?:been\s+)?(?:inspected|assessed)"
                             r"|\b(?:inspected|assessed)\s+(?:[\w'’]+\s+){0,3}?again\b", re.I)),
     ("published", re.compile(r"\bdate of publication\b|\bpublished\b", re.I)),
@@ -576,7 +576,10 @@ _DATE_KINDS = (
                               r"\b(?:carried out|undertook|conducted|completed)\s+(?:an?|this|the|our)\s+(?:[\w()-]+\s+){0,4}?(?:of|at)\b",
                               re.I)),
 )
-_RANGE_TAIL = re.compile(r"^\s*(?:and|to|until)\s+(?:ended\s+)?(?:on\s+)?(?:the\s+)?$", re.I)
+_RANGE_TAIL = re.compile(r"^\s*(?:and|to|until)\s+(?:ended\s+)?(?:on\s+)?(?:the\s+)?$|"
+                         # "an announced inspection visit on 2 August 2016 and an unannounced inspection on 12 August"
+                         r"^\s*and\s+(?:an?\s+)?(?:(?:un)?announced\s+)?(?:inspection|visit|assessment)s?\s+(?:visits?\s+)?(?:on\s+)?$",
+                         re.I)
 
 
 def dated_in(text: str, start: int, end: int) -> Iterator[tuple[str, str, str, int, int]]:
@@ -589,12 +592,18 @@ def dated_in(text: str, start: int, end: int) -> Iterator[tuple[str, str, str, i
             months = find_months(text, s, e)
             if months and _DATE_KINDS[0][1].search(text, s, months[0].start):
                 yield "previous", str(months[0].range), months[0].text, s, e
+            elif months and _DATE_KINDS[-1][1].search(text, s, months[0].start):
+                # "We undertook a focused inspection of the practice in August 2019": an inspection dated to the
+                # month only, which a report tells of when it is an earlier one.
+                yield "inspection-month", str(months[0].range), months[0].text, s, e
             continue
         first = found[0]
         before = text[s : first.start]
         kind = next((k for k, pattern in _DATE_KINDS if pattern.search(before)), None)
         if kind is None:
             continue
+        if kind == "previous" and re.search(r"\bpublished\s+(?:on\s+)?$", before, re.I):
+            continue  # "The last rating … was Requires Improvement (Published on 12 November 2019)": a publication
         last = first
         for nxt in found[1:]:  # "started on 14 June 2023 and ended on 5 July 2023", "between X and Y"
             if _RANGE_TAIL.match(re.sub(r"\bended\b|\bon\b", " ", text[last.end : nxt.start])):
