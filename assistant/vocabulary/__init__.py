@@ -396,7 +396,9 @@ def names_a_street_or_building(part: str) -> bool:
     part = part.strip()
     for kind in ("street", "building"):
         for m in _places()[kind].find(part):
-            if m.end == len(part) or kind == "building" and re.match(r"\s*\d", part[m.end:]):
+            rest = part[m.end :].strip()
+            qualified = rest and (q := _places()["qualifier"].first(rest)) is not None and q.start == 0 and q.end == len(rest)
+            if not rest or qualified or kind == "building" and rest[:1].isdigit():
                 return True
     return False
 

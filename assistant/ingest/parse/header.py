@@ -243,7 +243,7 @@ def towns(address: str) -> list[str]:
     """The place names of an address line, locality first and post town last: the parts after its street
     (or building, or house number), without the county and postcode. "123 Station Road, Countesthorpe,
     Leicester, Leicestershire, LE8 5TD" -> ["Countesthorpe", "Leicester"]. Without a part naming a street,
-    the first part is taken for the street ("Brickhills, Broughton, Brigg" -> ["Broughton", "Brigg"])."""
+    every part is a place ("Woodbeck, Retford, Nottinghamshire, DN22 0PD" -> ["Woodbeck", "Retford"])."""
     parts = [p.strip() for p in POSTCODE.sub("", address).split(",")]
     parts = [p for p in parts if p and any(c.isalpha() for c in p)]
     while parts and is_county(parts[-1]):
@@ -253,5 +253,5 @@ def towns(address: str) -> list[str]:
     street = max((i for i, p in enumerate(parts) if names_a_street_or_building(p) or any(c.isdigit() for c in p)),
                  default=None)
     if street is None:
-        street = 0 if len(parts) > 1 else -1
+        street = -1  # no street: every part is a place ("Woodbeck, Retford")
     return [p for p in parts[street + 1 :] if not any(c.isdigit() for c in p)]

@@ -44,7 +44,10 @@ _OF_SERVICE = re.compile(r"^During an? (?:\w+\s+){0,3}?(?:inspection|assessment)
 # "Safe - Requires improvement.", "Well-led: Good".
 KQ_RATING = re.compile(
     rf"^(?:(?:are|is)\s+(?:(?:the|this|these)\s+)?[\w-]+(?:\s+at\s+this\s+location)?\s+(?P<kq>{KQ_WORDS})\?\s*[-–—:]?\s*"
-    rf"|(?P<kq2>{KQ_WORDS})\s*[-–—:]\s*)(?P<r>{RATING_WORDS})\.?$", re.I)
+    rf"|(?P<kq2>{KQ_WORDS})\s*[-–—:]\s*(?:[^.]{{0,40}}?\brating\s+of\s+)?)(?P<r>{RATING_WORDS})\.?"
+    # "Caring - Good (this rating was carried from 2018 inspection)", "Caring - not inspected, rating of good
+    # carried forward from previous inspection"
+    rf"(?:\s*\([^()]{{0,80}}\)|\s+carried\s+forward\b[^.]{{0,60}})?\.?$", re.I)
 EARLIER = "Earlier inspection"
 # What makes an entry a report: an inspection or an assessment ("During a routine inspection", "During an
 # assessment of Surgery"), not a review of the data CQC holds ("During a monthly review of our data").

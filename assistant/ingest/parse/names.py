@@ -16,6 +16,7 @@ from assistant.ingest.dates import DATE_TEXT
 from assistant.ingest.parse.header import POSTCODE
 from assistant.models import Fact
 from assistant.text import normalise, sentence_spans
+from assistant.vocabulary import organisation_family
 
 # "We carried out an announced comprehensive inspection of <location> on <date>", "… assessment of <location>
 # from the 9 to 12 June 2025".
@@ -103,20 +104,72 @@ def address_in(text: str, start: int, end: int) -> list[Fact]:
 
 
 def name_variants(text: str, start: int, end: int, name: str) -> Iterator[Fact]:
-    """Other spellings of ``name`` in the text: the same words with other brackets or punctuation,
-    or a word in the singular or plural ("King George's (EUCC)" for "King George's EUCC"). A spelling
-    that differs only in case, quote marks or spacing is the same name, not an alias."""
+    """Other names of the location in the text: the same words with other brackets or punctuation, a word in
+    the singular or plural, "St" for "Saint" ("King George's (EUCC)" for "King George's EUCC", "Saint Mary’s
+    Birth Centre" for "St Mary's Birth Centre"); its initials in brackets after it ("Birmingham Heartlands
+    Hospital (BHH)"); and its name without the words saying what it is, when a sentence says what it is
+    ("Meadow Lodge is a care home" for "Meadow Lodge Care Home"). A spelling that differs only in case, quote
+    marks or spacing between the same words is the same name, not an alias; a web address is not a name."""
     words = re.findall(r"[A-Za-z0-9]+", name)
-    if len(words) < 2:
-        return
-    parts = [re.escape(w[:-1]) + "s?" if len(w) > 3 and w[-1] in "sS" else re.escape(w) + ("s?" if len(w) > 3 else "")
-             for w in words]
-    pattern = re.compile(r"(?<![\w(])\(?" + r"[^\w\n]{0,4}".join(parts) + r"\)?(?![\w)])", re.I)
     seen = {normalise(name)}
-    for m in pattern.finditer(text, start, end):
-        variant = m.group(0).strip()
-        if variant.count("(") != variant.count(")"):
-            variant = variant.strip("()")
-        if "\n" not in variant and normalise(variant) not in seen:
-            seen.add(normalise(variant))
-            yield Fact("alias", variant, *_sentence_at(text, m.start()))
+    if len(words) >= 2:
+        parts = [_SAINT if w.lower() in ("st", "saint") else
+                 re.escape(w[:-1]) + "s?" if len(w) > 3 and w[-1] in "sS" else re.escape(w) + ("s?" if len(w) > 3 else "")
+                 for w in words]
+        pattern = re.compile(r"(?<![\w(./@-])\(?" + r"[^\w\n]{0,4}".join(parts) + r"\)?(?![\w)]|\.[a-z])", re.I)
+        for m in pattern.finditer(text, start, end):
+            variant = m.group(0).strip()
+            if variant.count("(") != variant.count(")"):
+                variant = variant.strip("()")
+            if "\n" not in variant and normalise(variant) not in seen:
+                seen.add(normalise(variant))
+                yield Fact("alias", variant, *_sentence_at(text, m.start()))
+    for m in _ACRONYM.finditer(text, start, end):
+        said, acronym = m["name"], m["acr"]
+        if _names_it(said, name) and _initials(said, acronym) and normalise(acronym) not in seen:
+            seen.add(normalise(acronym))
+            yield Fact("alias", acronym, *_sentence_at(text, m.start("acr")))
+    own = _squeezed(name)
+    for s, e in sentence_spans(text, start, end)[:80]:
+        m = _DEFINED.match(text, s, e)
+        if m is None:
+            continue
+        short = m["v"].strip()
+        key = _squeezed(short)
+        tail = name[len(short):].strip() if normalise(name).startswith(normalise(short)) else ""
+        # The words left off say what kind of place it is ("Care Home"), not which one ("Limited", "Northampton").
+        kind_only = key == own or (tail and organisation_family(tail) not in (None, "generic"))
+        if normalise(short) not in seen and len(short.split()) >= 2 and key and own.startswith(key) and kind_only:
+            seen.add(normalise(short))
+            yield Fact("alias", short, s, e)
+
+
+_SAINT = r"(?:St\.?|Saint)"
+# A name with its initials in brackets: "Wolverhampton Urgent Care Centre (WUCC)".
+_ACRONYM = re.compile(rf"(?P<name>{_NAME})\s*\((?P<acr>[A-Z]{{2,8}})\)")
+
+
+def _squeezed(name: str) -> str:
+    """A name's letters and digits only, lower case: "LIVE IN CARE4U LTD" and "Live in Care 4U Ltd" agree."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _names_it(said: str, name: str) -> bool:
+    """Whether words before an acronym name the location: its name, or the end of it ("Wolverhampton Urgent
+    Care Centre" of "West Midlands Doctors Urgent Care - Wolverhampton Urgent Care Centre")."""
+    a, b = _squeezed(said), _squeezed(name)
+    return bool(a) and len(a) >= 6 and (b.endswith(a) or a.endswith(b))
+
+
+def _initials(said: str, acronym: str) -> bool:
+    """Whether the acronym's letters are initials of the name's words, in order ("NSFT" of "Norfolk and Suffolk
+    NHS Foundation Trust")."""
+    initials = [w[0].upper() for w in re.findall(r"[A-Za-z]+", said)]
+    i = 0
+    for ch in acronym:
+        while i < len(initials) and initials[i] != ch:
+            i += 1
+        if i == len(initials):
+            return False
+        i += 1
+    return True

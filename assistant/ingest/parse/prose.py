@@ -17,7 +17,7 @@ from assistant.ingest.parse import services
 from assistant.vocabulary import (KQ_WORDS, RATING_SAID, RATING_WORDS, REGULATIONS, change_phrases, kq_id,
                                   organisation_family, rating_of, rating_rank, regulation_phrases)
 from assistant.models import KEY_QUESTIONS, Fact
-from assistant.text import line_spans, normalise, sentence_spans
+from assistant.text import bullet_mark, line_spans, normalise, sentence_spans
 
 if TYPE_CHECKING:
     from assistant.ingest.parse.build import Facts
@@ -42,7 +42,7 @@ _FROM_TO = re.compile(rf"\bfrom\s+(?P<prev>{RATING_WORDS})\s+to\s+(?P<r>{RATING_
 # Words that make a rating the earlier one: "At our last inspection…", "previously rated".
 _PREVIOUS = re.compile(r"\b(?:last|previous(?:ly)?|prior|before|earlier)\b", re.I)
 _NOW = re.compile(r"\b(?:now|this (?:inspection|assessment)|currently)\b", re.I)
-_MENTIONS_RATING = re.compile(rf"\brat(?:ed|ings?)\b|\bre-?rated?\b|\bfrom\s+{RATING_WORDS}\s+to\b|\b(?:is|was|remains)\s+(?:now\s+)?{RATING_WORDS}\b",
+_MENTIONS_RATING = re.compile(rf"\brat(?:ed|ings?)\b|\bre-?rated?\b|\bremain(?:s|ed)?\s+(?:at\s+|as\s+)?{RATING_WORDS}\b|\bfrom\s+{RATING_WORDS}\s+to\b|\b(?:is|was|remains)\s+(?:now\s+)?{RATING_WORDS}\b",
                               re.I)
 _KQ_LIST = rf"{KQ_WORDS}(?:\s*,\s*{KQ_WORDS})*(?:\s*,?\s*and\s+{KQ_WORDS})?"
 # What a rating is for, right after it: "good overall", "good for safe", "inadequate for providing a well-led
@@ -91,22 +91,23 @@ _PAST_ONLY = re.compile(r"\b(?:was|were|had been|received|remained)\b", re.I)
 
 
 def ratings_in(text: str, start: int, end: int, service: str | None = None,
-               before: str | None = None) -> Iterator[StatedRating]:
+               before: str | None = None, told_before: bool = False) -> Iterator[StatedRating]:
     """Every rating stated in the prose of ``text[start:end]``, with its sentence's offsets.
 
     ``service``: the service the report covers, when it covers one; a rating that its sentence
     names that service for ("urgent and emergency care, which we rated as good") is the service's.
     ``before``: the first day of the report's own date; a sentence dated earlier ("was rated as Requires
-    Improvement at our inspection in February 2019") tells of an earlier inspection.
+    Improvement at our inspection in February 2019") tells of an earlier inspection. ``told_before``: the
+    text goes on telling of the previous inspection from the lines before it.
     """
     named_service = _service_words(service)
-    after_previous = False  # the sentence before, on the same line, was about the previous inspection
+    after_previous = told_before  # the sentence before was about the previous inspection
     line_end = -1
     for s, e in sentence_spans(text, start, end):
         sentence = text[s:e]
-        if s > line_end:  # a new line: context does not carry over a line break
+        if s > line_end:  # a new line: context does not carry over a line break (but into the first line)
             newline = text.find("\n", s)
-            after_previous, line_end = False, len(text) if newline == -1 else newline
+            after_previous, line_end = (after_previous and line_end < 0), len(text) if newline == -1 else newline
         now = _NOW.search(sentence) is not None
         dated_before = bool(before) and not now and _dated_before(text, s, e, before)
         carried = after_previous and not now and _PAST_ONLY.search(sentence) is not None
@@ -358,7 +359,12 @@ def part_facts(text: str, start: int, end: int, kq: str | None, known: Facts, se
     service_level = own is not None
     dated = next((v for n in ("date:inspection", "date:assessment", "date:onsite", "date:report") if (v := known.value(n))), None)
     before = dated.partition("/")[0] if dated else None
+    telling = False  # a list introduced by a sentence about the previous inspection goes on telling of it
     for ls, le in line_spans(text, start, end):
+        line = text[ls:le]
+        bullet = bullet_mark(line)
+        told_before = telling
+        telling = (line.rstrip().endswith(":") and _ABOUT_PREVIOUS.search(line) is not None) or (telling and bullet)
         about = services.paragraph_service(text, ls, le, location)
         if about and not services.same_service(about, own):
             for r in ratings_in(text, ls, le, before=before):
@@ -367,7 +373,7 @@ def part_facts(text: str, start: int, end: int, kq: str | None, known: Facts, se
                     yield Fact(f"service_rating:{r.service or about}:{target}", r.value, r.start, r.end)
             continue
         stated = []
-        for r in ratings_in(text, ls, le, own, before):
+        for r in ratings_in(text, ls, le, own, before, told_before and not bullet):
             if (fact := rating_fact(r, kq, service_level, service_part)) is not None:
                 stated.append(fact)
                 yield fact
