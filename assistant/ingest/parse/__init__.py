@@ -55,6 +55,10 @@ def parse_document(text: str, source: str) -> list[Report]:
     own, end = lines[:cut], (lines[cut].start if cut < len(lines) else len(text))
     if facts.add(prose.service_in(text, body_start, end)):
         facts.rename("rating:overall", "rating:location")  # a service's report: the header rates the location
+    # The page's own date, before the layout is read: a rating told with an earlier date is a previous one.
+    first = history.report_start(lines, header.end)
+    facts.own_date = next((DateRange.parse(v).start for kind, v, *_ in prose.dated_in(
+        text, lines[first].start if first < len(lines) else len(text), end) if kind not in ("previous", "published")), None)
     if assessment.looks_like(own, header):
         parsed = assessment.read(text, own, header, facts)
     elif inspection.looks_like(own, header):
@@ -62,7 +66,6 @@ def parse_document(text: str, source: str) -> list[Report]:
     else:
         parsed = _read_unknown(text, own, header, facts, source)
     # A review of CQC's data listed above the latest report is no report: its words date and state nothing.
-    first = history.report_start(lines, header.end)
     _dates(text, own[first:], end, parsed)
     _prose_facts(text, lines[first].start if first < len(lines) else body_start, end, parsed)
     if cut < len(lines):

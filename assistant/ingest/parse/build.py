@@ -27,6 +27,9 @@ class Facts:
     def __init__(self, facts: list[Fact] = (), weakly: frozenset[Fact] = frozenset()):
         self._items: list[Fact] = []
         self._weak: set[str] = set()
+        # The first day of the report's own date, once known: a sentence dated before it tells of an earlier
+        # inspection. Read from the header, or the first sentence dating the visit, before the layout reader.
+        self.own_date: str | None = None
         for f in facts:
             if self.add(f) and f in weakly:
                 self._weak.add(f.name)

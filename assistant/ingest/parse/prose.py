@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 # before the rating, so "good governance" elsewhere in the sentence is not read as one.
 _RATING_CUE = re.compile(
     rf"\b(?:(?:re-?)?rated(?:\s+(?:this|the)\s+(?:key\s+question|service|practice|location|provider|trust)|"
-    rf"[^.;]{{0,80}}?\b(?:as|at))?|re-?rate[^.;]{{0,60}}?\bas|changed\s+to|improved\s+to|deteriorated\s+to|declined\s+to|"
-    rf"dropped\s+to|gone\s+(?:up|down)\s+to|identified\s+as|rating\s+(?:is|was|remains|remained|has\s+remained|of)|"
+    rf"[^.;]{{0,80}}?\b(?:as|at))?|re-?rate[^.;]{{0,60}}?\bas|"
+    rf"(?P<change>changed|improved|deteriorated|declined|dropped|gone\s+(?:up|down))\s+to|identified\s+as|rating\s+(?:is|was|remains|remained|has\s+remained|of)|"
     rf"(?<=\d{{4}})\s*[-–—:]|"  # "(Previous rating March 2015 – Good)"
     rf"(?P<weak>(?:is|was|were|are|remains|remained|stayed)(?:\s+now|\s+still|\s+as|\s+at)?))\s+(?P<r>{RATING_WORDS})\b"
     rf"(?!\s+(?:practice|standard|governance)\b)",
@@ -57,6 +57,9 @@ _MORE_RATED = re.compile(rf"\s*(?:,|;|\(|with|and|but|while|whereas)\s*(?:(?:wit
                          rf"(?P<r>{RATING_WORDS})(?=\s+(?:overall|for\s))", re.I)
 # "overall rating of", "overall rating was": the overall rating, named before it.
 _OVERALL_BEFORE = re.compile(r"\boverall\s+rating\s+(?:\w+\s+){0,2}$", re.I)
+_FOR_KQS = re.compile(rf"\bfor\s+(?P<kqs>{_KQ_LIST})\b(?!.*\bfor\b)", re.I)
+_RATING_FOR = re.compile(rf"\bratings?\s+(?:for|of)\s+(?P<kqs>{_KQ_LIST})\s+(?:key\s+questions?\s+)?"
+                         rf"(?:is|was|are|were|remains|remained|has\s+remained|stayed)\s+(?:as\s+|at\s+)?$", re.I)
 # A rating that stands: "The previous overall rating of good remains."
 _STANDS = re.compile(r"\s*(?:overall\s+)?(?:remains|still\s+stands|stands|continues)\b", re.I)
 # The key questions a rating is for, named right before it: "We rated safe as Good and well-led as Good",
@@ -142,9 +145,15 @@ def ratings_in(text: str, start: int, end: int, service: str | None = None,
             targets, after = _targets(sentence, m.end())
             if not targets and _OVERALL_BEFORE.search(sentence, 0, m.start("r")):
                 targets = ("overall",)  # "The previous overall rating of good remains."
+            if m["change"] and not targets and (subject := _FOR_KQS.search(sentence, 0, m.start())):
+                # "The previous rating of requires improvement for safe, effective, and well-led improved to good."
+                targets = tuple(dict.fromkeys(kq_id(k) for k in re.findall(KQ_WORDS, subject["kqs"], re.I)))
+            if not targets and (of := _RATING_FOR.search(sentence, 0, m.start("r"))):
+                # "The rating for safe and well-led remains requires improvement."
+                targets = tuple(dict.fromkeys(kq_id(k) for k in re.findall(KQ_WORDS, of["kqs"], re.I)))
             if m["weak"] and not rates and targets != ("overall",):
                 continue  # "the food was good": "was good" rates nothing unless the sentence speaks of ratings
-            previous = previous_at(m.start("r"))
+            previous = previous_at(m.start("r")) and not m["change"]  # "… improved to good": the rating now
             value = rating_of(m["r"])
             named = _KQ_AS.search(sentence, clause_start, m.end("r"))
             stated: list[StatedRating] = []
@@ -292,7 +301,8 @@ _RATING_OF = re.compile(rf"\b(?:(?:the|our|its|their)\s+)?(?:previous\s+|current
                         rf"ratings?(?:\s+(?:of|for)\s+(?P<what>[^,;:]{{1,90}}?))?{_FILLER}\s*$", re.I)
 # A sentence whose subject is a whole rating: "The previous rating of good overall with requires improvement for
 # safe, … remains." (the rating as a whole remains: the overall one).
-_WHOLE_RATING = re.compile(rf"^\s*(?:the|our)\s+(?:previous\s+|current\s+)?(?:overall\s+)?rating\s+of\s+{RATING_WORDS}\b", re.I)
+_WHOLE_RATING = re.compile(rf"^\s*(?:the|our)\s+(?:previous\s+|current\s+)?(?:overall\s+)?rating\s+of\s+{RATING_WORDS}\s+overall\b",
+                           re.I)
 # A change said as a noun needs its comparison: "This showed a decline since the last inspection".
 _SINCE_BEFORE = re.compile(r"\b(?:since|from|compared\s+(?:with|to))\s+(?:the|our)\s+(?:last|previous|prior)\b", re.I)
 _AFTER_CHANGE = re.compile(rf"\s*(?:to\s+|as\s+|at\s+)?(?P<r>{RATING_SAID})\b", re.I)
@@ -358,7 +368,7 @@ def part_facts(text: str, start: int, end: int, kq: str | None, known: Facts, se
     location = known.value("location")
     service_level = own is not None
     dated = next((v for n in ("date:inspection", "date:assessment", "date:onsite", "date:report") if (v := known.value(n))), None)
-    before = dated.partition("/")[0] if dated else None
+    before = dated.partition("/")[0] if dated else known.own_date
     telling = False  # a list introduced by a sentence about the previous inspection goes on telling of it
     for ls, le in line_spans(text, start, end):
         line = text[ls:le]
