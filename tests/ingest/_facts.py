@@ -69,7 +69,7 @@ def _states(name: str, value: str, span: str, text: str, start: int, end: int) -
     if kind == "breach_topic":
         return normalise(value) in normalise(span) and bool(vocabulary.regulation_phrases().find(value))
     if kind == "registered_manager":
-        return value in ("yes", "no") and "registered manager" in normalise(span)
+        return value in ("yes", "no") and bool(re.search(r"registered manager|manager registered", normalise(span)))
     if kind == "enforcement":
         action, date, regulations = (value.split("; ") + ["", ""])[:3]
         if action not in vocabulary.enforcement_phrases().values(span):
@@ -126,14 +126,14 @@ def states_as_such(report: Report, name: str, value: str, start: int, end: int) 
         word = re.escape(normalise(value))
         # "Good" on a line of its own (under "Safe"), after a label ("Overall: Good", "Safe - Good"),
         # or with a rating cue ("We rated it as good", "rated Good overall").
-        labelled = re.compile(rf"^(?:.*[:?-]\s*)?{word}\.?$")
+        labelled = re.compile(rf"^(?:.*[:?\-–—]\s*)?{word}\.?\)?$")
         cued = re.compile(rf"\b(?:rated|rating|overall)\b[^.;]{{0,100}}\b{word}\b|\b{word}\s+overall\b")
         lines = [normalise(line) for line in span.splitlines() if line.strip()]
         if not (any(labelled.match(line) for line in lines) or cued.search(said)):
             return False
         if all(line.rstrip(".") == normalise(value) for line in lines):
             return False  # a rating alone on its line does not say what it is for
-        if (kind == "previous_rating") != bool(_EARLIER.search(said)):
+        if (kind == "previous_rating") != bool(_EARLIER.search(said) or _dated_before(report, start, end)):
             return False
         # The key questions named as rated: "Are services safe? - Good", "We rated safe, effective and well-led
         # as good" (each named in the words before the rating, since the last rating).
@@ -157,6 +157,16 @@ def states_as_such(report: Report, name: str, value: str, start: int, end: int) 
         in_part = bool(part) and normalise(part[-1]) == normalise(statement)
         return cued is not None and (normalise(statement) in said or in_part)
     return True
+
+
+def _dated_before(report: Report, start: int, end: int) -> bool:
+    """Whether the span gives a date before the report's own (it tells of an earlier inspection)."""
+    own = [d for k, d in report.dates.items() if k in ("inspection", "assessment", "report")]
+    if not own:
+        return False
+    first = min(d.start for d in own)
+    found = find_dates(report.text, start, end) + find_months(report.text, start, end)
+    return any(d.range.end < first[: len(d.range.end)] for d in found)
 
 
 def occurrences(text: str, quote: str) -> list[tuple[int, int]]:

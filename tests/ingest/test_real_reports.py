@@ -269,6 +269,8 @@ def _evidence_facts(report: Report, entry: dict, field: str) -> tuple[str, str, 
     "towns.<item>" and "enforcement.<n>".
     """
     head, _, rest = field.partition(".")
+    if head in ("aliases", "towns") and rest.isdigit():  # "aliases.0": the first alias
+        rest = (entry.get(head) or [])[int(rest)]
     if head == "aliases":
         return "alias", rest, [f for f in report.facts_named("alias") if normalise(f.value) == normalise(rest)]
     if head in ("town", "towns"):

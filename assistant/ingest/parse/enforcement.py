@@ -52,12 +52,12 @@ def enforcement_in(text: str, start: int, end: int) -> Iterator[Fact]:
     ("We had previously inspected the practice in March 2019 … We issued a warning notice …"); a date by
     which to comply is not its date."""
     mentions: list[_Mention] = []
-    told = ("", -1)  # the last date a sentence of this line gave, and where the line ends
+    told = ("", -1, -1)  # the last date a sentence of this line gave, where that sentence starts, where the line ends
     for s, e in sentence_spans(text, start, end):
         sentence = text[s:e]
-        if s > told[1]:
+        if s > told[2]:
             newline = text.find("\n", s)
-            told = ("", len(text) if newline == -1 else newline)
+            told = ("", s, len(text) if newline == -1 else newline)
         own = _dates(text, s, e)
         named = enforcement_phrases().find(sentence)
         actions = [m for m in named if m.value in enforcement_actions() and not _ended(sentence, m.start)]
@@ -72,16 +72,18 @@ def enforcement_in(text: str, start: int, end: int) -> Iterator[Fact]:
                 # A state that went on ("remained in special measures") is not dated by the sentence's date.
                 ongoing = re.search(r"\b(?:remain(?:s|ed)?|still)\s+(?:in|under|subject\s+to)\s*$", sentence[: m.start])
                 earlier = [d for d in own if d.end <= s + m.start] if not ongoing else []
+                cited = s
                 if close:
                     date, is_close = str(close[0].range), True
                 elif earlier:
                     date, is_close = str(earlier[-1].range), False
                 else:  # the paragraph's account, unless the sentence dates itself by a year alone
                     date, is_close = ("" if ongoing or _YEAR.search(sentence) else told[0]), False
+                    cited = told[1] if date else s  # cite from the sentence that dates the account
                 for regulation in _regulations(clause) or ("",):
-                    mentions.append(_Mention(m.value, date, is_close, regulation, s, e))
+                    mentions.append(_Mention(m.value, date, is_close, regulation, cited, e))
         if own:
-            told = (str(own[-1].range), told[1])
+            told = (str(own[-1].range), s, told[2])
     for mention in _folded(mentions):
         yield Fact("enforcement", mention.value, mention.start, mention.end)
 

@@ -42,7 +42,7 @@ _FROM_TO = re.compile(rf"\bfrom\s+(?P<prev>{RATING_WORDS})\s+to\s+(?P<r>{RATING_
 # Words that make a rating the earlier one: "At our last inspection…", "previously rated".
 _PREVIOUS = re.compile(r"\b(?:last|previous(?:ly)?|prior|before|earlier)\b", re.I)
 _NOW = re.compile(r"\b(?:now|this (?:inspection|assessment)|currently)\b", re.I)
-_MENTIONS_RATING = re.compile(rf"\brat(?:ed|ings?)\b|\bre-?rated?\b|\bremain(?:s|ed)?\s+(?:at\s+|as\s+)?{RATING_WORDS}\b|\bfrom\s+{RATING_WORDS}\s+to\b|\b(?:is|was|remains)\s+(?:now\s+)?{RATING_WORDS}\b",
+_MENTIONS_RATING = re.compile(rf"\brat(?:ed|ings?)\b|\bre-?rated?\b|\d{{4}}\s*[-–—:]\s*{RATING_WORDS}\b|\bremain(?:s|ed)?\s+(?:at\s+|as\s+)?{RATING_WORDS}\b|\bfrom\s+{RATING_WORDS}\s+to\b|\b(?:is|was|remains)\s+(?:now\s+)?{RATING_WORDS}\b",
                               re.I)
 _KQ_LIST = rf"{KQ_WORDS}(?:\s*,\s*{KQ_WORDS})*(?:\s*,?\s*and\s+{KQ_WORDS})?"
 # What a rating is for, right after it: "good overall", "good for safe", "inadequate for providing a well-led
@@ -65,9 +65,9 @@ _STANDS = re.compile(r"\s*(?:overall\s+)?(?:remains|still\s+stands|stands|contin
 # The key questions a rating is for, named right before it: "We rated safe as Good and well-led as Good",
 # "We rated safe, effective and well led as good", "Safe was rated as inadequate, effective rated requires
 # improvement", "Safe, effective and well-led key questions were rated Outstanding".
-_KQ_AS = re.compile(rf"\b(?P<kqs>{_KQ_LIST})\s+(?:key\s+questions?\s+|domains?\s+)?"
-                    rf"(?:(?:(?:is|was|are|were|has\s+been|have\s+been)\s+)?(?:rated|identified)(?:\s+as)?|(?:and\s+)?as)"
-                    rf"\s+(?P<r>{RATING_WORDS})\b", re.I)
+_KQ_AS = re.compile(rf"\b(?P<kqs>{_KQ_LIST})\s*,?\s+(?:key\s+questions?\s+|domains?\s+)?"
+                    rf"(?:(?:(?:is|was|are|were|has\s+been|have\s+been)\s+)?(?:both\s+|all\s+)?(?:rated|identified)(?:\s+as)?|"
+                    rf"(?:and\s+)?as)\s+(?P<r>{RATING_WORDS})\b", re.I)
 # Every key question at once: "with all key questions rated as good", "all five key questions were rated good".
 _ALL_KQS = re.compile(rf"\ball\s+(?:the\s+)?(?:five\s+|5\s+)?(?:key\s+questions|domains)\s+(?:(?:were|are|have\s+been)\s+)?"
                       rf"rated\s+(?:as\s+)?(?P<r>{RATING_WORDS})\b", re.I)
