@@ -177,11 +177,12 @@ def expected_items(entry: dict) -> list[Item]:
         for regulation in regulations or ("",):
             add("enforcement", f"{action_key(action['action'])}/{regulation}", _date(action.get("date")) or "undated",
                 f"enforcement.{n}")
+    # A capacity by its number: the unit is "places", "people" or "beds" as each annotator read it.
     capacity = entry.get("capacity")
     if isinstance(capacity, dict) and capacity.get("value") is not None:
-        add("capacity", "", (int(capacity["value"]), _unit(capacity.get("unit"))), "capacity")
+        add("capacity", "", int(capacity["value"]), "capacity")
     elif isinstance(capacity, int):
-        add("capacity", "", (capacity, "places"), "capacity")
+        add("capacity", "", capacity, "capacity")
     add("people_using_service", "", entry.get("people_using_service"), "people_using_service")
     add("registered_manager", "", entry.get("registered_manager"), "registered_manager")
     add("population", "", entry.get("population"), "population")
@@ -249,8 +250,7 @@ def extracted_items(report: Report) -> list[Item]:
             for regulation in _regulations([r for r in regulations.split(",") if r.strip()]) or ("",):
                 out.append(Item("enforcement", f"{action}/{regulation}", date or "undated"))
         elif kind == "capacity":
-            count, _, unit = f.value.partition(" ")
-            out.append(Item("capacity", "", (int(count), _unit(unit))))
+            out.append(Item("capacity", "", int(f.value.partition(" ")[0])))
         elif kind in ("people_using_service", "population") and f.value.isdigit():
             out.append(Item(kind, "", int(f.value)))
         elif kind == "registered_manager":

@@ -129,10 +129,12 @@ def _enforcement_keys(actions: list[dict]) -> list[str]:
                   for a in actions)
 
 
-def _capacity(value) -> str | None:
+def _capacity(value) -> int | None:
+    """A capacity by its number (annotators write the unit as "places", "people" or "beds" for one kind of
+    statement; the fact keeps the unit the text gives)."""
     if isinstance(value, dict):
-        return f"{value['value']} {pf._unit(value.get('unit'))}" if value.get("value") is not None else None
-    return f"{value} places" if isinstance(value, int) else None
+        return int(value["value"]) if value.get("value") is not None else None
+    return value if isinstance(value, int) else None
 
 
 def extracted(report: Report, entry: dict, field: str) -> object:
@@ -147,7 +149,7 @@ def extracted(report: Report, entry: dict, field: str) -> object:
               "people_using_service": int(v) if (v := value("people_using_service")) else None,
               "population": int(v) if (v := value("population")) else None,
               "registered_manager": {"yes": True, "no": False}.get(value("registered_manager") or ""),
-              "capacity": _capacity({"value": int(v.split()[0]), "unit": v.split()[1]}) if (v := value("capacity")) else None,
+              "capacity": int(v.split()[0]) if (v := value("capacity")) else None,
               "enforcement": sorted(" / ".join((action, str(date) if date else "", ", ".join(pf._regulations(list(regs)))))
                                     for action, date, regs in report.enforcement)}
     if field in simple:

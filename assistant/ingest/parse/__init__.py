@@ -130,6 +130,7 @@ def _dates(text: str, body: list[Line], end: int, parsed: Parsed) -> None:
             continue
         if kind == "inspection" and parsed.layout == "assessment":
             kind = "onsite"  # in an assessment, the "inspection" is the visit to the site
+        visit = kind == "onsite"
         if kind == "onsite" and parsed.layout == "inspection" and not _ON_SITE.search(text, s, e):
             kind = "inspection"  # in an inspection, a visit ("We visited the office on …") is the inspection
         if kind == "onsite" and facts.get("date:report") is None and assessment.ASSESSED.match(text[s:e]):
@@ -140,8 +141,8 @@ def _dates(text: str, body: list[Line], end: int, parsed: Parsed) -> None:
         stated = facts.get(f"date:{kind}")
         if kind == "inspection" and parsed.layout == "inspection" and own is None:
             own = Fact("date:inspection", value, s, e)  # the page's own inspection, dated by this sentence
-        if stated and _date_line(text[stated.start : stated.end]) and (
-                stated.value == value or DateRange.parse(value).start == DateRange.parse(stated.value).start):
+        if stated and _date_line(text[stated.start : stated.end]) and (stated.value == value or (
+                not visit and DateRange.parse(value).start == DateRange.parse(stated.value).start)):
             # Cite the sentence, not a bare date line; a sentence giving every day of a visit the line dates by its
             # first ("18 April 2016" over "This inspection took place on 18, 19, 20, 21 and 26 April 2016") gives the range.
             facts.replace(Fact(stated.name, value, s, e))

@@ -48,7 +48,8 @@ _SIGN_OFF = history.SIGN_OFF
 # Phrases only the older layout uses.
 _MARKERS = re.compile(r"^(?:Our (?:key )?findings were|People['’]?s experience of using this service|Background to this "
                       r"inspection|The five questions we ask|Summary of findings|Why we inspected|Rating at last inspection|"
-                      r"Inspection report$|(?:Latest )?inspection summary$|Overall inspection$|Overall summary(?: (?:&|and) ratings?)?$|We carried out (?:an?|this|the) [\w\s-]{0,40}?inspection\b)", re.I)
+                      r"Inspection report$|(?:Latest )?inspection summary$|Overall inspection$|Overall summary(?: (?:&|and) ratings?)?$|We carried out (?:an?|this|the) [\w\s-]{0,40}?inspection\b|"
+                      r"This inspection (?:took place|was carried out)\b)", re.I)
 
 
 def looks_like(lines: list[Line], header: Header) -> bool:
@@ -105,6 +106,8 @@ def read(text: str, lines: list[Line], header: Header, facts: Facts) -> Parsed:
             facts.add(line_fact("rating:overall", rating_of(m["v"]), ln))
         elif _OVERALL_LABEL.match(ln.text) and n + 1 < len(lines) and (rating := rating_of(lines[n + 1].text)):
             facts.add(line_fact(overall, rating, ln, lines[n + 1]))  # "Overall inspection / Good"
+        elif (kq := kq_heading(ln.text)) and not ln.bullet and n + 1 < len(lines) and (rating := rating_of(lines[n + 1].text)):
+            facts.add(line_fact(f"rating:{kq}", rating, ln, lines[n + 1]))  # a summary page's "Safe" / "Good"
         if (kq := kq_heading(ln.text)) and kq not in kqs:
             kqs.append(kq)
     sections = []
