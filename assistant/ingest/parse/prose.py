@@ -584,7 +584,8 @@ _DATE_KINDS = (
                             r"|\b(?:inspected|assessed)\s+(?:[\w'’]+\s+){0,3}?again\b", re.I)),
     ("published", re.compile(r"\bdate of publication\b|\bpublished\b", re.I)),
     ("assessment", re.compile(r"\bdates? of (?:the )?assessment\b|\bassessment (?:took place|started|ran|period|dates?)\b"
-                              r"|\bassessed (?:the service )?between\b|\bcarried out (?:this|the|an?|our) assessment\b",
+                              r"|\bassessed (?:the service )?between\b|\bcarried out (?:this|the|an?|our) assessment\b"
+                              r"|\b(?:carried out|conducted|undertook|completed) (?:this|the|our) (?:[\w-]+ ){0,3}?assessment\b",
                               re.I)),
     ("onsite", re.compile(r"\bon[- ]?site\b|\bsite visits?\b|\bvisit(?:ed|s)?\b|\bcarried out an? (?:un)?announced assessment\b",
                           re.I)),
@@ -613,6 +614,12 @@ def dated_in(text: str, start: int, end: int) -> Iterator[tuple[str, str, str, i
                 # month only, which a report tells of when it is an earlier one.
                 yield "inspection-month", str(months[0].range), months[0].text, s, e
             continue
+        # "… from 21 to 23 February and 3 March 2017, in response to a previous inspection … in November 2015":
+        # a month the sentence gives after a word of the previous inspection dates that one.
+        for month in find_months(text, s, e):
+            if not any(d.start <= month.start < d.end for d in found) and month.start > found[0].end and \
+                    _DATE_KINDS[0][1].search(text, found[-1].end, month.start):
+                yield "previous", str(month.range), month.text, s, e
         first = found[0]
         before = text[s : first.start]
         kind = next((k for k, pattern in _DATE_KINDS if pattern.search(before)), None)
