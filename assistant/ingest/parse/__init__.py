@@ -129,6 +129,8 @@ def _dates(text: str, body: list[Line], end: int, parsed: Parsed) -> None:
         if kind in ("inspection-month", "service"):
             continue
         if kind == "inspection" and parsed.layout == "assessment":
+            if (stated := facts.get("date:assessment")) is not None and stated.value == value:
+                continue  # "At this inspection on 22 February to 1 March 2024": the assessment's own dates again
             kind = "onsite"  # in an assessment, the "inspection" is the visit to the site
         visit = kind == "onsite"
         if kind == "onsite" and parsed.layout == "inspection" and not _ON_SITE.search(text, s, e):

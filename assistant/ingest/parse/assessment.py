@@ -135,7 +135,7 @@ class _Reader:
         if self.kq is None and not self.pending() and self.is_top_heading(i):
             self.start((ln.text.rstrip(":").strip(),))
             return i + 1
-        if _UPDATED.match(ln.text) and self.kq and self.groups and self.groups[-1][0][1] != "Overview":
+        if _UPDATED.match(ln.text) and self.kq and self.groups and self.groups[-1][0][-1] != "Overview":
             # A page date after a quality statement: the next key question's page, its heading lost.
             self.kq, self.open = None, False
             self.start((_PENDING, "Overview"))

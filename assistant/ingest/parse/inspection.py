@@ -74,7 +74,8 @@ def read(text: str, lines: list[Line], header: Header, facts: Facts) -> Parsed:
         first = listed[0]
         if first.date is not None:
             facts.add(line_fact("date:inspection", str(first.date.range), lines[first.dated]))
-        skip |= {first.dated} | ({first.dated + 1} if history.DURING.match(lines[first.dated + 1].text) else set())
+        after = first.dated + 1  # the "During a …" line under the date, unless both share one line (or none follows)
+        skip |= {first.dated} | ({after} if after < len(lines) and history.DURING.match(lines[after].text) else set())
     overall = "rating:location" if facts.get("service") else "rating:overall"  # a service's page: the location's
     groups: list[tuple[tuple[str, ...], list[Line]]] = []
     other_services: set[tuple[str, ...]] = set()  # parts rating one of the location's other services
