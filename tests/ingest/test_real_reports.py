@@ -146,7 +146,6 @@ KNOWN_MISSES: dict[tuple[str, str], str] = {
     ('real_kneesworth-house_2021-09.txt', 'service'): _KNEESWORTH_SERVICE,
     ('real_kneesworth-house_2021-09.txt', 'services.forensic inpatient/secure wards.overall'): _KNEESWORTH_SERVICE,
     ('real_kneesworth-house_2021-09.txt', 'enforcement'): _KNEESWORTH_DATE,
-    ('real_ld-service-1-124742449_2024-02.txt', 'dates.onsite'): _LD_MISPRINT,
     ('real_ld-service-1-124742449_2024-02.txt', 'dates.previous'): _LD_MISPRINT,
     ('real_ld-service-1-124742449_2024-02.txt', 'enforcement'): _LD_MISPRINT,
     ('real_london-ambulance-service-hq-iuc_2021-12.txt', 'overall_rating'): _UNRATED,
