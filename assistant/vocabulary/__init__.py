@@ -345,6 +345,7 @@ def _number_words() -> dict[str, int]:
     return out
 
 
+@lru_cache(maxsize=1)
 def number_words() -> frozenset[str]:
     """The single words of numbers.tsv ("thirty", "four"), to tell quickly whether a text may hold a count."""
     return frozenset(w for phrase in _number_words() for w in phrase.split())

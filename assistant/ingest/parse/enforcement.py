@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from assistant.ingest.dates import find_dates, find_months
 from assistant.models import Fact
-from assistant.text import sentence_spans
+from assistant.ingest.parse.lines import marked, sentences
 from assistant.vocabulary import (REGULATIONS, enforcement_actions, enforcement_phrases, regulation_numbers,
                                   regulation_phrases, stated)
 
@@ -52,13 +52,26 @@ def enforcement_in(text: str, start: int, end: int) -> Iterator[Fact]:
     ("We had previously inspected the practice in March 2019 … We issued a warning notice …"); a date by
     which to comply is not its date."""
     mentions: list[_Mention] = []
-    told = ("", -1, -1)  # the last date a sentence of this line gave, where that sentence starts, where the line ends
-    for s, e in sentence_spans(text, start, end):
-        sentence = text[s:e]
-        if s > told[2]:
+    hits = [m.start + start for m in enforcement_phrases().find(text[start:end])]
+    if not hits:
+        return
+    spans = sentences(text, start, end)
+    wanted = set(marked(spans, hits))
+    dated: tuple[int, int] | None = None  # the last sentence of this line that has a digit (a date, perhaps)
+    line_end = -1
+    for s, e in spans:
+        if s > line_end:
             newline = text.find("\n", s)
-            told = ("", s, len(text) if newline == -1 else newline)
-        own = _dates(text, s, e)
+            dated, line_end = None, len(text) if newline == -1 else newline
+        if (s, e) not in wanted:
+            if _DIGIT.search(text, s, e):
+                dated = (s, e)
+            continue
+        sentence = text[s:e]
+        told = ("", s)
+        if dated is not None and (found := _dates(text, *dated)):
+            told = (str(found[-1].range), dated[0])
+        own = _dates(text, s, e) if _DIGIT.search(sentence) else []
         named = enforcement_phrases().find(sentence)
         actions = [m for m in named if m.value in enforcement_actions() and not _ended(sentence, m.start)]
         if actions and stated("action_taken").find(sentence):
@@ -83,7 +96,7 @@ def enforcement_in(text: str, start: int, end: int) -> Iterator[Fact]:
                 for regulation in _regulations(clause) or ("",):
                     mentions.append(_Mention(m.value, date, is_close, regulation, cited, e))
         if own:
-            told = (str(own[-1].range), s, told[2])
+            dated = (s, e)
     for mention in _folded(mentions):
         yield Fact("enforcement", mention.value, mention.start, mention.end)
 
@@ -101,6 +114,7 @@ def _deadline(before: str) -> bool:
     return any(m.end == len(before) for m in stated("deadline").find(before))
 
 
+_DIGIT = re.compile(r"\d")
 _YEAR = re.compile(r"(?<!Act )(?<!Regulations )\b(?:19|20)\d\d\b")  # a year alone, not an Act's
 _TURN = re.compile(r";|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b", re.I)
 

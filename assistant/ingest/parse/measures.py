@@ -20,11 +20,13 @@ import re
 from collections.abc import Iterator
 
 from assistant.models import Fact
-from assistant.text import sentence_spans
+from assistant.ingest.parse.lines import marked, sentences
 from assistant.vocabulary import Match, number_pattern, number_value, number_words, quantifier_phrases, stated
 
 # A count, and the words between it and the noun it counts ("35 people", "23 older people", "40 adults").
 _COUNT = re.compile(rf"(?<![\w£$.,-])(?P<n>{number_pattern()})(?![\w,]*\d)", re.I)
+_DIGIT = re.compile(r"\d")
+_MANAGER_WORD = re.compile(r"\bmanager\b", re.I)
 # Words a count may have between it and its noun: "up to 35 younger and older people".
 _GAP = re.compile(r"(?:\s*(?:[a-z’'-]+\s+){0,3}?)", re.I)
 
@@ -36,9 +38,13 @@ def measures_in(text: str, start: int, end: int, practice: bool = False, hospita
     places; ``hospital``: it is a hospital, whose units' beds are not its capacity. A registered manager only mentioned ("we spoke to the registered manager") comes after any
     sentence saying whether there is one."""
     mentioned: Fact | None = None
-    for s, e in sentence_spans(text, start, end):
+    body = text[start:end].replace("-", " ")  # "38-bedded": the count and its noun as words
+    hits = sorted(m.start + start for kind in ("people", "beds", "manager", "population", "serves", "registered_patients")
+                  for m in stated(kind).find(body))
+    hits += [m.start() + start for m in _MANAGER_WORD.finditer(body)]
+    for s, e in marked(sentences(text, start, end), sorted(hits)):
         sentence = text[s:e]
-        if not any(ch.isdigit() for ch in sentence) and not _has_number_word(sentence) and "manager" not in sentence.lower():
+        if not _DIGIT.search(sentence) and not _has_number_word(sentence) and "manager" not in sentence.lower():
             continue
         for name, value in _sentence_measures(sentence, practice, hospital):
             if name == "registered_manager" and value == "mentioned":

@@ -124,11 +124,13 @@ def name_variants(text: str, start: int, end: int, name: str) -> Iterator[Fact]:
             if "\n" not in variant and normalise(variant) not in seen:
                 seen.add(normalise(variant))
                 yield Fact("alias", variant, *_sentence_at(text, m.start()))
-    for m in _ACRONYM.finditer(text, start, end):
-        said, acronym = m["name"], m["acr"]
-        if _names_it(said, name) and _initials(said, acronym) and normalise(acronym) not in seen:
+    for bracket in _BRACKETED.finditer(text, start, end):
+        before = text[max(start, bracket.start() - 120) : bracket.start()]
+        m = _ACRONYM_NAME.search(before)
+        said, acronym = (m["name"] if m else ""), bracket["acr"]
+        if m and _names_it(said, name) and _initials(said, acronym) and normalise(acronym) not in seen:
             seen.add(normalise(acronym))
-            yield Fact("alias", acronym, *_sentence_at(text, m.start("acr")))
+            yield Fact("alias", acronym, *_sentence_at(text, bracket.start("acr")))
     own = _squeezed(name)
     for s, e in sentence_spans(text, start, end)[:80]:
         m = _DEFINED.match(text, s, e)
@@ -146,7 +148,8 @@ def name_variants(text: str, start: int, end: int, name: str) -> Iterator[Fact]:
 
 _SAINT = r"(?:St\.?|Saint)"
 # A name with its initials in brackets: "Wolverhampton Urgent Care Centre (WUCC)".
-_ACRONYM = re.compile(rf"(?P<name>{_NAME})\s*\((?P<acr>[A-Z]{{2,8}})\)")
+_BRACKETED = re.compile(r"\((?P<acr>[A-Z]{2,8})\)")
+_ACRONYM_NAME = re.compile(rf"(?P<name>{_NAME})\s*$")
 
 
 def _squeezed(name: str) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from assistant.ingest.dates import find_dates, find_months
 from assistant.ingest.parse import services
+from assistant.ingest.parse.lines import sentences
 from assistant.vocabulary import (KQ_WORDS, RATING_SAID, RATING_WORDS, REGULATIONS, change_phrases, kq_id,
                                   organisation_family, rating_of, rating_rank, regulation_phrases)
 from assistant.models import KEY_QUESTIONS, Fact
@@ -21,6 +22,8 @@ from assistant.text import bullet_mark, line_spans, normalise, sentence_spans
 
 if TYPE_CHECKING:
     from assistant.ingest.parse.build import Facts
+
+_DIGIT = re.compile(r"\d")
 
 # --- ratings ---------------------------------------------------------------------------------
 
@@ -112,7 +115,7 @@ def ratings_in(text: str, start: int, end: int, service: str | None = None,
             newline = text.find("\n", s)
             after_previous, line_end = (after_previous and line_end < 0), len(text) if newline == -1 else newline
         now = _NOW.search(sentence) is not None
-        dated_before = bool(before) and not now and _dated_before(text, s, e, before)
+        dated_before = bool(before) and not now and _DIGIT.search(sentence) is not None and _dated_before(text, s, e, before)
         carried = after_previous and not now and _PAST_ONLY.search(sentence) is not None
         # The account of the previous inspection goes on while its sentences stay in the past and go on
         # rating: "The last inspection was in 2021. The location was rated as inadequate. Safe was rated as …"
@@ -506,12 +509,12 @@ def breaches_in(text: str, start: int, end: int, report_month: str | None = None
     issued with warning notices in respect of breaches of regulation 12") is history.
     """
     after_previous, line_end = False, -1
-    for s, e in sentence_spans(text, start, end):
+    for s, e in sentences(text, start, end):
         sentence = text[s:e]
         if s > line_end:  # context does not carry over a line break
             newline = text.find("\n", s)
             after_previous, line_end = False, len(text) if newline == -1 else newline
-        dated_before = bool(report_month) and (
+        dated_before = bool(report_month) and _DIGIT.search(sentence) is not None and (
             any(d.range.start[:7] < report_month for d in find_months(text, s, e) + find_dates(text, s, e))
             or any(year < report_month[:4] for year in _YEAR_ONLY.findall(sentence)))
         # The account of an earlier, dated inspection goes on until a sentence turns to this one.
@@ -602,7 +605,9 @@ _RANGE_TAIL = re.compile(r"^\s*(?:and|to|until)\s+(?:ended\s+)?(?:on\s+)?(?:the\
 def dated_in(text: str, start: int, end: int) -> Iterator[tuple[str, str, str, int, int]]:
     """(kind, ISO range, words, sentence start, end) for each sentence that dates an inspection,
     an assessment, a site visit, a publication or the previous inspection."""
-    for s, e in sentence_spans(text, start, end):
+    for s, e in sentences(text, start, end):
+        if not _DIGIT.search(text, s, e):
+            continue  # no date without a year
         found = find_dates(text, s, e)
         if not found:
             # The previous inspection is often dated to the month only: "previously inspected in March 2014".
