@@ -119,6 +119,8 @@ def test_enforcement_with_its_date_and_regulation():
     assert header.fact("date:report").value == "2025-02-04"  # the header goes on past the notice
     served = page("gordon-street-surgery_2023-05")  # the date said with the action wins over the sentence's
     assert served.fact("enforcement").value == "warning notice; 2021-07-01; Regulation 19"
+    shared = page("lordship-lane-surgery_2023-05")  # "the warning notice and requirement notice, which had been issued …"
+    assert shared.fact("enforcement").value == "warning notice; 2021-04"
     ended = page("sherwood-rise-medical-centre_2023-07")  # "take the practice out of special measures"
     assert ended.fact("enforcement") is None
 

@@ -79,9 +79,14 @@ def enforcement_in(text: str, start: int, end: int) -> Iterator[Fact]:
                 if any(a.value == m.value for a in actions[:n]):
                     continue  # "warning notices … the warning notice": one action
                 # The words of this action: up to the next action named in the sentence, or a turn.
+                # Its regulations are named before the next thing named ("… warning notices in respect of
+                # regulation 12 and requirement notices for regulation 16"); its date may be said after things
+                # named with it ("the warning notice and requirement notice, which had been issued … in April 2021").
                 stop = next((a.start for a in named if a.start > m.start and a.value != m.value), len(sentence))
                 clause = _clause(sentence, m.start, stop)
-                close = [d for d in own if s + m.start <= d.start < s + m.start + len(clause)]
+                next_action = next((a.start for a in actions if a.start > m.start and a.value != m.value), len(sentence))
+                said_with = _clause(sentence, m.start, next_action)
+                close = [d for d in own if s + m.start <= d.start < s + m.start + len(said_with)]
                 # A state that went on ("remained in special measures") is not dated by the sentence's date.
                 ongoing = re.search(r"\b(?:remain(?:s|ed)?|still)\s+(?:in|under|subject\s+to)\s*$", sentence[: m.start])
                 earlier = [d for d in own if d.end <= s + m.start] if not ongoing else []
