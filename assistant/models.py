@@ -18,17 +18,36 @@ Facts a parser extracts are named by one scheme, so every answer kind reads them
     previous_rating:<kq>                           the rating before this assessment or inspection
     score:<kq>                                     "28" (out of 100)
     statement:<kq>:<quality statement>             "1" (a quality statement's score, 1 to 4)
-    date:report | date:assessment | date:inspection | date:onsite | date:updated | date:previous
-                                                   an ISO date or range: "2024-08-08/2024-08-09"
-    breach                                         "Regulation 12: Safe care and treatment", "Regulation 12"
-                                                   or "safe care and treatment": as much as is stated; one per breach
-    population, established                        (NHS case studies)
+    date:report | date:assessment | date:inspection | date:onsite | date:published | date:updated | date:previous
+                                                   an ISO date or range: "2024-08-08/2024-08-09"; "report" is
+                                                   "Report from <date> assessment", "published" the publication
+    breach                                         "Regulation 12: Safe care and treatment" or "Regulation 12": a
+                                                   breach of a regulation stated by its number; one per breach
+    breach_topic                                   "good governance", "staffing": a breach stated by its topic only,
+                                                   one per fundamental standard it names, in the text's words
+                                                   (``vocabulary.regulation_phrases`` gives the regulation)
+    town                                           each place name of the address line, locality first and the
+                                                   post town last ("Countesthorpe", "Leicester"); one per place
+    rating_change:<kq>                             "improved" | "declined" | "remained": a change the text states
+                                                   (<kq> may be "overall", or "location" on a service's report)
+    service_rating:<service>:<kq>                  a core service's rating ("service_rating:Maternity:overall" =
+                                                   "Good"); <service> as services.tsv names it when it is one
+    service_score:<service>:<kq>                   a core service's score out of 100
+    enforcement                                    "warning notice; 2023-05-01; Regulation 17": the action (as
+                                                   enforcement.tsv names it), then its date and regulations when
+                                                   stated ("special measures; 2017-06", "conditions"); one per action
+    capacity                                       "40 places" or "38 beds": the most the service can take
+    people_using_service                           "23": people using the service at the time of the visit
+    registered_manager                             "yes" | "no": whether the service has a registered manager
+    population                                     "6000": the patients or population a service serves (an NHS
+                                                   case study's as written: "2.8 million")
+    established                                    (NHS case studies)
 
 The value of a date fact is ``DateRange.parse``-able. ``Report.date`` is the last day of the
 report's main date (for sorting and the since/until filters): the report date, else the
-inspection, assessment, site visit or update date. Every fact's ``start``/``end`` index the line or
-sentence of ``Report.text`` that states it. ``breach`` and ``alias`` may occur several times; every
-other name at most once.
+inspection, assessment, site visit, publication or update date. Every fact's ``start``/``end`` index
+the line or sentence of ``Report.text`` that states it. ``breach``, ``breach_topic``, ``alias``, ``town``
+and ``enforcement`` may occur several times; every other name at most once.
 """
 
 from __future__ import annotations
@@ -37,6 +56,8 @@ from dataclasses import dataclass, field
 
 
 KEY_QUESTIONS = ("safe", "effective", "caring", "responsive", "well-led")
+# The kinds of date that date a report itself (``date:<kind>``), not its page's update or the inspection before.
+OWN_DATES = ("report", "assessment", "inspection", "onsite", "published")
 
 
 @dataclass(frozen=True)
@@ -62,6 +83,13 @@ class DateRange:
     def covers(self, day: str) -> bool:
         """Whether the ISO date ``day`` falls within the range."""
         return self.start <= day[: len(self.start)] and day[: len(self.end)] <= self.end
+
+    def overlaps(self, other: DateRange) -> bool:
+        """Whether the two ranges share a day, each read at its own precision ("2024-03" is all of March,
+        "2024" all of the year): "2024-03-08" overlaps "2024-03" and "2024", not "2024-04"."""
+        def last(d: str) -> str:
+            return d + "-99-99"[: 10 - len(d)]
+        return self.start <= last(other.end) and other.start <= last(self.end)
 
     def describe(self) -> str:
         """In words: "8 August 2024", "8 to 9 August 2024", "30 November to 1 December 2023", "March 2014"."""
@@ -171,6 +199,55 @@ class Report:
     def breaches(self) -> tuple[str, ...]:
         """The regulations the report finds breached, as stated."""
         return tuple(f.value for f in self.facts if f.name == "breach")
+
+    @property
+    def towns(self) -> tuple[str, ...]:
+        """The place names of the address line, locality first, post town last."""
+        return tuple(f.value for f in self.facts if f.name == "town")
+
+    @property
+    def service_ratings(self) -> tuple[tuple[str, str, str], ...]:
+        """Each core service's ratings: (("Maternity", "overall", "Good"), ("Maternity", "safe", "Good"), ...)."""
+        out = []
+        for f in self.facts_named("service_rating:"):
+            service, _, target = f.name.split(":", 1)[1].rpartition(":")
+            out.append((service, target, f.value))
+        return tuple(out)
+
+    @property
+    def rating_changes(self) -> tuple[tuple[str, str], ...]:
+        """Each stated change since the rating before: (("safe", "improved"), ("overall", "remained"), ...)."""
+        return tuple((f.name.split(":", 1)[1], f.value) for f in self.facts_named("rating_change:"))
+
+    @property
+    def enforcement(self) -> tuple[tuple[str, DateRange | None, tuple[str, ...]], ...]:
+        """Each enforcement action: (action, its date when stated, the regulations stated), e.g.
+        ("warning notice", DateRange("2023-05-01", "2023-05-01"), ("Regulation 17",))."""
+        out = []
+        for f in self.facts_named("enforcement"):
+            action, date, regulations = (f.value.split("; ") + ["", ""])[:3]
+            out.append((action, DateRange.parse(date) if date else None,
+                        tuple(r.strip() for r in regulations.split(",") if r.strip())))
+        return tuple(out)
+
+    @property
+    def own_dates(self) -> dict[str, DateRange]:
+        """The dates of this report itself (not the previous inspection's, not a page's "Updated" date):
+        report, assessment, inspection, onsite and published, those stated."""
+        return {k: v for k, v in self.dates.items() if k in OWN_DATES}
+
+    def covers(self, period: str) -> bool:
+        """Whether this report is the one of ``period`` ("2022-07", "2024", "2024-03-08"): one of its own
+        dates falls in it. A report that states none of its own dates covers nothing."""
+        want = DateRange.parse(period)
+        return any(d.overlaps(want) for d in self.own_dates.values())
+
+def report_covering(reports: list[Report] | tuple[Report, ...], period: str) -> Report | None:
+    """Of one location's reports, the one of ``period`` ("2022-07", "2019", "2024-03-08"): the report whose
+    own dates fall in it (the latest such, when several do). None when no report is of that time: a
+    dated question is then not answered from a report of another date."""
+    covering = [r for r in reports if r.covers(period)]
+    return max(covering, key=lambda r: r.date or "", default=None)
 
 
 @dataclass(frozen=True)

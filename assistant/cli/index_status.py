@@ -75,8 +75,33 @@ def report_summary(report) -> dict:
         "overall": ratings.get("overall"),
         "key_questions": {kq: {"rating": ratings.get(kq), "score": scores.get(kq)}
                           for kq in KEY_QUESTIONS if kq in ratings or kq in scores},
+        "facts": stated_facts(report),
         "warnings": list(report.warnings),
     }
+
+
+def stated_facts(report) -> dict:
+    """The report's other stated values, by kind (those it states only): towns, dates, previous ratings and
+    changes, core services' ratings, breaches, enforcement, capacity, people, registered manager, population."""
+    one = lambda name: (f.value if (f := report.fact(name)) else None)  # noqa: E731
+    services: dict[str, dict[str, str]] = {}
+    for service, target, value in report.service_ratings:
+        services.setdefault(service, {})[target] = value
+    for f in report.facts_named("service_score:"):
+        service, _, target = f.name.split(":", 1)[1].rpartition(":")
+        services.setdefault(service, {})[f"{target} score"] = f.value
+    out = {
+        "towns": list(report.towns),
+        "dates": {kind: str(d) for kind, d in report.dates.items()},
+        "previous_ratings": dict(report.previous_ratings),
+        "rating_changes": dict(report.rating_changes),
+        "services": services,
+        "breaches": list(report.breaches) + [f"{f.value} (topic)" for f in report.facts_named("breach_topic")],
+        "enforcement": [f.value for f in report.facts_named("enforcement")],
+        "capacity": one("capacity"), "people_using_service": one("people_using_service"),
+        "registered_manager": one("registered_manager"), "population": one("population"),
+    }
+    return {k: v for k, v in out.items() if v}
 
 
 def _reports(index_dir, as_json: bool, version: str | None = None) -> None:
@@ -96,6 +121,13 @@ def _reports(index_dir, as_json: bool, version: str | None = None) -> None:
         kqs = [f"{kq} {v['rating'] or '–'}" + (f" {v['score']}" if v["score"] is not None else "")
                for kq, v in row["key_questions"].items()]
         click.echo(plain("  key questions: " + ("; ".join(kqs) or "none stated")))
+        for label, value in row["facts"].items():
+            if isinstance(value, dict):
+                value = "; ".join(f"{k} {', '.join(f'{t} {v}' for t, v in x.items())}" if isinstance(x, dict)
+                                  else f"{k} {x}" for k, x in value.items())
+            elif isinstance(value, list):
+                value = "; ".join(value)
+            click.echo(plain(f"  {label.replace('_', ' ')}: {value}"))
         for warning in row["warnings"]:
             click.echo(plain(f"  warning: {warning}"))
     click.echo(f"{len(rows)} reports")

@@ -29,7 +29,7 @@ _MONTH = r"(?:January|February|March|April|May|June|July|August|September|Octobe
 _DAY = r"[0-3]?\d(?:st|nd|rd|th)?"
 _YEAR = r"(?:19|20)\d\d(?!\d)"  # "202424" (a misprint) is not a year
 _PART = rf"{_DAY}(?:\s+{_MONTH}(?:,?\s+{_YEAR})?)?"
-_SEP = r"\s*(?:,\s*(?:and\s+)?|\s(?:and|to|until|&)\s|[-–—]|\s(?:and|to)\s+the\s)\s*"
+_SEP = r"\s*(?:,\s*(?:and\s+|&\s*)?|\s(?:and|to|until|&)\s|[-–—]|\s(?:and|to)\s+the\s)\s*"
 # Every part but the last may leave out its month and year; the last states both.
 DATE_TEXT = rf"(?<![\d£$.,])(?<!\d )(?<!\d\.){_DAY}(?:\s+{_MONTH}(?:,?\s+{_YEAR})?)?(?:{_SEP}(?:the\s+)?{_PART}){{0,8}}" \
             rf"\s+{_MONTH},?\s+{_YEAR}"

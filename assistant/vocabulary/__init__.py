@@ -108,6 +108,12 @@ NOT_RATED = "Not rated"
 # The four ratings as a report writes them (not the abbreviations a question may use).
 RATING_WORDS = r"(?:" + "|".join(_phrase_pattern(r.lower()).replace(r"\s+", r"\s+") for r in RATINGS) + ")"
 _RATING_OF = {normalise(r): r for r in RATINGS} | {"not rated": NOT_RATED, "no rating": NOT_RATED}
+# The ratings as report prose may also state them, as verbs ("safe and responsive required improvement"):
+# the variants of ratings.tsv that are whole words (not a question's abbreviations, "RI", "req imp").
+_SAID = {normalise(v): r for r, variants in _rating_rows() for v in variants
+         if all(len(w) >= 4 for w in v.split())}
+RATING_SAID = r"(?:" + "|".join(_phrase_pattern(v) for v in sorted(_SAID, key=len, reverse=True)) + ")"
+_RATING_OF.update({k: v for k, v in _SAID.items() if k not in _RATING_OF})
 
 
 def rating_of(text: str) -> str | None:
@@ -217,15 +223,19 @@ def regulation_phrases() -> Phrases:
     return Phrases([(r[0], [r[1], *_alternatives(r[2])]) for r in _regulation_rows()])
 
 
-_REGULATION_NUMBER = re.compile(r"\breg(?:ulation)?s?\.?\s+(\d{1,2}[a-z]?\b(?:\s*(?:,|and|or|&)\s*\d{1,2}[a-z]?\b)*)", re.I)
+_NAMED = r"(?:\s*\([^()]{0,60}\))?"  # a regulation's name in brackets after its number: "12 (safe care and treatment)"
+_REGULATION_NUMBER = re.compile(rf"\breg(?:ulation)?s?\.?\s+(\d{{1,2}}[a-z]?\b{_NAMED}(?:\s*(?:,|and|or|&)\s*\d{{1,2}}[a-z]?\b{_NAMED})*)",
+                                re.I)
 
 
 def regulation_numbers(text: str) -> list[str]:
-    """The regulation numbers ``text`` names ("Regulation 12", "regs 12 and 17"), in order. Two digits at
-    most: "Regulations 2014" is the year of the regulations, not a regulation."""
+    """The regulation numbers ``text`` names ("Regulation 12", "regs 12 and 17", "regulation 12 (safe care and
+    treatment) and 17 (good governance)"), in order. Two digits at most: "Regulations 2014" is the year of
+    the regulations, not a regulation."""
     out = []
     for m in _REGULATION_NUMBER.finditer(text):
-        out += [n.upper() if n[-1:].isalpha() else n for n in re.findall(r"\d{1,2}[a-z]?", m.group(1), re.I)]
+        numbers = re.sub(r"\([^()]*\)", " ", m.group(1))
+        out += [n.upper() if n[-1:].isalpha() else n for n in re.findall(r"\d{1,2}[a-z]?", numbers, re.I)]
     return list(dict.fromkeys(out))
 
 
@@ -250,6 +260,12 @@ FIELDS: tuple[str, ...] = tuple(r[0] for r in _rows("fields.tsv"))
 def enforcement_phrases() -> Phrases:
     """Enforcement actions ("warning notice", "special measures") and the phrases that state them."""
     return Phrases([(r[0], _alternatives(r[1])) for r in _rows("enforcement.tsv")])
+
+
+@lru_cache(maxsize=1)
+def enforcement_actions() -> frozenset[str]:
+    """The actions of enforcement.tsv that are CQC enforcement (not a requirement notice)."""
+    return frozenset(r[0] for r in _rows("enforcement.tsv") if len(r) < 3 or r[2].strip() == "enforcement")
 
 
 @lru_cache(maxsize=1)
@@ -317,6 +333,96 @@ def condition_in(text: str) -> Condition | None:
             return Condition(c.value, t[2], c.start, t[1])
     start, end, value = targets[0]
     return Condition("eq", value, start, end)
+
+
+# -- rating changes, measures and places ---------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def change_phrases() -> Phrases:
+    """How a report says a rating changed: improved, declined, remained, or changed (the direction left to
+    the two ratings stated)."""
+    return Phrases([(r[0], _alternatives(r[1])) for r in _rows("changes.tsv")])
+
+
+@lru_cache(maxsize=1)
+def stated_phrases() -> dict[str, Phrases]:
+    """The cues by which a report states a measure of the service or an action taken, by kind (see
+    stated.tsv): people, capacity, beds, using, at_the_time, engaged, registered_patients, population,
+    manager, manager_required, action_taken."""
+    return {r[0]: Phrases([(r[0], _alternatives(r[1]))]) for r in _rows("stated.tsv")}
+
+
+def stated(kind: str) -> Phrases:
+    """One kind of stated.tsv's cues."""
+    return stated_phrases()[kind]
+
+
+@lru_cache(maxsize=1)
+def _number_words() -> dict[str, int]:
+    out: dict[str, int] = {}
+    for value, cell in _rows("numbers.tsv"):
+        for word in _alternatives(cell):
+            out[normalise(word)] = int(value)
+    return out
+
+
+@lru_cache(maxsize=1)
+def number_words() -> frozenset[str]:
+    """The single words of numbers.tsv ("thirty", "four"), to tell quickly whether a text may hold a count."""
+    return frozenset(w for phrase in _number_words() for w in phrase.split())
+
+
+_NUMBER_WORD = None
+
+
+def number_pattern() -> str:
+    """A regular expression for a count as reports write it: "34", "6,000", "thirty four", "thirty-four"."""
+    global _NUMBER_WORD
+    if _NUMBER_WORD is None:
+        words = sorted(_number_words(), key=len, reverse=True)
+        word = "(?:" + "|".join(_phrase_pattern(w) for w in words) + ")"
+        _NUMBER_WORD = rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+|{word}(?:[\s-]+{word}){{0,3}})"
+    return _NUMBER_WORD
+
+
+def number_value(said: str) -> int | None:
+    """The value of a count as written: "6,000" -> 6000, "Thirty four" -> 34, "two hundred" -> 200."""
+    said = said.strip()
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+|\d+", said):
+        return int(said.replace(",", ""))
+    total, words = 0, _number_words()
+    for part in re.split(r"[\s-]+", normalise(said)):
+        if part == "and":
+            continue
+        if part not in words:
+            return None
+        value = words[part]
+        total = (total or 1) * 100 if value == 100 else total + value
+    return total
+
+
+@lru_cache(maxsize=1)
+def _places() -> dict[str, Phrases]:
+    return {r[0]: Phrases([(r[0], _alternatives(r[1]))]) for r in _rows("places.tsv")}
+
+
+def is_county(part: str) -> bool:
+    """Whether an address part is a county ("Hampshire", "South Humberside"), not a town."""
+    m = _places()["county"].first(part)
+    return m is not None and m.start == 0 and m.end == len(part.strip())
+
+
+def names_a_street_or_building(part: str) -> bool:
+    """Whether an address part names a street or a building ("Studley Road", "Capital Tower"): its last
+    word (or words) is one of places.tsv's street or building words."""
+    part = part.strip()
+    for kind in ("street", "building"):
+        for m in _places()[kind].find(part):
+            rest = part[m.end :].strip()
+            qualified = rest and (q := _places()["qualifier"].first(rest)) is not None and q.start == 0 and q.end == len(rest)
+            if not rest or qualified or kind == "building" and rest[:1].isdigit():
+                return True
+    return False
 
 
 # -- quantifiers and negation ------------------------------------------------------------------

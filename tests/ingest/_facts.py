@@ -6,15 +6,18 @@ import re
 
 from assistant.ingest.dates import find_dates, find_months
 from assistant.ingest.parse import prose
+from assistant import vocabulary
 from assistant.models import KEY_QUESTIONS, DateRange, Report
 from assistant.text import normalise
 
 _KQ = "|".join(KEY_QUESTIONS)
 # The fact names of the scheme in assistant/models.py.
 SCHEME = re.compile(
-    rf"^(?:location|provider|alias|address|postcode|service_type|service|breach|population|established|"
+    rf"^(?:location|provider|alias|address|postcode|town|service_type|service|breach|breach_topic|population|established|"
+    rf"capacity|people_using_service|registered_manager|enforcement|"
     rf"rating:(?:overall|location|{_KQ})|previous_rating:(?:overall|{_KQ})|score:(?:{_KQ})|statement:(?:{_KQ}):.+|"
-    rf"date:(?:report|assessment|inspection|onsite|updated|previous))$"
+    rf"rating_change:(?:overall|location|{_KQ})|service_rating:[^:]+:(?:overall|{_KQ})|service_score:[^:]+:(?:{_KQ})|"
+    rf"date:(?:report|assessment|inspection|onsite|published|updated|previous))$"
 )
 
 
@@ -32,7 +35,48 @@ def quote_problems(report: Report) -> list[str]:
     return problems
 
 
+def _says_rating(value: str, span: str) -> bool:
+    """Whether ``span`` states the rating ``value`` in any of the words reports use ("required improvement")."""
+    said = [m.group(0) for m in re.finditer(vocabulary.RATING_SAID + "|not rated", span, re.I)]
+    return any(vocabulary.rating_of(w) == value for w in said)
+
+
+def _says_number(value: int, span: str) -> bool:
+    """Whether ``span`` states the count ``value`` ("6,000", "Thirty four", "38-bedded")."""
+    return any(vocabulary.number_value(m.group(0)) == value
+               for m in re.finditer(vocabulary.number_pattern(), span.replace("-", " "), re.I))
+
+
+def _says_regulation(number: str, span: str) -> bool:
+    """Whether ``span`` names the regulation by number or by one of its names."""
+    return number in vocabulary.regulation_numbers(span) or number in vocabulary.regulation_phrases().values(span)
+
+
 def _states(name: str, value: str, span: str, text: str, start: int, end: int) -> bool:
+    kind = name.split(":", 1)[0]
+    if kind in ("rating", "previous_rating", "service_rating"):
+        return _says_rating(value, span)
+    if kind == "rating_change":
+        return value in ("improved", "declined", "remained") and bool(
+            vocabulary.change_phrases().find(span) or len(re.findall(vocabulary.RATING_SAID, span, re.I)) >= 2)
+    if kind == "service_score":
+        return re.search(rf"\bscored {value}\b", span) is not None
+    if kind in ("people_using_service", "population") and value.isdigit():
+        return _says_number(int(value), span)
+    if kind == "capacity":
+        count, _, unit = value.partition(" ")
+        return count.isdigit() and unit in ("places", "beds") and _says_number(int(count), span)
+    if kind == "breach_topic":
+        return normalise(value) in normalise(span) and bool(vocabulary.regulation_phrases().find(value))
+    if kind == "registered_manager":
+        return value in ("yes", "no") and bool(re.search(r"registered manager|manager registered", normalise(span)))
+    if kind == "enforcement":
+        action, date, regulations = (value.split("; ") + ["", ""])[:3]
+        if action not in vocabulary.enforcement_phrases().values(span):
+            return False
+        if date and not _states("date:x", date, span, text, start, end):
+            return False
+        return all(_says_regulation(r.replace("Regulation", "").strip(), span) for r in regulations.split(",") if r.strip())
     if name.startswith("date:"):
         want = DateRange.parse(value)
         found = find_dates(text, start, end) if len(want.start) > 7 else find_months(text, start, end)
@@ -42,6 +86,9 @@ def _states(name: str, value: str, span: str, text: str, start: int, end: int) -
         return re.search(rf"\bscored {value}\b", span) is not None
     if name == "breach":
         number, _, title = value.partition(": ")
+        if number.startswith("Regulation ") and (n := number.split()[1]) in vocabulary.REGULATIONS:
+            named = title and normalise(title) == normalise(vocabulary.REGULATIONS[n])
+            return _says_regulation(n, span) and (not title or named or normalise(title) in normalise(span))
         return all(normalise(part) in normalise(span) for part in (number, title) if part)
     if name == "service_type" and value == "SERVICE PROVIDER" and normalise(span).startswith("provider:"):
         return True  # an older provider page's title, "Provider: <trust>", says what its breadcrumb would
@@ -79,14 +126,14 @@ def states_as_such(report: Report, name: str, value: str, start: int, end: int) 
         word = re.escape(normalise(value))
         # "Good" on a line of its own (under "Safe"), after a label ("Overall: Good", "Safe - Good"),
         # or with a rating cue ("We rated it as good", "rated Good overall").
-        labelled = re.compile(rf"^(?:.*[:?-]\s*)?{word}\.?$")
+        labelled = re.compile(rf"^(?:.*[:?\-–—]\s*)?{word}\.?\)?$")
         cued = re.compile(rf"\b(?:rated|rating|overall)\b[^.;]{{0,100}}\b{word}\b|\b{word}\s+overall\b")
         lines = [normalise(line) for line in span.splitlines() if line.strip()]
         if not (any(labelled.match(line) for line in lines) or cued.search(said)):
             return False
         if all(line.rstrip(".") == normalise(value) for line in lines):
             return False  # a rating alone on its line does not say what it is for
-        if (kind == "previous_rating") != bool(_EARLIER.search(said)):
+        if (kind == "previous_rating") != bool(_EARLIER.search(said) or _dated_before(report, start, end)):
             return False
         # The key questions named as rated: "Are services safe? - Good", "We rated safe, effective and well-led
         # as good" (each named in the words before the rating, since the last rating).
@@ -110,6 +157,16 @@ def states_as_such(report: Report, name: str, value: str, start: int, end: int) 
         in_part = bool(part) and normalise(part[-1]) == normalise(statement)
         return cued is not None and (normalise(statement) in said or in_part)
     return True
+
+
+def _dated_before(report: Report, start: int, end: int) -> bool:
+    """Whether the span gives a date before the report's own (it tells of an earlier inspection)."""
+    own = [d for k, d in report.dates.items() if k in ("inspection", "assessment", "report")]
+    if not own:
+        return False
+    first = min(d.start for d in own)
+    found = find_dates(report.text, start, end) + find_months(report.text, start, end)
+    return any(d.range.end < first[: len(d.range.end)] for d in found)
 
 
 def occurrences(text: str, quote: str) -> list[tuple[int, int]]:

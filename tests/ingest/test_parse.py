@@ -87,8 +87,10 @@ def test_assessment_facts():
     assert r.text[rating.start : rating.end] == "At this assessment, the rating has changed to requires improvement."
     assert r.text[previous.start : previous.end] == "At our last assessment, we rated this key question as good."
     assert r.fact("rating:overall") is None  # a single key question's rating is not an overall one
-    breach = r.fact("breach")
-    assert r.text[breach.start : breach.end] == (
+    # A breach named by its topic, not its regulation's number, is a breach_topic (the vocabulary maps it).
+    assert r.fact("breach") is None
+    breach = r.fact("breach_topic")
+    assert breach.value == "good governance" and r.text[breach.start : breach.end] == (
         "The service was in breach of legal regulation in relation to good governance.")
     assert r.fact("date:report").value == "2025-01-13"
     assert one("heartbeat-alliance-2024-04-25.txt").fact("breach") is None
@@ -148,7 +150,8 @@ def test_inspection_values():
     r = one("hertfordshire-iuc-huc-hq-2023-11-21.txt")
     assert r.layout == "inspection"
     assert r.provider == "Hertfordshire IUC Service and HUC HQ"
-    assert r.service_type == "Integrated urgent care (NHS 111) service"
+    # No breadcrumb and no sentence saying what the location is: a page mentioning NHS 111 states no type.
+    assert r.service_type is None
     assert (r.date, r.date_text) == ("2023-11-21", "20 and 21 November 2023")
     assert (r.rating, r.previous_rating) == ("Good", "Good")
     assert r.ratings == (("overall", "Good"), ("safe", "Good"), ("effective", "Good"), ("caring", "Good"),
@@ -191,7 +194,7 @@ def test_synthetic_inspection():
         "The areas where the provider must make improvements are:\n- Ensure care is safe.\n"
     )
     [r] = parse_document(text, "elm.txt")
-    assert (r.layout, r.provider, r.service_type, r.date) == ("inspection", "Elm Tree Surgery", "GP practice", "2023-12-01")
+    assert (r.layout, r.provider, r.service_type, r.date) == ("inspection", "Elm Tree Surgery", None, "2023-12-01")
     assert (r.rating, r.previous_rating) == ("Requires improvement", "Outstanding")
     assert r.ratings == (("overall", "Requires improvement"), ("safe", "Inadequate"),
                          ("well-led", "Requires improvement"))

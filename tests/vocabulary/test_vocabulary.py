@@ -66,3 +66,39 @@ def test_ratings_keep_cqc_casing_and_order():
     assert v.rating_of("requires  Improvement.") == "Requires improvement"
     assert v.rating_rank("Inadequate") == 0 and v.rating_rank("Not rated") is None
     assert v.statement_kq("Freedom to speak up") == "well-led"
+
+
+def test_counts_are_read_as_written():
+    assert v.number_value("Thirty four") == 34 and v.number_value("twenty-six") == 26
+    assert v.number_value("6,000") == 6000 and v.number_value("two hundred") == 200
+    assert v.number_value("several") is None
+
+
+def test_address_parts_tell_places_from_counties_streets_and_buildings():
+    assert v.is_county("South Humberside") and v.is_county("Greater Manchester") and not v.is_county("Bristol")
+    assert v.names_a_street_or_building("Studley Road") and v.names_a_street_or_building("Capital Tower")
+    assert v.names_a_street_or_building("Blackpole Trading Estate West") and v.names_a_street_or_building("Unit 1")
+    assert not v.names_a_street_or_building("Park Royal") and not v.names_a_street_or_building("Stoke Gifford")
+
+
+def test_rating_changes_and_ratings_as_verbs():
+    assert [m.value for m in v.change_phrases().find("The rating went up, then stayed the same; safe declined")] == [
+        "improved", "remained", "declined"]
+    assert v.rating_of("required improvement") == "Requires improvement" and v.rating_of("RI") is None
+
+
+def test_enforcement_actions_leave_out_a_requirement_notice():
+    said = v.enforcement_phrases().values("We served a warning notice and a requirement notice, and imposed conditions.")
+    assert said == ["warning notice", "requirement notice", "conditions"]
+    assert "requirement notice" not in v.enforcement_actions() and "special measures" in v.enforcement_actions()
+
+
+def test_regulation_numbers_with_their_names_in_brackets():
+    assert v.regulation_numbers("breaches of regulation 12 (safe care and treatment) and 17 (good governance)") == [
+        "12", "17"]
+    assert v.regulation_numbers("Regulation 17 HSCA (Regulated Activities) Regulations 2014") == ["17"]
+
+
+def test_stated_cues_by_kind():
+    assert v.stated("at_the_time").first("At the time of our inspection there were 23 people") is not None
+    assert v.stated("people").values("23 older people and 4 patients") == ["people"]

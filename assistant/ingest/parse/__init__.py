@@ -20,14 +20,16 @@ the fact names follow the scheme in ``assistant.models``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
 from assistant.config import IngestSettings
-from assistant.ingest.dates import find_dates
-from assistant.ingest.parse import assessment, case_study, history, inspection, names, prose
+from assistant.ingest.dates import find_dates, whole_date
+from assistant.ingest.parse import (assessment, case_study, enforcement, history, inspection, measures, names, prose,
+                                    services)
 from assistant.ingest.parse.build import MAIN_DATES as _MAIN_DATES, Facts, Parsed, paragraphs, prettify, report_from
-from assistant.ingest.parse.header import UPDATED, Header, is_title, read_header
+from assistant.ingest.parse.header import UPDATED, Header, is_title, read_header, towns
 from assistant.ingest.parse.lines import Line, line_fact, lines_of, section
 from assistant.ingest.readers import read_document
 from assistant.models import DateRange, Fact, Report
@@ -73,20 +75,39 @@ def _parse_document(text: str, source: str) -> list[Report]:
     own, end = lines[:cut], (lines[cut].start if cut < len(lines) else len(text))
     if facts.add(prose.service_in(text, body_start, end)):
         facts.rename("rating:overall", "rating:location")  # a service's report: the header rates the location
+    # The page's own date, before the layout is read: a rating told with an earlier date is a previous one.
+    first = history.report_start(lines, header.end)
+    facts.own_date = next((DateRange.parse(v).start for kind, v, *_ in prose.dated_in(
+        text, lines[first].start if first < len(lines) else len(text), end) if kind not in ("previous", "published")), None)
     if assessment.looks_like(own, header):
         parsed = assessment.read(text, own, header, facts)
     elif inspection.looks_like(own, header):
         parsed = inspection.read(text, own, header, facts)
     else:
         parsed = _read_unknown(text, own, header, facts, source)
-    _dates(text, own[header.end :], end, parsed)
-    _prose_facts(text, body_start, end, parsed)
+    # A review of CQC's data listed above the latest report is no report: its words date and state nothing.
+    _dates(text, own[first:], end, parsed)
+    _prose_facts(text, lines[first].start if first < len(lines) else body_start, end, parsed)
     if cut < len(lines):
         rated = any(f.name.startswith("rating:") and f.start >= body_start for f in facts.all())
         parsed.sections += history.read(text, lines, cut, facts, rated, facts.value("service"))
+    _own_service(facts)
     if parsed.layout == "unknown":
         parsed.warnings.append(_unknown_warning(parsed))
     return [report_from(parsed, text, source)]
+
+
+def _own_service(facts: Facts) -> None:
+    """A service-level report's ratings and scores are its service's: stated again as
+    ``service_rating:<service>:…`` and ``service_score:<service>:…``, citing the same lines, so a question
+    about the service by name reads them where it reads any service's."""
+    if not (service := facts.value("service")):
+        return
+    name = services.canonical(service)
+    for f in facts.all():
+        kind, _, target = f.name.partition(":")
+        if kind in ("rating", "score") and target != "location":
+            facts.add(Fact(f"service_{kind}:{name}:{target}", f.value, f.start, f.end))
 
 
 def parse_file(path: Path, corpus_dir: Path, settings: IngestSettings = IngestSettings()) -> list[Report]:
@@ -110,25 +131,50 @@ def _dates(text: str, body: list[Line], end: int, parsed: Parsed) -> None:
     """Dates stated on their own line ("Updated 7 May 2022") or in a sentence ("We carried out this
     assessment on 28 and 29 January 2025"); the first of each kind is kept."""
     facts = parsed.facts
-    for ln in body:
+    for n, ln in enumerate(body):
         if UPDATED.match(ln.text) and (found := find_dates(ln.raw)):
             facts.add(line_fact("date:updated", str(found[0].range), ln))
+        elif _UPDATED_ALONE.match(ln.text) and n + 1 < len(body) and (date := whole_date(body[n + 1].text)):
+            facts.add(line_fact("date:updated", str(date.range), ln, body[n + 1]))  # "Updated" / "18 March 2022"
     start = body[0].start if body else len(text)
     earlier: list[Fact] = []
+    own = facts.get("date:inspection") if parsed.layout == "inspection" else None
     for kind, value, _words, s, e in prose.dated_in(text, start, end):
+        # On an inspection's page, an inspection (or visit) dated before the page's own is an earlier one:
+        # "We undertook a comprehensive inspection of … on 16 November 2021" on the page of 1 March 2022.
+        if kind in ("inspection", "onsite", "inspection-month") and own is not None and (
+                DateRange.parse(value).end < DateRange.parse(own.value).start[: len(DateRange.parse(value).end)]):
+            # … unless it is one core service's ("We inspected Urgent and emergency care in November 2017").
+            kind = "service" if services.services_named(text[s:e], facts.value("location")) else "previous"
+        if kind in ("inspection-month", "service"):
+            continue
         if kind == "inspection" and parsed.layout == "assessment":
+            if (stated := facts.get("date:assessment")) is not None and stated.value == value:
+                continue  # "At this inspection on 22 February to 1 March 2024": the assessment's own dates again
             kind = "onsite"  # in an assessment, the "inspection" is the visit to the site
+        visit = kind == "onsite"
+        if kind == "onsite" and parsed.layout == "inspection" and not _ON_SITE.search(text, s, e):
+            kind = "inspection"  # in an inspection, a visit ("We visited the office on …") is the inspection
         if kind == "onsite" and facts.get("date:report") is None and assessment.ASSESSED.match(text[s:e]):
             kind = "assessment"  # no "Report from … assessment": the summary's opening dates the assessment
         if kind == "previous":
             earlier.append(Fact("date:previous", value, s, e))
             continue
         stated = facts.get(f"date:{kind}")
-        if stated and stated.value == value and _date_line(text[stated.start : stated.end]):
-            facts.replace(Fact(stated.name, value, s, e))  # cite the sentence, not a bare date line
+        if kind == "inspection" and parsed.layout == "inspection" and own is None:
+            own = Fact("date:inspection", value, s, e)  # the page's own inspection, dated by this sentence
+        if stated and _date_line(text[stated.start : stated.end]) and (stated.value == value or (
+                not visit and DateRange.parse(value).start == DateRange.parse(stated.value).start)):
+            # Cite the sentence, not a bare date line; a sentence giving every day of a visit the line dates by its
+            # first ("18 April 2016" over "This inspection took place on 18, 19, 20, 21 and 26 April 2016") gives the range.
+            facts.replace(Fact(stated.name, value, s, e))
         else:
             facts.add(Fact(f"date:{kind}", value, s, e))
     facts.add(_previous(earlier, next((f for n in _MAIN_DATES if (f := facts.get(n))), None)))
+
+
+_UPDATED_ALONE = re.compile(r"^(?:Updated|Last updated|Page last updated):?$", re.I)
+_ON_SITE = re.compile(r"\bon[- ]?site\b|\bsite visits?\b", re.I)
 
 
 def _previous(stated: list[Fact], main: Fact | None) -> Fact | None:
@@ -149,18 +195,29 @@ def _prose_facts(text: str, start: int, end: int, parsed: Parsed) -> None:
     """Facts any layout may state in its prose: breaches, the location and the kind of service."""
     facts = parsed.facts
     main = next((f for n in _MAIN_DATES if (f := facts.get(n))), None)
-    for value, s, e in prose.breaches_in(text, start, end, main.value[:7] if main else None):
-        facts.add(Fact("breach", value, s, e))
+    for name, value, s, e in prose.breaches_in(text, start, end, main.value[:7] if main else None):
+        facts.add(Fact(name, value, s, e))
+    for fact in enforcement.enforcement_in(text, 0, end):  # the page header's notices state enforcement too
+        facts.add(fact)
     if facts.get("location") is None:  # no header: the sentence dating the visit names the location
         facts.add(names.inspected_location(text, start, end))
+    if facts.get("provider") is None:
+        facts.add(names.provider_in(text, start, end, facts.value("location")))  # a sentence naming the trust that runs it
+    if facts.get("service_type") is None:
+        facts.add(prose.service_type_in(text, start, end, facts.value("location")))
+    practice = bool(re.search(r"\b(?:GP|dentist|dental|doctor)", facts.value("service_type") or "", re.I))
+    hospital = bool(re.search(r"\bhospital", " ".join(filter(None, (facts.value("service_type"), facts.value("location")))), re.I))
+    for fact in measures.measures_in(text, start, end, practice, hospital):
+        facts.add(fact)
     if facts.get("postcode") is None:
         for fact in names.address_in(text, start, end):
             facts.add(fact)
+            if fact.name == "address":
+                for town in towns(fact.value):
+                    facts.add(Fact("town", town, fact.start, fact.end))
     if location := facts.value("location"):
         for fact in names.name_variants(text, start, end, location):
             facts.add(fact)
-    if facts.get("service_type") is None:
-        facts.add(prose.service_type_in(text, start, end))
 
 
 def _read_unknown(text: str, lines: list[Line], header: Header, facts: Facts, source: str) -> Parsed:

@@ -39,6 +39,8 @@ SCORED = re.compile(r"\bscored\s+\d{1,3}\s*\(?\s*(?:out of|/)\s*100\b", re.I)
 # The opening of a summary whose page lost its header: "We carried out an announced assessment of <location> …"
 # (the single assessment framework assesses; the older one inspected).
 ASSESSED = re.compile(r"^We (?:have )?carried out an? (?:(?:un)?announced\s+)?(?:[\w-]+\s+)?assessment (?:of|at)\b", re.I)
+# A summary that opens with its dates: "Date of assessment: 8 and 9 August 2024. …" (the framework assesses).
+_DATE_OF_ASSESSMENT = re.compile(r"^Dates? of (?:the )?assessment\b", re.I)
 _UPDATED = UPDATED
 
 
@@ -49,7 +51,8 @@ def looks_like(lines: list[Line], header: Header) -> bool:
     if header.report_date_text:
         return True
     for i, ln in enumerate(lines[:400]):
-        if REPORT_FROM.match(ln.text) or SCORED.search(ln.text) or (i < header.end + 3 and ASSESSED.match(ln.text)):
+        if REPORT_FROM.match(ln.text) or SCORED.search(ln.text) or (i < header.end + 3 and (
+                ASSESSED.match(ln.text) or _DATE_OF_ASSESSMENT.match(ln.text))):
             return True
         if _SCORE_LINE.match(ln.text) and i and title_like(lines[i - 1]):
             return True
@@ -133,7 +136,7 @@ class _Reader:
             self.start((ln.text.rstrip(":").strip(),))
             return i + 1
         path = self.groups[-1][0] if self.groups else ()
-        if _UPDATED.match(ln.text) and self.kq and path and path[min(1, len(path) - 1)] != "Overview":
+        if _UPDATED.match(ln.text) and self.kq and path and path[-1] != "Overview":
             # A page date after a quality statement: the next key question's page, its heading lost.
             self.kq, self.open = None, False
             self.start((_PENDING, "Overview"))
@@ -199,6 +202,8 @@ class _Reader:
             # A plain "Ratings" list on the page of a report about one service (named in prose): the
             # location's ratings, its services' combined. The service's own are on its key questions' pages.
             stated = [Fact("rating:location", f.value, f.start, f.end) for f in stated if f.name == "rating:overall"]
+        if service and kq_heading(service):
+            service = ""  # "Ratings - Well-led": a key question's ratings (a trust's well-led assessment), no service
         if service:
             if self.facts.add(line_fact("service", service, head)):
                 self.facts.rename("rating:overall", "rating:location")  # the header's rating is the location's
@@ -244,9 +249,8 @@ class _Reader:
         start, end = body[0].start, body[-1].end
         kq = next((k for k, name in KQ_NAMES.items() if name == path[0]), None)
         if len(path) == 1 or (kq and path[1] == "Overview"):
-            service_level = facts.get("service") is not None
-            for r in prose.ratings_in(text, start, end, facts.value("service")):
-                facts.add(prose.rating_fact(r, kq, service_level, service_part))
+            for fact in prose.part_facts(text, start, end, kq, facts, service_part):
+                facts.add(fact)
         # A score stated outside any key question's page belongs to the one key question assessed.
         owner = kq or (self.kqs[0] if len(self.kqs) == 1 else None)
         if owner:

@@ -12,9 +12,9 @@ from assistant.vocabulary import KQ_NAMES
 from assistant.models import KEY_QUESTIONS, DateRange, Fact, Report, Section
 
 # Names a report may state more than once; every other name keeps the first value stated.
-MULTI_VALUED = ("breach", "alias")
+MULTI_VALUED = ("breach", "breach_topic", "alias", "town", "enforcement")
 # The date a report is filed under, most telling first.
-MAIN_DATES = ("date:report", "date:inspection", "date:assessment", "date:onsite", "date:updated")
+MAIN_DATES = ("date:report", "date:inspection", "date:assessment", "date:onsite", "date:published", "date:updated")
 
 
 class Facts:
@@ -27,6 +27,9 @@ class Facts:
     def __init__(self, facts: list[Fact] = (), weakly: frozenset[Fact] = frozenset()):
         self._items: list[Fact] = []
         self._weak: set[str] = set()
+        # The first day of the report's own date, once known: a sentence dated before it tells of an earlier
+        # inspection. Read from the header, or the first sentence dating the visit, before the layout reader.
+        self.own_date: str | None = None
         for f in facts:
             if self.add(f) and f in weakly:
                 self._weak.add(f.name)

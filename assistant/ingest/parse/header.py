@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from assistant.ingest.dates import DATE_TEXT, find_dates, whole_date
 from assistant.ingest.parse.lines import Line, line_fact, title_like
-from assistant.vocabulary import RATING_WORDS, kq_heading, rating_of
+from assistant.vocabulary import RATING_WORDS, is_county, kq_heading, names_a_street_or_building, rating_of
 from assistant.models import Fact
 from assistant.text import normalise
 
@@ -45,9 +45,13 @@ _KIND_PREFIX = re.compile(r"^(?P<kind>Provider|Location):\s*(?=\S)", re.I)
 PROVIDER_PAGE = "SERVICE PROVIDER"  # the breadcrumb CQC gives a provider's (a trust's) own page
 # Lines of page furniture the header may hold: kept out of names and sections.
 _FURNITURE = re.compile(r"^(?:inspection report|all (?:inspections|reports)|(?:tel|telephone|phone|website|email)\b.*|"
-                        r"www\.\S+|care quality commission|important:.*|this is an organisation that runs .*)$", re.I)
+                        r"www\.\S+|care quality commission|important:.*|you are here|(?:latest )?inspection summary|"
+                        r"this is an organisation that runs .*)$", re.I)
+# The line under a provider's own page title: the organisation is its own registered provider.
+_OWN_PROVIDER = re.compile(r"^this is an organisation that runs\b", re.I)
+_NOTICE = re.compile(r"^important:\s*$", re.I)  # a notice whose text is on the lines below
 _DATE_KIND = {"inspection visit": "inspection", "inspection": "inspection", "assessment": "assessment",
-              "publication": "report"}
+              "publication": "published"}
 
 
 @dataclass
@@ -202,8 +206,12 @@ def _header_line(h: Header, lines: list[Line], i: int, address: list[Line]) -> i
             value = f"{first.start}/{last.end}" if first.start != last.end else first.start
             h.facts.append(line_fact(f"date:{kind}", value, line))
         return 1
-    if _FURNITURE.match(text):
+    if _OWN_PROVIDER.match(text) and h.location_line is not None and h.registered_provider is None:
+        _provider(h, h.location_line, line, h.location)
         return 1
+    if _FURNITURE.match(text):
+        # "Important:" alone on its line: the notice is the paragraph under it, still the header's.
+        return 2 if _NOTICE.match(text) and i + 1 < len(lines) and not _is_label(lines[i + 1].text) else 1
     if h.address is None and (m := POSTCODE.search(text)) and _AFTER_POSTCODE.match(text[m.end() :]):
         address.append(line)
         parts = [ln.text for ln in address]
@@ -211,6 +219,7 @@ def _header_line(h: Header, lines: list[Line], i: int, address: list[Line]) -> i
         h.postcode = m["pc"]
         h.facts.append(line_fact("address", h.address, address[0], line))
         h.facts.append(line_fact("postcode", h.postcode, line))
+        h.facts += [line_fact("town", town, address[0], line) for town in towns(h.address)]
         return 1
     if h.address is None and _address_part(lines, i) and len(address) < 6:
         address.append(line)  # a PDF cover's address, one part per line, until the postcode line
@@ -228,3 +237,21 @@ def _address_part(lines: list[Line], i: int) -> bool:
         if not (title_like(ln, max_words=8) or ln.text.endswith(",")):
             return False
     return False
+
+
+def towns(address: str) -> list[str]:
+    """The place names of an address line, locality first and post town last: the parts after its street
+    (or building, or house number), without the county and postcode. "123 Station Road, Countesthorpe,
+    Leicester, Leicestershire, LE8 5TD" -> ["Countesthorpe", "Leicester"]. Without a part naming a street,
+    every part is a place ("Woodbeck, Retford, Nottinghamshire, DN22 0PD" -> ["Woodbeck", "Retford"])."""
+    parts = [p.strip() for p in POSTCODE.sub("", address).split(",")]
+    parts = [p for p in parts if p and any(c.isalpha() for c in p)]
+    while parts and is_county(parts[-1]):
+        parts.pop()
+    if not parts:
+        return []
+    street = max((i for i, p in enumerate(parts) if names_a_street_or_building(p) or any(c.isdigit() for c in p)),
+                 default=None)
+    if street is None:
+        street = -1  # no street: every part is a place ("Woodbeck, Retford")
+    return [p for p in parts[street + 1 :] if not any(c.isdigit() for c in p)]

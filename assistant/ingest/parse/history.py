@@ -40,11 +40,18 @@ _DATED_DURING = re.compile(r"^(?:(?:inspection|assessment)(?: carried out)? on\s
                            r"(?P<during>During an? \w[\w\s,()'’&-]{0,120})$", re.I)
 _OF_SERVICE = re.compile(r"^During an? (?:\w+\s+){0,3}?(?:inspection|assessment) of (?P<v>.+)$", re.I)
 # A key question's rating on its own line: "Are services safe? – Good", "Is the service safe? Good",
+# "Are providers safe? – Good",
 # "Safe - Requires improvement.", "Well-led: Good".
 KQ_RATING = re.compile(
-    rf"^(?:(?:are|is)\s+(?:the\s+)?services?(?:\s+at\s+this\s+location)?\s+(?P<kq>{KQ_WORDS})\?\s*[-–—:]?\s*"
-    rf"|(?P<kq2>{KQ_WORDS})\s*[-–—:]\s*)(?P<r>{RATING_WORDS})\.?$", re.I)
+    rf"^(?:(?:are|is)\s+(?:(?:the|this|these)\s+)?[\w-]+(?:\s+at\s+this\s+location)?\s+(?P<kq>{KQ_WORDS})\?\s*[-–—:]?\s*"
+    rf"|(?P<kq2>{KQ_WORDS})\s*[-–—:]\s*(?:[^.]{{0,40}}?\brating\s+of\s+)?)(?P<r>{RATING_WORDS})\.?"
+    # "Caring - Good (this rating was carried from 2018 inspection)", "Caring - not inspected, rating of good
+    # carried forward from previous inspection"
+    rf"(?:\s*\([^()]{{0,80}}\)|\s+carried\s+forward\b[^.]{{0,60}})?\.?$", re.I)
 EARLIER = "Earlier inspection"
+# What makes an entry a report: an inspection or an assessment ("During a routine inspection", "During an
+# assessment of Surgery"), not a review of the data CQC holds ("During a monthly review of our data").
+_VISIT = re.compile(r"\b(?:inspect\w*|assess\w*)\b", re.I)
 SIGN_OFF = re.compile(r"\bChief Inspector\b|\bInspector of\b", re.I)
 _ENDS_RATED = re.compile(rf"\b(?:{RATING_WORDS}|not rated)\.?$", re.I)
 
@@ -57,6 +64,7 @@ class Entry:
     dated: int  # index of its dating line
     date: FoundDate | None  # what the dating line states, if it names a day with its year
     service: str | None  # the core service it is about ("During an inspection of <service>")
+    report: bool = True  # False for an entry that is no inspection or assessment ("During a monthly review of our data")
 
 
 def entries(lines: list[Line], start: int) -> list[Entry]:
@@ -76,7 +84,8 @@ def entries(lines: list[Line], start: int) -> list[Entry]:
         found = find_dates(dated)
         date = FoundDate(found[0].start, found[-1].end, dated, _span(found)) if found else None
         of = _OF_SERVICE.match(during)
-        out.append(Entry(_heading_start(lines, n, floor), n, date, of["v"].strip() if of else None))
+        out.append(Entry(_heading_start(lines, n, floor), n, date, of["v"].strip() if of else None,
+                         _VISIT.search(during) is not None))
         floor = after
     return out
 
@@ -101,9 +110,19 @@ def _heading(line: Line) -> bool:
     return title_like(line, max_words=12) and not (_ENDS_RATED.search(text) or text.endswith(":") or SIGN_OFF.search(text))
 
 
-def earlier_start(lines: list[Line], start: int) -> int:
-    """Index of the first line of the earlier reports (``len(lines)`` when the page lists one report)."""
+def report_start(lines: list[Line], start: int) -> int:
+    """Index of the first line of the latest report: ``start``, unless entries that are no report (a
+    monthly review of CQC's data) are listed above it."""
     listed = entries(lines, start)
+    if listed and not listed[0].report:
+        return next((e.first for e in listed if e.report), start)
+    return start
+
+
+def earlier_start(lines: list[Line], start: int) -> int:
+    """Index of the first line of the earlier reports (``len(lines)`` when the page lists one report).
+    An entry that is no report (a review of data listed above the latest report) is not one of them."""
+    listed = [e for e in entries(lines, start) if e.report]
     return listed[1].first if len(listed) > 1 else len(lines)
 
 
@@ -114,7 +133,7 @@ def read(text: str, lines: list[Line], start: int, facts: Facts, current_rated: 
     ``current_rated``: whether the latest report's own text states a rating. ``service``: the service
     a service-level report covers (earlier reports of that service are its previous ones).
     """
-    listed = [e for e in entries(lines, start) if e.first >= start]
+    listed = [e for e in entries(lines, start) if e.first >= start and e.report]
     if not listed:
         return []
     bounds = [e.first for e in listed] + [len(lines)]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from assistant.ingest.dates import DATE_TEXT, whole_date
-from assistant.ingest.parse import history, prose
+from assistant.ingest.parse import history, prose, services
 from assistant.ingest.parse.build import Facts, Parsed
 from assistant.ingest.parse.header import OVERALL as _OVERALL, UPDATED, Header
 from assistant.ingest.parse.lines import Line, line_fact, section, title_like
@@ -48,7 +48,8 @@ _SIGN_OFF = history.SIGN_OFF
 # Phrases only the older layout uses.
 _MARKERS = re.compile(r"^(?:Our (?:key )?findings were|People['’]?s experience of using this service|Background to this "
                       r"inspection|The five questions we ask|Summary of findings|Why we inspected|Rating at last inspection|"
-                      r"Inspection report$|(?:Latest )?inspection summary$|Overall inspection$|Overall summary(?: (?:&|and) ratings?)?$|We carried out (?:an?|this|the) [\w\s-]{0,40}?inspection\b)", re.I)
+                      r"Inspection report$|(?:Latest )?inspection summary$|Overall inspection$|Overall summary(?: (?:&|and) ratings?)?$|We carried out (?:an?|this|the) [\w\s-]{0,40}?inspection\b|"
+                      r"This inspection (?:took place|was carried out)\b)", re.I)
 
 
 def looks_like(lines: list[Line], header: Header) -> bool:
@@ -69,12 +70,12 @@ def looks_like(lines: list[Line], header: Header) -> bool:
 def read(text: str, lines: list[Line], header: Header, facts: Facts) -> Parsed:
     """Sections and facts of an inspection page whose header ends at ``header.end``."""
     skip = set()  # the lines that date the summary: not section text
-    if listed := history.entries(lines, header.end):  # the page's (latest) report: "17 May 2023 / During a …"
+    if listed := [e for e in history.entries(lines, header.end) if e.report]:  # the latest report: "17 May 2023 / During a …"
         first = listed[0]
         if first.date is not None:
             facts.add(line_fact("date:inspection", str(first.date.range), lines[first.dated]))
-        during = first.dated + 1 < len(lines) and history.DURING.match(lines[first.dated + 1].text)
-        skip |= {first.dated} | ({first.dated + 1} if during else set())
+        after = first.dated + 1  # the "During a …" line under the date, unless both share one line (or none follows)
+        skip |= {first.dated} | ({after} if after < len(lines) and history.DURING.match(lines[after].text) else set())
     overall = "rating:location" if facts.get("service") else "rating:overall"  # a service's page: the location's
     groups: list[tuple[tuple[str, ...], list[Line]]] = []
     other_services: set[tuple[str, ...]] = set()  # parts rating one of the location's other services
@@ -96,6 +97,9 @@ def read(text: str, lines: list[Line], header: Header, facts: Facts) -> Parsed:
             groups[-1][1].append(ln)
         elif _rated_service(lines, n, facts.value("service")):
             other_services.add(path)
+            # "Medical care (including older people's care)" / "Good": that service's overall rating.
+            facts.add(line_fact(f"service_rating:{services.canonical(ln.text)}:overall", rating_of(lines[n + 1].text),
+                                ln, lines[n + 1]))
         if m := KQ_RATING.match(ln.text):
             kq = kq_id(m["kq"] or m["kq2"])
             facts.add(line_fact(f"rating:{kq}", rating_of(m["r"]), ln))
@@ -103,6 +107,8 @@ def read(text: str, lines: list[Line], header: Header, facts: Facts) -> Parsed:
             facts.add(line_fact("rating:overall", rating_of(m["v"]), ln))
         elif _OVERALL_LABEL.match(ln.text) and n + 1 < len(lines) and (rating := rating_of(lines[n + 1].text)):
             facts.add(line_fact(overall, rating, ln, lines[n + 1]))  # "Overall inspection / Good"
+        elif (kq := kq_heading(ln.text)) and not ln.bullet and n + 1 < len(lines) and (rating := rating_of(lines[n + 1].text)):
+            facts.add(line_fact(f"rating:{kq}", rating, ln, lines[n + 1]))  # a summary page's "Safe" / "Good"
         if (kq := kq_heading(ln.text)) and kq not in kqs:
             kqs.append(kq)
     sections = []
@@ -174,7 +180,6 @@ def _is_heading(lines: list[Line], n: int) -> bool:
 def _prose_facts(text: str, path: tuple[str, ...], body: list[Line], facts: Facts) -> None:
     """Ratings stated in prose: a key question's in its part, the overall one elsewhere."""
     kq = next((k for k, name in KQ_NAMES.items() if name == path[0]), None)
-    start, end = body[0].start, body[-1].end
-    service_level = facts.get("service") is not None
-    for r in prose.ratings_in(text, start, end, facts.value("service")):
-        facts.add(prose.rating_fact(r, kq, service_level, False))
+    # An inspection of one service ("During an inspection of <service>"): its whole text is the service's.
+    for fact in prose.part_facts(text, body[0].start, body[-1].end, kq, facts, facts.get("service") is not None):
+        facts.add(fact)

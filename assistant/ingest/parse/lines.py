@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.models import Fact, Section
-from assistant.text import bullet_mark, clean_line, line_spans, normalise
+from assistant.text import bullet_mark, clean_line, line_spans, normalise, sentence_spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +57,21 @@ def title_like(line: Line, max_words: int = 12) -> bool:
             and (text[0].isupper() or text[0].isdigit()) and text[-1] not in _END_PUNCTUATION
             and "\t" not in text and any(c.isalpha() for c in text))
 
+
+
+@lru_cache(maxsize=16)
+def sentences(text: str, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    """``sentence_spans`` of ``text[start:end]``, kept for the several readers of one report's body."""
+    return tuple(sentence_spans(text, start, end))
+
+
+def marked(spans: tuple[tuple[int, int], ...], positions: list[int]) -> list[tuple[int, int]]:
+    """The spans holding one of ``positions`` (sorted), in order: the sentences a whole-text search found
+    something in."""
+    out, i = [], 0
+    for s, e in spans:
+        while i < len(positions) and positions[i] < s:
+            i += 1
+        if i < len(positions) and positions[i] < e:
+            out.append((s, e))
+    return out
