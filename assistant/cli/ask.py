@@ -20,14 +20,15 @@ from assistant.cli.common import common, filter_options, friendly, make_filters,
 def ask(question, corpus, index, model, providers, services, ratings, sections, since, until, all_reports,
         as_json, mode, k):
     """Answer one QUESTION, with citations."""
+    from assistant.chat.backend import LocalBackend
     from assistant.chat.commands import check_providers
     from assistant.cli.render import answer_to_text
     from assistant.session import load_assistant
 
     filters = make_filters(providers, services, ratings, sections, since, until, all_reports)
-    assistant = load_assistant(config.index_dir(index), model)
-    check_providers(filters, assistant.catalog)  # a misspelt --provider is an error, not "no evidence"
-    answer = assistant.ask(question, filters, mode=mode, k=k)
+    backend = LocalBackend(load_assistant(config.index_dir(index), model))
+    check_providers(filters, backend)  # a misspelt --provider is an error, not "no evidence"
+    answer = backend.ask(question, filters, mode=mode, k=k)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=1))
     else:

@@ -29,6 +29,7 @@ def chat(corpus, index, model, providers, services, ratings, sections, since, un
 
         raise SystemExit(run_chat(corpus_dir=corpus, index_dir=index, model_dir=model, filters=filters, mode=mode,
                                   k=k))
+    from assistant.chat.backend import LocalBackend
     from assistant.chat.commands import check_providers
     from assistant.chat.conversation import Conversation
     from assistant.chat.display import plain, shown
@@ -38,9 +39,9 @@ def chat(corpus, index, model, providers, services, ratings, sections, since, un
 
     name = getattr(script_file, "name", None)
     name = name if isinstance(name, str) and name not in ("-", "<stdin>") else "stdin"
-    assistant = load_assistant(config.index_dir(index), model)
-    check_providers(filters, assistant.catalog)
-    conversation = Conversation(assistant, filters, mode, k)
+    backend = LocalBackend(load_assistant(config.index_dir(index), model))
+    check_providers(filters, backend)
+    conversation = Conversation(backend, filters, mode, k)
     for item in run(script_file, conversation, name):
         if isinstance(item, Note):
             click.echo(f"{shown(name)}:{item.line}: {item.text}", err=True)

@@ -128,7 +128,7 @@ def env(tmp_path) -> dict[str, str]:
 
 def test_chat_exits_when_its_terminal_closes(env, tmp_path):
     term = Terminal([str(ASSISTANT), "chat", "--index", str(tmp_path / "no-index")], env)
-    term.wait_for(b"Cannot load the index")  # up, idle, waiting for keys
+    term.wait_for(b"No index at")  # up, idle, waiting for keys
     status, took = term.exit_status(term.close())
     assert took < DEADLINE_S
 
@@ -142,7 +142,7 @@ def test_chat_under_make_exits_when_its_terminal_closes(env, tmp_path):
     (tmp_path / "Makefile").write_text(f"chat:\n\t{ASSISTANT} chat --index {tmp_path / 'no-index'}\n",
                                        encoding="utf-8")
     term = Terminal([make, "-s", "-C", str(tmp_path), "chat"], env)
-    term.wait_for(b"Cannot load the index")
+    term.wait_for(b"No index at")
     children = psutil.Process(term.pid).children(recursive=True)
     chat = next(p.pid for p in children if "chat" in " ".join(p.cmdline()))
     closed = term.close()
@@ -155,7 +155,7 @@ def test_chat_under_make_exits_when_its_terminal_closes(env, tmp_path):
 
 def test_sighup_ends_the_chat(env, tmp_path):
     term = Terminal([str(ASSISTANT), "chat", "--index", str(tmp_path / "no-index")], env)
-    term.wait_for(b"Cannot load the index")
+    term.wait_for(b"No index at")
     sent = time.monotonic()
     os.kill(term.pid, signal.SIGHUP)
     status, took = term.exit_status(sent)
