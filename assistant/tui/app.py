@@ -47,7 +47,7 @@ from assistant.models import Filters
 from assistant.tui import background
 from assistant.tui.background import Answered, AnswerFailed, LoadFailed, Loaded, TerminalLost
 from assistant.tui.frontend import ChatScreen, WindowFrontend, one_line, shows_errors
-from assistant.tui.keys import HOLD, KeyRouterMixin, typed
+from assistant.tui.keys import HOLD, KeyRouterMixin, pending_input, typed
 from assistant.tui.palette import palette_commands
 from assistant.tui.reindexing import ReindexMixin
 from assistant.tui.saved import SavedMixin
@@ -347,7 +347,13 @@ class ChatApp(KeyRouterMixin, SourcesMixin, ReindexMixin, SavedMixin, App):
         self.start_job("answer", work, lambda exc: AnswerFailed(view, one_line(exc)))
 
     def on_answered(self, message: Answered) -> None:
-        message.view.show_turn(message.turn)
+        # Only the newest question's answer is read from its start: an earlier one answered while a later
+        # question waits must not hold the view (a burst of questions ends at the last one).
+        turns = list(self.pane.query(TurnView))
+        newest = bool(turns) and turns[-1] is message.view
+        message.view.show_turn(message.turn, fresh=newest)
+        if newest and self.pane.pinned is not None and self.pane.pinned is not message.view:
+            self.pane.follow_end()
         self.show_sources(message.view)
         self.save()
         self.busy = False
@@ -460,6 +466,7 @@ def run_chat(**options) -> int:
     more, and conversations are saved after every answer.
     """
     app = ChatApp(**options)
+    app.typed_ahead(pending_input(sys.__stdin__))  # typed while it started: Enter arrives as a line feed
     app.run()
     code = app.return_code or 0
     if code == background.EXIT_HANGUP or app.jobs_running():

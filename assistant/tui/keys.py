@@ -45,8 +45,12 @@ class KeyRouterMixin:
         return HOLD
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded and self._hold_or_route(event):
-            return
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            if not getattr(event, "_routed", False):
+                event = self._from_line_mode(event)
+                event._routed = True  # held and replayed: counted once
+            if self._hold_or_route(event):
+                return
         await super().on_event(event)
 
     def _held_keys(self) -> list:
@@ -83,3 +87,31 @@ class KeyRouterMixin:
         held, self._held = self._held_keys(), []
         for event in held:
             await self.on_event(event)
+
+    def typed_ahead(self, count: int) -> None:
+        """``count`` bytes were typed before the window started, while the terminal was still in line mode,
+        which turns Enter into a line feed (ICRNL): within them a line feed is an Enter again."""
+        self._line_mode_bytes = count
+
+    def _from_line_mode(self, event):
+        left = getattr(self, "_line_mode_bytes", 0)
+        if left <= 0 or not isinstance(event, events.Key):
+            return event
+        self._line_mode_bytes = left - max(1, len((event.character or "").encode("utf-8")))
+        return events.Key("enter", "\r") if event.key == "ctrl+j" else event
+
+
+def pending_input(stream) -> int:
+    """How many bytes wait unread on ``stream`` when it is a terminal (typed before the app read any)."""
+    import fcntl
+    import os
+    import struct
+    import termios
+
+    try:
+        fd = stream.fileno()
+        if not os.isatty(fd):
+            return 0
+        return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    except (OSError, ValueError, AttributeError):
+        return 0

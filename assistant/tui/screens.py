@@ -199,6 +199,21 @@ class HistoryList(OptionList):
     """Saved conversations, two lines each: when, turns and title; the corpus and index it was asked of."""
 
 
+class HistorySearch(TextBox):
+    """The history browser's search box. It keeps the focus, and the browser's keys are its own, so
+    they act in order with the letters typed: "FTSU" then Enter reopens what "FTSU" finds."""
+
+    BINDINGS = [
+        Binding("enter", "screen.reopen", "Reopen"),
+        Binding("f2", "screen.rename", "Rename"),
+        Binding("delete", "screen.delete", "Delete"),
+        Binding("up", "screen.move(-1)", "Up", show=False),
+        Binding("down", "screen.move(1)", "Down", show=False),
+        Binding("pageup", "screen.move(-8)", "Page up", show=False),
+        Binding("pagedown", "screen.move(8)", "Page down", show=False),
+    ]
+
+
 class HistoryScreen(TypedInto, ModalScreen[HistoryChoice]):
     """Browse past conversations: search by title and question text, reopen, rename, delete.
 
@@ -207,16 +222,7 @@ class HistoryScreen(TypedInto, ModalScreen[HistoryChoice]):
     first; the others say which corpus and index they belong to.
     """
 
-    BINDINGS = [
-        Binding("enter", "reopen", "Reopen", priority=True),
-        Binding("f2", "rename", "Rename", priority=True),
-        Binding("delete", "delete", "Delete", priority=True),
-        Binding("escape", "close", "Close", priority=True),
-        Binding("up", "move(-1)", "Up", show=False, priority=True),
-        Binding("down", "move(1)", "Down", show=False, priority=True),
-        Binding("pageup", "move(-8)", "Page up", show=False, priority=True),
-        Binding("pagedown", "move(8)", "Page down", show=False, priority=True),
-    ]
+    BINDINGS = [Binding("escape", "close", "Close", priority=True)]
 
     def __init__(self, directory: Path | None = None, corpus: Path | None = None, index: Path | None = None) -> None:
         super().__init__()
@@ -234,7 +240,7 @@ class HistoryScreen(TypedInto, ModalScreen[HistoryChoice]):
     def compose(self) -> ComposeResult:
         with Vertical(id="history-dialog", classes="dialog"):
             yield Static(Text("Past conversations", style="bold"))
-            yield TextBox(placeholder="Type to search titles and questions", id="history-search")
+            yield HistorySearch(placeholder="Type to search titles and questions", id="history-search")
             yield HistoryList(id="history-list")
             yield Static(Text(""), id="history-message", classes="hint")
         yield Footer(compact=True)
@@ -247,8 +253,8 @@ class HistoryScreen(TypedInto, ModalScreen[HistoryChoice]):
         return self.search
 
     @property
-    def search(self) -> TextBox:
-        return self.query_one("#history-search", TextBox)
+    def search(self) -> HistorySearch:
+        return self.query_one(HistorySearch)
 
     @property
     def listed(self) -> HistoryList:
@@ -262,7 +268,7 @@ class HistoryScreen(TypedInto, ModalScreen[HistoryChoice]):
         return f"{corpus}index {short_path(saved.index)}"
 
     def _fill(self, keep: str | None = None) -> None:
-        query = self.search.value
+        query = self._filled_for = self.search.value
         shown = [s for s in self.saved if history.matches(s, query)]
         options = [Option(Text.assemble(f"{history.when(s.updated)} · {s.turns} turn{'s' if s.turns != 1 else ''} · "
                                         f"{snippet(flat(s.title), 70)}\n", (flat(self.where(s)), "italic")), id=s.id)
@@ -280,15 +286,22 @@ class HistoryScreen(TypedInto, ModalScreen[HistoryChoice]):
     def _say(self, message: str) -> None:
         self.query_one("#history-message", Static).update(Text(plain(message)))
 
+    def _up_to_date(self) -> None:
+        # A key acting right after letters (Enter after "FTSU") comes before the search's Changed message.
+        if self.search.value != getattr(self, "_filled_for", None):
+            self._fill()
+
     def _current(self) -> history.Saved | None:
+        self._up_to_date()
         option = self.listed.highlighted_option
         return next((s for s in self.saved if option is not None and s.id == option.id), None)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input is self.search:
-            self._fill()
+            self._up_to_date()
 
     def action_move(self, step: int) -> None:
+        self._up_to_date()
         count = self.listed.option_count
         if count:
             now = self.listed.highlighted or 0

@@ -180,3 +180,17 @@ def test_terminal_closing_while_loading_ends_the_chat(env, tmp_path):
     term.wait_for(b"loading the index and model")
     status, took = term.exit_status(term.close())
     assert took < DEADLINE_S
+
+
+def test_keys_typed_before_the_window_is_ready_are_kept_in_order(env, tmp_path):
+    # Issue 18: typed at once, before the first paint, "Which services?" lost its first letter (or
+    # all of it): the keys went to the first focusable widget and were dropped. Now they are held
+    # until the prompt exists and replayed in order, Enter included.
+    term = Terminal([str(ASSISTANT), "chat", "--index", str(tmp_path / "no-index")], env)
+    term.type(b"Which services?\r")  # the process has not even imported Textual yet
+    term.wait_for("› Which services?".encode())
+    term.wait_for(b"no index is loaded")  # it was asked (and answered: there is no index)
+    term.type(b"\x11")
+    status, took = term.exit_status(time.monotonic())
+    assert os.waitstatus_to_exitcode(status) == 0
+    term.close()
