@@ -257,7 +257,7 @@ def test_palette_has_the_main_actions_and_runs_them(make_app):
     async def script(pilot):
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for wanted in ("Help", "Toggle sources", "New conversation", "Filter…", "Clear filters", "Mode: bm25",
-                       "Export…", "Re-index", "Past conversations"):
+                       "Export…", "Re-index", "History: past conversations"):
             assert wanted in titles
         await pilot.press("ctrl+p")
         await pilot.pause()
