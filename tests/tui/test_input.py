@@ -174,3 +174,83 @@ def test_enter_in_the_history_search_reopens_the_conversation_found(tmp_path):
         assert "Nothing to reopen" in str(app.screen.query_one("#history-message").render())
 
     drive(app, script)
+
+
+# -- 10. history per corpus and index -----------------------------------------------------------------
+
+
+def test_each_conversation_names_its_corpus_and_index_and_reopening_another_offers_to_switch(tmp_path):
+    from assistant.tui.screens import ConfirmScreen
+
+    folder = tmp_path / "history"
+    real_corpus, real_index = tmp_path / "real" / "corpus", tmp_path / "real" / "index"
+    sunnyview = FakeAssistant(providers=("Sunnyview Care Home",), version="v000003")
+    drive(make_fake_app(tmp_path, sunnyview, history_dir=folder, corpus_dir=real_corpus, index_dir=real_index),
+          lambda pilot: ask(pilot, "What about Sunnyview Care Home?"))
+    drive(make_fake_app(tmp_path, history_dir=folder), lambda pilot: ask(pilot, FTSU))
+    connected = []
+
+    def connect(corpus, index):
+        connected.append((corpus, index))
+        return FakeAssistant(providers=("Sunnyview Care Home",), version="v000003")
+
+    app = make_fake_app(tmp_path, history_dir=folder, connect=connect)
+
+    async def script(pilot):
+        await pilot.press("f5")
+        await settle(pilot)
+        screen = app.screen
+        listed = [str(screen.listed.get_option_at_index(i).prompt) for i in range(screen.listed.option_count)]
+        saved = {s.title: s for s in history.list_saved(folder)}
+        # This chat's own conversation first, then the other index's, each saying where it was asked.
+        assert listed[0].startswith(f"{history.when(saved[FTSU].updated)} · 1 turn · {FTSU}")
+        assert listed[0].endswith("this corpus and index")
+        assert listed[1].endswith(f"corpus {real_corpus} · index {real_index}")
+        burst(pilot, "Sunny", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert f"asked of corpus {real_corpus}, index {real_index}" in app.screen.question
+        await pilot.press("n")
+        await settle(pilot)
+        assert notes(app)[-1].startswith(f"Not reopened: that conversation was asked of corpus {real_corpus}")
+        assert questions(app) == [] and connected == []
+        burst(pilot, "f5", "Sunny", "enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert connected == [(real_corpus, real_index)]
+        assert app.index_dir == real_index and app.corpus_dir == real_corpus
+        assert questions(app) == ["What about Sunnyview Care Home?"]
+        record = saved["What about Sunnyview Care Home?"]
+        assert notes(app)[-1] == f"Reopened the conversation of {history.when(record.updated)}; follow-ups continue it."
+        assert "index v000003" in str(app.query_one("#status").render())
+
+    drive(app, script)
+
+
+def test_a_switch_to_an_index_that_cannot_load_keeps_the_one_in_use(tmp_path):
+    from assistant.errors import IndexMissing
+
+    folder = tmp_path / "history"
+    gone_corpus, gone_index = tmp_path / "gone" / "corpus", tmp_path / "gone" / "index"
+    drive(make_fake_app(tmp_path, history_dir=folder, corpus_dir=gone_corpus, index_dir=gone_index),
+          lambda pilot: ask(pilot, "Kidderminster?"))
+
+    def connect(corpus, index):
+        raise IndexMissing(f"no index at {index}: build one with `assistant index build`")
+
+    app = make_fake_app(tmp_path, history_dir=folder, connect=connect)
+    index_before = app.index_dir
+
+    async def script(pilot):
+        burst(pilot, "f5", "Kidder", "enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.index_dir == index_before and app.assistant is not None
+        assert notes(app)[-1].startswith(f"Could not switch to the index at {gone_index}: no index at {gone_index}")
+        assert notes(app)[-1].endswith(f"still answering from {index_before}.")
+        view = await ask(pilot, FTSU)  # and it still answers
+        assert view.answer is not None
+
+    drive(app, script)
