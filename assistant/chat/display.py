@@ -68,6 +68,34 @@ def shown(name: object) -> str:
                         else f"\\u{ord(m.group()):04x}", text)
 
 
+def build_command(corpus_dir, index_dir) -> str:
+    """The command that builds the index of these folders, as the user would type it (the options given
+    kept, the defaults left out)."""
+    import shlex
+
+    from assistant import config
+
+    parts = ["assistant index build"]
+    if corpus_dir is not None and str(corpus_dir) != str(config.corpus_dir(None)):
+        parts.append(f"--corpus {shlex.quote(shown(corpus_dir))}")
+    if index_dir is not None and str(index_dir) != str(config.index_dir(None)):
+        parts.append(f"--index {shlex.quote(shown(index_dir))}")
+    return " ".join(parts)
+
+
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def json_text(value, indent: int | None = None) -> str:
+    """``value`` as JSON that is valid UTF-8 and safe on a terminal: every character kept (``json.loads``
+    gives it back), but a byte of a file name that was not UTF-8 (a lone surrogate), a C1 control and a
+    bidirectional override written as ``\\uXXXX`` escapes rather than raw."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, indent=indent)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def flat(text: str) -> str:
     """``text`` made plain and folded onto one line (for a status line or a list entry)."""
     return " ".join(plain(text).split())

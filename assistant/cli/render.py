@@ -7,7 +7,7 @@ cursor move) is printed as nothing rather than acted on by the terminal.
 
 from __future__ import annotations
 
-from assistant.chat.display import answer_plain, flat
+from assistant.chat.display import answer_plain, flat, shown
 from assistant.models import Answer
 
 
@@ -16,7 +16,7 @@ def sources_text(answer: Answer) -> str:
     lines = []
     for c in answer.citations:
         when = f", {c.date}" if c.date else ""
-        lines.append(f"[{c.n}] {flat(c.provider)}{when} — {flat(c.section)} ({flat(c.report)}, "
+        lines.append(f"[{c.n}] {flat(c.provider)}{when} — {flat(c.section)} ({shown(c.report)}, "
                      f"chars {c.start}-{c.end})")
         lines.append(f"    “{flat(c.text)}”")
     return "\n".join(lines)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shlex
 import sys
 from collections import deque
 from collections.abc import Callable
@@ -40,7 +39,7 @@ from assistant.chat import commands, history
 from assistant.chat.backend import ChatBackend, LocalBackend, as_backend
 from assistant.chat.conversation import Conversation
 from assistant.chat.dispatch import dispatch
-from assistant.chat.display import flat, shown
+from assistant.chat.display import build_command, flat, shown
 from assistant.chat.reindex import reindex_and_load
 from assistant.errors import AssistantError, IndexMissing
 from assistant.models import Filters
@@ -444,16 +443,6 @@ class ChatApp(KeyRouterMixin, SourcesMixin, ReindexMixin, SavedMixin, App):
     def get_system_commands(self, screen):
         yield from super().get_system_commands(screen)
         yield from palette_commands(self)
-
-
-def build_command(corpus_dir: Path, index_dir: Path) -> str:
-    """The command that builds the index of these folders, as the user would type it."""
-    parts = ["assistant index build"]
-    if Path(corpus_dir) != config.corpus_dir(None):
-        parts.append(f"--corpus {shlex.quote(shown(corpus_dir))}")
-    if Path(index_dir) != config.index_dir(None):
-        parts.append(f"--index {shlex.quote(shown(index_dir))}")
-    return " ".join(parts)
 
 
 def run_chat(**options) -> int:
