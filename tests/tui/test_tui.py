@@ -207,7 +207,9 @@ def test_missing_index_and_empty_question_are_messages_and_reindex_recovers(make
     app = make_app(loader=partial(load_assistant, fresh), index_dir=fresh)
 
     async def script(pilot):
-        assert notes(app)[-1].startswith(f"No index at {fresh} yet: /reindex builds it from {corpus_dir}")
+        # Issue 18: the folders given, and the fix said once (it was said twice, the folders dropped).
+        assert notes(app)[-1] == (f"No index at {fresh} yet: /reindex builds it from {corpus_dir} (or run "
+                                  f"`assistant index build --corpus {corpus_dir} --index {fresh}`).")
         assert "no index loaded" in status(app)
         said = notes(app)
         app.prompt.value = "   "
