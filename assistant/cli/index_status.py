@@ -13,6 +13,7 @@ index that is out of date is still healthy (exit code 0).
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -58,7 +59,10 @@ def status(corpus, index, model, as_json, list_reports):
         for problem in info["problems"]:
             click.echo(f"problem: {problem}")
         pending = info["pending"]
-        if any(pending.values()):
+        if not Path(info["corpus"]).is_dir():
+            click.echo(f"corpus folder {shown(info['corpus'])} does not exist: an update would remove every report "
+                       "(it refuses without --allow-removals)")
+        elif any(pending.values()):
             counts = ", ".join(f"{len(pending[k])} {k}" for k in ("added", "changed", "removed") if pending[k])
             update = build_command(corpus, index).replace("index build", "index update")
             click.echo(f"out of date: since the last update, {counts} in {shown(info['corpus'])}; "

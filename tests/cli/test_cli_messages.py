@@ -80,6 +80,11 @@ def test_index_status_says_what_changed_since_the_last_update(two):
     info = json.loads(run("index", "status", "--json", "--corpus", str(corpus), "--index", str(index)).stdout)
     assert info["pending"] == {"added": ["iridium-copy.txt"], "changed": [], "removed": [IRIDIUM]}
     assert info["healthy"] is True and info["corpus"] == str(corpus)
+    gone = corpus.parent / "unmounted"
+    result = run("index", "status", "--corpus", str(gone), "--index", str(index))
+    assert result.returncode == 0 and result.stdout.decode().splitlines()[-1] == (
+        f"corpus folder {gone} does not exist: an update would remove every report (it refuses without "
+        "--allow-removals)")
 
 
 # -- 14. help, folders, full disks, empty names, right-to-left overrides ----------------------------------
