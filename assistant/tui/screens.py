@@ -99,8 +99,11 @@ class SectionScreen(ModalScreen[None]):
     def center_cited(self) -> None:
         """Scroll the cited sentence to the middle of the view (its first line at the top when it is
         taller than the view)."""
-        scroll = self.query_one("#section-scroll", SectionScroll)
-        rows = cited_rows(self.query_one("#section-body", Static))
+        scrolls, bodies = self.query(SectionScroll), self.query("#section-body")
+        if not scrolls or not bodies or not bodies.first().is_mounted:
+            return  # closed before it was laid out (a letter typed at once closes it)
+        scroll = scrolls.first()
+        rows = cited_rows(bodies.first())
         if not rows:
             return
         first, last = rows[0], rows[-1]
