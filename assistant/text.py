@@ -128,6 +128,24 @@ def clean_line(line: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+_MD_INLINE = re.compile(r"([\\`*_\[\]<~])|&(?=#?\w+;)")
+_MD_LINE_START = re.compile(r"^(\s*)(?:([#>+=-])|(\d+)([.)]))")
+
+
+def markdown_literal(text: str) -> str:
+    """``text`` with Markdown's marks escaped, so a Markdown renderer shows every character as written:
+    emphasis, code, links, HTML tags, entities (``&amp;`` stays ``&amp;``), and on each line's start a
+    heading, quote or list mark. Nothing else is touched, so the text still reads as itself."""
+    text = _MD_INLINE.sub(lambda m: "\\" + m.group(0), text)
+    return "\n".join(_MD_LINE_START.sub(_escape_line_start, line) for line in text.split("\n"))
+
+
+def _escape_line_start(m: re.Match) -> str:
+    if m.group(2):
+        return f"{m.group(1)}\\{m.group(2)}"
+    return f"{m.group(1)}{m.group(3)}\\{m.group(4)}"
+
+
 def parse_iso_date(value: str | None) -> str | None:
     """Check a YYYY-MM-DD date typed by a user; ValueError with a clear message if it is not one."""
     if value is None or value == "":

@@ -40,11 +40,12 @@ what was searched.
 Values with spaces: `provider=Heartbeat Alliance` or `provider="Heartbeat Alliance"`;
 several values: `rating=Good|Outstanding`.
 
-Keys: F1 help · F2 show/hide the sources pane · F3 pick a source · F5 history · Ctrl+N new
-conversation · Ctrl+P command palette · Ctrl+Q quit · Up/Down earlier inputs · PageUp/PageDown
-scroll the conversation · Tab to the newest answer (Up/Down move between answers) · Ctrl+C
-copies the focused answer or citation as Markdown · Esc back to the prompt. Typing anywhere goes
-to the prompt.
+Keys: Enter sends · Ctrl+J (or Alt+Enter) starts a new line; a paste keeps its lines · F1 help
+· F2 show/hide the sources pane · F3 pick a source · F5 history · Ctrl+N new conversation ·
+Ctrl+P command palette · Ctrl+Q quit · Up/Down earlier inputs · PageUp/PageDown scroll the
+conversation · Tab to the newest answer (Up/Down move between answers) · Ctrl+C copies the
+focused answer or citation as Markdown · Esc back to the prompt. Typing anywhere goes to the
+prompt.
 """
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.answer.protocol import Answerer
+from assistant.chat.backend import ChatBackend, as_backend
 from assistant.models import Answer, Filters
 
 
@@ -24,13 +24,19 @@ class Turn:
 
 @dataclass
 class Conversation:
-    """Asks an ``Assistant`` question after question, carrying context between turns."""
+    """Asks a ``ChatBackend`` question after question, carrying context between turns.
 
-    assistant: Answerer
+    An ``answer.Assistant`` given instead is wrapped in a ``LocalBackend``.
+    """
+
+    assistant: ChatBackend | None
     filters: Filters = field(default_factory=Filters)
     mode: str | None = None  # None: the assistant's default
     k: int | None = None
     turns: list[Turn] = field(default_factory=list)
+
+    def __setattr__(self, name, value) -> None:  # an Assistant set at any time is wrapped
+        super().__setattr__(name, as_backend(value) if name == "assistant" else value)
 
     def focus(self) -> tuple[str, ...]:
         """The providers the conversation is currently about (those of the last answer that had any)."""
@@ -43,8 +49,7 @@ class Conversation:
         """The retrieval mode the next question will use: the chosen one, else the assistant's default."""
         if self.mode:
             return self.mode
-        settings = getattr(getattr(self.assistant, "retriever", None), "settings", None)
-        return getattr(settings, "mode", None)
+        return self.assistant.default_mode if self.assistant is not None else None
 
     def ask(self, question: str) -> Answer:
         """Answer ``question``; a question naming no provider inherits the current focus."""

@@ -22,7 +22,8 @@ class Frontend:
     window-only commands, which otherwise raise ``CommandError``.
     """
 
-    catalog = None  # search.catalog.Catalog, to resolve provider names in /filter; None before loading
+    # What resolves provider names in /filter: a ``ChatBackend`` (providers(), resolve()); None before loading.
+    catalog = None
 
     def ask(self, question: str) -> None:
         """Answer ``question`` (now, or once the index is loaded)."""

@@ -5,6 +5,12 @@ offsets included) and the mode and filters each question was asked with, so a
 reopened conversation shows the same sources and its follow-ups inherit the same
 providers as before. The history browser lists, searches (``matches``), renames
 and deletes them.
+
+Each conversation records the corpus and index folders it was asked of: the
+browser shows them, and reopening one asked of another index offers to switch to
+it first (its follow-ups would otherwise be asked of reports it never saw). Files
+are written with ``files.write_text``: never through a symbolic link, never to a
+temporary name someone could have planted.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from assistant import config
+from assistant.chat import files
 from assistant.chat.conversation import Conversation, Turn
 from assistant.chat.display import shown
 from assistant.errors import HistoryProblem
@@ -37,6 +44,12 @@ class Saved:
     title: str  # the title it was given, else its first question
     turns: int
     questions: tuple[str, ...] = ()
+    corpus: str = ""  # the corpus and index folders it was asked of (absolute); "" in older files
+    index: str = ""
+
+    def asked_of(self, corpus: Path, index: Path) -> bool:
+        """Whether it was asked of this corpus and index (an older file that does not say counts as yes)."""
+        return not self.index or same_place(self.corpus, self.index, corpus, index)
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,24 @@ class Record:
     filters: Filters
     mode: str | None
     turns: tuple[Turn, ...]
+    updated: str = ""
+    corpus: str = ""
+    index: str = ""
+
+
+def folder_name(path: os.PathLike | str) -> str:
+    """A corpus or index folder as recorded: absolute, links resolved."""
+    return str(Path(path).expanduser().resolve())
+
+
+def same_place(corpus: str, index: str, other_corpus: os.PathLike | str, other_index: os.PathLike | str) -> bool:
+    """Whether a recorded corpus and index are these folders."""
+    return index == folder_name(other_index) and (not corpus or corpus == folder_name(other_corpus))
+
+
+def when(stamp: str) -> str:
+    """A saved time as the browser and the chat show it: "2025-01-13 14:25"."""
+    return stamp.replace("T", " ")[:16]
 
 
 def new_id() -> str:
@@ -95,15 +126,9 @@ def _filters_from_dict(row: dict) -> Filters:
 
 
 def _write(path: Path, row: dict) -> None:
-    """Write ``row`` to ``path`` atomically (a crash never leaves half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp-{os.getpid()}")
-    try:
-        tmp.write_text(json.dumps(row, ensure_ascii=False, indent=1), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write ``row`` to ``path`` atomically (a crash never leaves half a file), never through a link."""
+    text = json.dumps(row, ensure_ascii=False, indent=1).encode("utf-8", "backslashreplace").decode("utf-8")
+    files.write_text(path, text, overwrite=True, make_parents=True, mode=0o600)
 
 
 def _read(path: Path) -> dict:
@@ -116,8 +141,9 @@ def _turn_to_dict(turn: Turn) -> dict:
 
 
 def save(conversation: Conversation, conversation_id: str, created: str | None = None,
-         directory: Path | None = None) -> Path:
-    """Write ``conversation`` as ``<id>.json``, atomically; a title given by ``rename`` is kept."""
+         directory: Path | None = None, *, corpus: Path | None = None, index: Path | None = None) -> Path:
+    """Write ``conversation`` as ``<id>.json``, atomically; a title given by ``rename`` is kept.
+    ``corpus``/``index``: the folders it is asked of, recorded for the browser."""
     path = _folder(directory) / f"{conversation_id}.json"
     try:
         title = _read(path).get("title") if path.exists() else None
@@ -132,6 +158,10 @@ def save(conversation: Conversation, conversation_id: str, created: str | None =
         "mode": conversation.mode,
         "turns": [_turn_to_dict(t) for t in conversation.turns],
     }
+    if index is not None:
+        row["index"] = folder_name(index)
+    if corpus is not None:
+        row["corpus"] = folder_name(corpus)
     if title:
         row["title"] = title
     _write(path, row)
@@ -154,7 +184,9 @@ def load(conversation_id: str, directory: Path | None = None) -> Record:
         # Files from before turns kept their own mode and filters take the conversation's.
         turns = tuple(Turn(t["question"], answer_from_dict(t["answer"]), t.get("mode", mode),
                            _filters_from_dict(t["filters"]) if "filters" in t else filters) for t in row["turns"])
-        return Record(id=row["id"], created=row["created"], filters=filters, mode=mode, turns=turns)
+        return Record(id=row["id"], created=row["created"], filters=filters, mode=mode, turns=turns,
+                      updated=row.get("updated", row["created"]), corpus=row.get("corpus", ""),
+                      index=row.get("index", ""))
     except FileNotFoundError:
         raise HistoryProblem(f"no saved conversation {shown(conversation_id)}") from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -212,7 +244,8 @@ def list_saved(directory: Path | None = None) -> list[Saved]:
             row = _read(path)
             questions = tuple(t["question"] for t in row["turns"])
             title = row.get("title") or (questions[0] if questions else "(no questions)")
-            found.append(Saved(row["id"], path, row.get("updated", ""), title, len(questions), questions))
+            found.append(Saved(row["id"], path, row.get("updated", ""), title, len(questions), questions,
+                               str(row.get("corpus", "")), str(row.get("index", ""))))
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
             continue
     return sorted(found, key=lambda s: (s.updated, s.id), reverse=True)
@@ -237,11 +270,9 @@ class InputRecall:
         if line and (not self.entries or self.entries[-1] != line):
             self.entries.append(line)
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with open(self.path, "a", encoding="utf-8") as fh:
-                    fh.write(line.replace("\n", " ") + "\n")
+                files.append_line(self.path, line.replace("\n", " "), mode=0o600)
             except OSError:
-                pass  # recall is a convenience; a read-only data folder must not stop the chat
+                pass  # recall is a convenience; a read-only data folder (or a planted link) must not stop the chat
         self._cursor = len(self.entries)
         self._draft = ""
 

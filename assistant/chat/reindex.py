@@ -35,17 +35,19 @@ def update(corpus_dir: Path, index_dir: Path, embedder, progress: Progress | Non
 def reindex_and_load(corpus_dir: Path, index_dir: Path, model_dir: str | None = None, current=None,
                      progress: Progress | None = None, settings: RetrievalSettings | None = None,
                      allow_removals: bool = False):
-    """Update the index, then return ``(assistant, summary lines)`` for the new live version.
+    """Update the index, then return ``(backend, summary lines)`` for the new live version.
 
-    ``current`` is the assistant in use, if any: its loaded model is reused.
+    ``current`` is the ``LocalBackend`` (or ``Assistant``) in use, if any: its loaded model is reused.
     """
+    from assistant.chat.backend import LocalBackend
     from assistant.search.embed import Embedder
     from assistant.session import load_assistant
 
+    current = getattr(current, "assistant", current)  # a LocalBackend's Assistant
     if current is not None:
         embedder = current.retriever.embedder
         settings = settings or current.retriever.settings
     else:
         embedder = Embedder(model_dir)
     lines = update(Path(corpus_dir), Path(index_dir), embedder, progress, allow_removals)
-    return load_assistant(Path(index_dir), settings=settings, embedder=embedder), lines
+    return LocalBackend(load_assistant(Path(index_dir), settings=settings, embedder=embedder)), lines

@@ -36,7 +36,7 @@ class _Script(Frontend):
 
     def __init__(self, conversation: Conversation):
         self.conversation = conversation
-        self.catalog = getattr(conversation.assistant, "catalog", None)
+        self.catalog = conversation.assistant
         self.line = 0
         self.out: list[Answer | Note] = []
 

@@ -7,7 +7,6 @@ here, so what the user opens is exactly the characters the answer cites.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from assistant.models import Citation, Report, Section
@@ -49,9 +48,8 @@ def section_at(report: Report, offset: int) -> Section:
     return Section((report.title,), before, after)
 
 
-def locate(reports: Mapping[str, Report], citation: Citation) -> CitedSection:
-    """The section a citation quotes, with the cited span; KeyError if its report is not loaded."""
-    report = reports[citation.report]
+def locate(report: Report, citation: Citation) -> CitedSection:
+    """The section of ``report`` (the citation's) that the citation quotes, with the cited span."""
     section = section_at(report, citation.start)
     end = min(citation.end, section.end)
     return CitedSection(report, section, report.section_text(section), citation.start - section.start,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from assistant import config
-from assistant.cli.common import common, filter_options, friendly, make_filters, retrieval_options
+from assistant.cli.common import common, filter_options, friendly, make_filters, retrieval_options, step
 
 
 @click.command()
@@ -22,16 +20,19 @@ from assistant.cli.common import common, filter_options, friendly, make_filters,
 def ask(question, corpus, index, model, providers, services, ratings, sections, since, until, all_reports,
         as_json, mode, k, version):
     """Answer one QUESTION, with citations."""
+    from assistant.chat.backend import LocalBackend
     from assistant.chat.commands import check_providers
+    from assistant.chat.display import json_text
     from assistant.cli.render import answer_to_text
     from assistant.session import load_assistant
 
+    step("ask")
     filters = make_filters(providers, services, ratings, sections, since, until, all_reports)
-    assistant = load_assistant(config.index_dir(index), model, version=version)
-    check_providers(filters, assistant.catalog)  # a misspelt --provider is an error, not "no evidence"
-    answer = assistant.ask(question, filters, mode=mode, k=k)
+    backend = LocalBackend(load_assistant(config.index_dir(index), model, version=version))
+    check_providers(filters, backend)  # a misspelt --provider is an error, not "no evidence"
+    answer = backend.ask(question, filters, mode=mode, k=k)
     if as_json:
-        click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=1))
+        click.echo(json_text(answer.to_json(), indent=1))  # valid UTF-8 whatever the file names
     else:
         click.echo(answer_to_text(answer))
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from assistant import config
-from assistant.cli.common import common, filter_options, friendly, make_filters, retrieval_options
+from assistant.cli.common import common, filter_options, friendly, make_filters, retrieval_options, step
 
 
 @click.command()
@@ -29,23 +27,25 @@ def chat(corpus, index, model, providers, services, ratings, sections, since, un
 
         raise SystemExit(run_chat(corpus_dir=corpus, index_dir=index, model_dir=model, filters=filters, mode=mode,
                                   k=k))
+    from assistant.chat.backend import LocalBackend
     from assistant.chat.commands import check_providers
     from assistant.chat.conversation import Conversation
-    from assistant.chat.display import plain, shown
+    from assistant.chat.display import json_text, plain, shown
     from assistant.chat.script import Note, answer_json, run
     from assistant.cli.render import answer_to_text
     from assistant.session import load_assistant
 
+    step("chat --script")
     name = getattr(script_file, "name", None)
     name = name if isinstance(name, str) and name not in ("-", "<stdin>") else "stdin"
-    assistant = load_assistant(config.index_dir(index), model)
-    check_providers(filters, assistant.catalog)
-    conversation = Conversation(assistant, filters, mode, k)
+    backend = LocalBackend(load_assistant(config.index_dir(index), model))
+    check_providers(filters, backend)
+    conversation = Conversation(backend, filters, mode, k)
     for item in run(script_file, conversation, name):
         if isinstance(item, Note):
             click.echo(f"{shown(name)}:{item.line}: {item.text}", err=True)
         elif as_json:
-            click.echo(json.dumps(answer_json(item), ensure_ascii=False))
+            click.echo(json_text(answer_json(item)))  # valid UTF-8 whatever the file names
         else:
             click.echo(f"> {plain(item.question)}\n{answer_to_text(item)}\n")
 

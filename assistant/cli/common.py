@@ -25,23 +25,97 @@ def common(f):
     return _CORPUS(_INDEX(_MODEL(f)))
 
 
+EXIT_BROKEN_PIPE = 128 + 13  # as a process ended by SIGPIPE: `assistant index status --reports | head`
+
+# What a long command is doing now ("index update", its stage "write"), for a one-line error such as a full disk.
+STEP: dict[str, str] = {}
+
+
 def friendly(f):
-    """Turn the library's expected failures into a one-line message and exit code 1."""
+    """Turn the library's expected failures into one line on stderr and exit code 1.
+
+    A reader that stops reading (``| head``) ends the command quietly; a missing index names
+    the command that builds it with the folders given; an operating-system error says which
+    command, at which stage, on which path.
+    """
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
-        from assistant.errors import AssistantError
+        from assistant.errors import AssistantError, IndexMissing
 
+        STEP.clear()
         try:
             return f(*args, **kwargs)
-        except (AssistantError, ValueError, OSError) as exc:
-            click.echo(f"error: {' '.join(str(exc).split()) or type(exc).__name__}", err=True)
-            sys.exit(1)
+        except BrokenPipeError:
+            _quiet_stdout()
+            sys.exit(EXIT_BROKEN_PIPE)
+        except IndexMissing as exc:
+            _fail(_missing_index(exc, kwargs.get("corpus"), kwargs.get("index")))
+        except (AssistantError, ValueError) as exc:
+            _fail(" ".join(str(exc).split()) or type(exc).__name__)
+        except OSError as exc:
+            _fail(_os_error(exc, kwargs.get("index")))
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
 
     return wrapper
+
+
+def _fail(message: str) -> None:
+    try:
+        click.echo(f"error: {message}", err=True)
+    except BrokenPipeError:
+        pass
+    sys.exit(1)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot complain about the closed pipe."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _missing_index(exc: Exception, corpus, index) -> str:
+    """"no index at X; build it with `assistant index build --corpus C --index X`" (the folders as given)."""
+    from assistant import config
+    from assistant.chat.display import build_command, shown
+
+    text = " ".join(str(exc).split())
+    if not text.startswith("no index at"):
+        return text  # a missing corpus folder, said as the library says it
+    index_dir = config.index_dir(index)
+    return f"no index at {shown(index_dir)}; build it with `{build_command(corpus, index_dir)}`"
+
+
+def _os_error(exc: OSError, index) -> str:
+    """An operating-system error as one line: the command and stage it stopped at, the reason, the path."""
+    from assistant import config
+    from assistant.chat.display import shown
+
+    reason = exc.strerror or " ".join(str(exc).split()) or type(exc).__name__
+    command, stage = STEP.get("command"), STEP.get("stage")
+    where = f" ({shown(exc.filename)})" if exc.filename else ""
+    if command is None:
+        return f"{reason}{where}"
+    at = f" at the '{stage}' stage" if stage else ""
+    if command.startswith("index") and command != "index status":
+        folder = shown(config.index_dir(index))
+        return (f"{command} stopped{at}: {reason}{where or f' (writing the index at {folder})'}; "
+                "the index in use is unchanged")
+    return f"{command} stopped{at}: {reason}{where}"
+
+
+def step(command: str, stage: str | None = None) -> None:
+    """Record what is being done, for ``friendly``'s message if it fails."""
+    STEP["command"] = command
+    if stage is not None:
+        STEP["stage"] = stage
 
 
 def progress_printer():
@@ -53,6 +127,7 @@ def progress_printer():
     tasks: dict[str, int] = {}
 
     def callback(stage: str, done: int, total: int) -> None:
+        STEP["stage"] = stage
         if stage not in tasks:
             if not tasks:
                 bar.start()
@@ -92,5 +167,9 @@ def make_filters(providers, services, ratings, sections, since, until, all_repor
     from assistant.models import Filters
     from assistant.text import parse_iso_date
 
+    for option, values, what in (("--provider", providers, "provider"), ("--service", services, "service type"),
+                                 ("--section", sections, "section")):
+        if any(not v.strip() for v in values):
+            raise ValueError(f"{option} needs a name; an empty one would match every {what}")
     return Filters(tuple(providers), tuple(services), tuple(ratings), tuple(sections),
                    parse_iso_date(since), parse_iso_date(until), all_reports)

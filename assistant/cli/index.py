@@ -8,7 +8,6 @@ goes to stderr as plain lines.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import time
@@ -17,7 +16,8 @@ from pathlib import Path
 import click
 
 from assistant import config
-from assistant.cli.common import common, friendly, progress_printer
+from assistant.chat.display import json_text
+from assistant.cli.common import STEP, common, friendly, progress_printer, step
 from assistant.cli.index_status import status
 
 EXIT_SKIPPED = 3  # the index was updated with the good files, but not every file could be indexed
@@ -43,10 +43,20 @@ class Size(click.ParamType):
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 _WAIT = click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
                      help="Seconds to wait for another running build or update before giving up.")
-_MAX_SIZE = click.option("--max-size", type=Size(), default=None,
-                         help="Skip corpus files larger than this (default 20MB); e.g. --max-size 50MB.")
+def _size_text(n: int) -> str:
+    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+        if n >= size and n % size == 0:
+            return f"{n // size}{unit}"
+    return f"{n} bytes"
+
+
+_DEFAULTS = config.IngestSettings()
+_MAX_SIZE = click.option(
+    "--max-size", type=Size(), default=None,
+    help=f"Skip corpus files holding more text than this (default {_size_text(_DEFAULTS.max_bytes)}; a PDF or "
+         f"HTML file may be {_DEFAULTS.container_factor} times larger, its text not); e.g. --max-size 5MB.")
 _MAX_CHUNKS = click.option("--max-chunks", type=click.IntRange(min=1), default=None,
-                           help="Skip corpus files that make more chunks than this (default 1500).")
+                           help=f"Skip corpus files that make more chunks than this (default {_DEFAULTS.max_chunks}).")
 _REPAIR = click.option("--repair", is_flag=True,
                        help="Re-derive what is damaged from the corpus: make the newest intact commit point live "
                             "and index the files of damaged segments again.")
@@ -71,6 +81,7 @@ def stderr_progress(min_interval: float = 1.0):
         if done >= total and last.get(stage) == float("inf"):
             return  # its end was printed already
         last[stage] = float("inf") if done >= total else now
+        STEP["stage"] = stage
         click.echo(f"{stage} {done}/{total}", err=True)
 
     return callback, lambda: None
@@ -85,8 +96,7 @@ def _run(work, as_json: bool):
     finally:
         finish()
     if as_json:
-        text = json.dumps(summary.to_json(), ensure_ascii=False)
-        click.echo(text.encode("utf-8", "backslashreplace").decode("utf-8"))  # undecodable file names
+        click.echo(json_text(summary.to_json()))  # undecodable file names as \udcXX escapes
         for line in summary.lines()[1:]:  # stdout stays one JSON object; notes go to stderr
             if line.startswith("note: "):
                 click.echo(line, err=True)
@@ -115,6 +125,7 @@ def build(corpus, index, model, as_json, max_size, max_chunks, wait):
     from assistant.indexing.scan import safe_name
     from assistant.search.embed import Embedder
 
+    step("index build")
     if as_json:  # the update's summary (every file "added") and its progress lines on stderr
         _run(lambda progress: refresh(config.corpus_dir(corpus), config.index_dir(index), Embedder(model), progress,
                                       ingest=_ingest(max_size, max_chunks), rebuild=True, wait=wait,
@@ -150,6 +161,7 @@ def update(corpus, index, model, as_json, wait, max_size, max_chunks, allow_remo
     from assistant.indexing.build import update_index
     from assistant.search.embed import Embedder
 
+    step("index update")
     _run(lambda progress: update_index(config.corpus_dir(corpus), config.index_dir(index), Embedder(model),
                                        progress, wait=wait, ingest=_ingest(max_size, max_chunks),
                                        allow_removals=allow_removals, repair=repair), as_json)
@@ -165,11 +177,26 @@ def update(corpus, index, model, as_json, wait, max_size, max_chunks, allow_remo
 @friendly
 def add(files, corpus, index, model, as_json, wait, max_size, max_chunks):
     """Copy report FILES into the corpus and update the index."""
+    from dataclasses import replace
+
+    from assistant.chat.display import shown
     from assistant.indexing.add import add_files
     from assistant.search.embed import Embedder
 
-    _run(lambda progress: add_files(list(files), config.corpus_dir(corpus), config.index_dir(index),
-                                    Embedder(model), progress, wait=wait, ingest=_ingest(max_size, max_chunks)), as_json)
+    step("index add")
+    folders = [f for f in files if f.is_dir()]
+    reports = [f for f in files if not f.is_dir()]
+    if not reports:  # nothing but folders: say so, change nothing
+        raise ValueError(f"{shown(folders[0])} is a folder; give the report files in it, e.g. "
+                         f"`assistant index add {shown(folders[0] / '*.txt')}`")
+
+    def work(progress):
+        summary = add_files(reports, config.corpus_dir(corpus), config.index_dir(index), Embedder(model), progress,
+                            wait=wait, ingest=_ingest(max_size, max_chunks))
+        skipped = {str(f): "a folder, not a report file: give the report files in it" for f in folders}
+        return replace(summary, skipped={**skipped, **summary.skipped})
+
+    _run(work, as_json)
 
 
 @index.command("optimize")
@@ -182,6 +209,7 @@ def optimize(corpus, index, model, as_json, wait):
     from assistant.indexing.build import optimize_index
     from assistant.search.embed import Embedder
 
+    step("index optimize")
     _run(lambda progress: optimize_index(config.index_dir(index), Embedder(model), progress, wait=wait), as_json)
 
 

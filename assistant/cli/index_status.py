@@ -5,17 +5,22 @@ the newest intact commit point, a segment file missing, not matching its recorde
 or not fitting the others, a changed tokenizer or parser, or an index that cannot be read.
 With ``--reports`` it lists what was read from each report instead, so an inspector
 can check the parse: names, service, date, ratings and scores, and the warnings.
+
+It also compares the corpus folder with what the index holds and says what changed since
+the last update (files added, changed, removed) and that ``index update`` applies it; an
+index that is out of date is still healthy (exit code 0).
 """
 
 from __future__ import annotations
 
-import json
 import sys
+from pathlib import Path
 
 import click
 
 from assistant import config
-from assistant.cli.common import common, friendly
+from assistant.chat.display import shown
+from assistant.cli.common import common, friendly, step
 
 
 @click.command("status")
@@ -28,14 +33,21 @@ from assistant.cli.common import common, friendly
 def status(corpus, index, model, as_json, list_reports, version):
     """Show what the live index holds and check every file of it."""
     if list_reports:
+        step("index status")
         _reports(config.index_dir(index), as_json, version)
         return
+    from assistant.chat.display import build_command, json_text
     from assistant.indexing.load import status as index_status
     from assistant.indexing.scan import safe_name
 
+    step("index status")
     info = index_status(config.index_dir(index), version)
+    info["corpus"] = str(config.corpus_dir(corpus))
+    from assistant.indexing.plan import pending_changes
+
+    info["pending"] = pending_changes(config.corpus_dir(corpus), config.index_dir(index), version)
     if as_json:
-        click.echo(json.dumps(info, indent=1))
+        click.echo(json_text(info, indent=1))
     else:
         click.echo(f"version {info['version']} (format {info['format_version']}), built {info['created']}")
         click.echo(f"model {info['model']} ({info['dimension']}-d); {len(info['segments'])} segments "
@@ -50,6 +62,20 @@ def status(corpus, index, model, as_json, list_reports, version):
                    "NOT HEALTHY: each problem below says its fix")
         for problem in info["problems"]:
             click.echo(f"problem: {problem}")
+        pending = info["pending"]
+        if not Path(info["corpus"]).is_dir():
+            click.echo(f"corpus folder {shown(info['corpus'])} does not exist: an update would remove every report "
+                       "(it refuses without --allow-removals)")
+        elif any(pending.values()):
+            counts = ", ".join(f"{len(pending[k])} {k}" for k in ("added", "changed", "removed") if pending[k])
+            update = build_command(corpus, index).replace("index build", "index update")
+            click.echo(f"out of date: since the last update, {counts} in {shown(info['corpus'])}; "
+                       f"`{update}` applies {'them' if sum(map(len, pending.values())) > 1 else 'it'}")
+            for kind in ("added", "changed", "removed"):
+                for name in pending[kind]:
+                    click.echo(f"{kind}: {safe_name(name)}")
+        else:
+            click.echo(f"up to date with {shown(info['corpus'])}")
     if not info["healthy"]:
         sys.exit(1)
 
@@ -105,12 +131,12 @@ def stated_facts(report) -> dict:
 
 
 def _reports(index_dir, as_json: bool, version: str | None = None) -> None:
-    from assistant.chat.display import plain
+    from assistant.chat.display import json_text, plain
     from assistant.indexing.load import load_reports
 
     rows = [report_summary(r) for r in sorted(load_reports(index_dir, version).values(), key=lambda r: (r.provider, r.date or ""))]
     if as_json:
-        click.echo(json.dumps(rows, indent=1, ensure_ascii=False))
+        click.echo(json_text(rows, indent=1))
         return
     for row in rows:
         names = row["location"] + (f" (provided by {row['provider']})" if row["provider"] and row["provider"] != row["location"] else "")

@@ -201,3 +201,24 @@ def guard_removals(plan: Plan, old: Manifest | None, corpus_dir: Path, allow: bo
         raise RemovalRefused(
             f"this update would remove {gone} of the {total} indexed reports (the corpus folder {corpus_dir} "
             f"{where}); nothing was changed: check the --corpus folder, or run again with --allow-removals")
+
+
+def pending_changes(corpus_dir: Path, index_dir: Path, version: str | None = None) -> dict[str, list[str]]:
+    """What ``index update`` would add, re-index and remove: corpus files new since the last update, changed
+    (their bytes differ from those indexed), and gone. Read-only; a file is hashed only when its size or
+    modification time differs from the recorded ones. Nothing pending when there is no intact commit point."""
+    from assistant.indexing import versions
+    from assistant.indexing.scan import list_corpus
+
+    live = versions.resolve(index_dir, version)
+    if live is None:
+        return {"added": [], "changed": [], "removed": []}
+    manifest = Manifest.load(*live)
+    listing = list_corpus(corpus_dir, must_exist=False)
+    sha = hashes(listing, manifest, IngestSettings(), no_progress)
+    indexed = manifest.files
+    return {
+        "added": sorted(s for s in listing.files if s not in indexed and s not in manifest.skipped),
+        "changed": sorted(s for s in listing.files if s in indexed and sha[s] != indexed[s].sha256),
+        "removed": sorted(s for s in indexed if s not in listing.files),
+    }

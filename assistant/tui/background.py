@@ -34,11 +34,13 @@ class Loaded(Message):
 
 
 class LoadFailed(Message):
-    """The index or model could not be loaded; ``error`` is one line for the user."""
+    """The index or model could not be loaded; ``error`` is one line for the user, ``missing`` when
+    there is no index there at all (not a damaged one)."""
 
-    def __init__(self, error: str) -> None:
+    def __init__(self, error: str, missing: bool = False) -> None:
         super().__init__()
         self.error = error
+        self.missing = missing
 
 
 class Answered(Message):

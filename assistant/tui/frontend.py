@@ -46,8 +46,10 @@ def shows_errors(method):
 
 
 class ChatScreen(Screen):
-    """The main screen. Whenever it is back on top (a source, the history or the palette closed),
-    the prompt gets the focus, so the next key typed lands there."""
+    """The main screen. The prompt has the focus from the start, and whenever the screen is back on top
+    (a source, the history or the palette closed), so the next key typed lands there."""
+
+    AUTO_FOCUS = "#prompt"
 
     def on_screen_resume(self) -> None:
         self.app.call_after_refresh(self.app.action_focus_prompt)
@@ -62,7 +64,7 @@ class WindowFrontend(Frontend):
 
     @property
     def catalog(self):
-        return getattr(self.app.assistant, "catalog", None)
+        return self.app.assistant  # a ChatBackend resolves provider names
 
     def ask(self, question: str) -> None:
         self.app.ask(question, self.view)

@@ -13,8 +13,8 @@ def palette_commands(app) -> Iterator[SystemCommand]:
     from assistant.search.retrieve import MODES  # not at import time: the window paints before numpy/scipy load
 
     yield SystemCommand("Help", "Commands and keys (/help)", app.action_help)
-    yield SystemCommand("Toggle sources", "Show or hide the sources pane", app.action_toggle_sources)
-    yield SystemCommand("Open a source", "Pick a citation of the last answer to read in its report",
+    yield SystemCommand("Toggle sources", "Show or hide the sources pane (F2)", app.action_toggle_sources)
+    yield SystemCommand("Open a source", "Pick a citation of the last answer to read in its report (F3)",
                         app.action_focus_sources)
     yield SystemCommand("New conversation", "Start afresh: nothing inherited (/new)", app.action_new)
     yield SystemCommand("Filter…", "Narrow by provider, service, rating, section, date (/filter)",
@@ -30,5 +30,6 @@ def palette_commands(app) -> Iterator[SystemCommand]:
                         lambda: app.submit("/reindex"))
     yield SystemCommand("Copy last answer", "Copy the last answer and its sources as Markdown (Ctrl+C on an answer)",
                         app.action_copy_answer)
-    yield SystemCommand("Past conversations", "Search, reopen, rename or delete saved conversations (/history)",
-                        app.action_history)
+    # The palette matches titles only: the title holds the word people type ("history").
+    yield SystemCommand("History: past conversations", "Search, reopen, rename or delete saved conversations "
+                        "(/history, F5)", app.action_history)

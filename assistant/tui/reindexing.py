@@ -56,9 +56,14 @@ class ReindexMixin:
         self.refresh_status()
 
     def on_reindexed(self, message: Reindexed) -> None:
+        before = self.assistant.version if self.assistant is not None else None
         self.use(message.assistant)
         self._reindex_over()
-        self.note("\n".join(message.lines) + "\nNow answering from the new index.")
+        after = self.assistant.version
+        if after == before:
+            self.note("\n".join(message.lines) + f"\nThe index was already up to date; still answering from {after}.")
+        else:
+            self.note("\n".join(message.lines) + f"\nNow answering from the new index, {after}.")
 
     def on_reindex_failed(self, message: ReindexFailed) -> None:
         self._reindex_over()

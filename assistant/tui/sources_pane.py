@@ -39,7 +39,7 @@ class SourcesMixin:
             self.note("no index is loaded, so the report cannot be opened", error=True)
             return
         try:
-            section = locate(self.assistant.data.reports, cited)
+            section = locate(self.assistant.report(cited.report), cited)
         except KeyError:
             self.note(f"report {cited.report} is no longer in the index; ask the question again", error=True)
             return

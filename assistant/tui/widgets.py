@@ -12,15 +12,16 @@ from __future__ import annotations
 from rich import box
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, ListItem, ListView, Markdown, Static
+from textual.widgets import ListItem, ListView, Markdown, Static, TextArea
 
 from assistant.chat.conversation import Turn
-from assistant.chat.display import flat, plain, why_no_answer
+from assistant.chat.display import answer_markdown, flat, plain, why_no_answer
 from assistant.chat.export import citation_markdown, turn_markdown
 from assistant.chat.history import InputRecall
 from assistant.chat.sources import link_markers, snippet
@@ -122,10 +123,11 @@ class TurnView(Vertical, can_focus=True):
     """One question and, once it comes, its answer (or why there is none). Focus it to copy it
     or to list its sources."""
 
+    # Priority: acted on in the order keys arrive (see ``tui.keys``), before a later key can move the focus.
     BINDINGS = [
-        Binding("ctrl+c", "copy", "Copy answer"),
-        Binding("up", "step(-1)", "Earlier answer", show=False),
-        Binding("down", "step(1)", "Later answer", show=False),
+        Binding("ctrl+c", "copy", "Copy", priority=True),
+        Binding("up", "step(-1)", "Earlier answer", show=False, priority=True),
+        Binding("down", "step(1)", "Later answer", show=False, priority=True),
     ]
 
     class Grew(Message):
@@ -164,7 +166,8 @@ class TurnView(Vertical, can_focus=True):
             yield Static(Text(f"searching: {flat(answer.resolved_query)}"), classes="resolved")
         known = {c.n for c in answer.citations}
         classes = "answer no-answer" if answer.no_answer else "answer"
-        yield Markdown(link_markers(plain(answer.text), known), classes=classes, open_links=False)
+        # The answer's own Markdown, each quoted report sentence literal (``display.answer_markdown``).
+        yield Markdown(link_markers(answer_markdown(answer), known), classes=classes, open_links=False)
         if answer.no_answer:
             yield Static(Text(f"No answer: {why_no_answer(answer, self.turn.filters)}."), classes="why")
         if answer.kind == "set" and answer.providers:
@@ -215,7 +218,7 @@ class SourceItem(ListItem):
             Static(Text.assemble((f"[{c.n}] ", "bold"), (flat(c.provider), "bold")), classes="source-head"),
             Static(Text(where, style="italic"), classes="source-where"),
             Static(Text(flat(c.report)), classes="source-id"),
-            Static(Text(f"“{snippet(flat(c.text))}”", style="dim"), classes="source-text"),
+            Static(Text(f"“{snippet(flat(c.text))}”"), classes="source-text"),
         )
 
 
@@ -223,9 +226,17 @@ class SourcesList(ListView):
     """The citations of one answer; Enter or a click opens the cited section, Ctrl+C copies it."""
 
     BINDINGS = [
-        Binding("enter", "select_cursor", "Open source"),
-        Binding("ctrl+c", "copy", "Copy citation"),
+        Binding("enter", "select_cursor", "Open", priority=True),
+        Binding("ctrl+c", "copy", "Copy", priority=True),
+        Binding("up", "cursor_up", "Up", show=False, priority=True),
+        Binding("down", "cursor_down", "Down", show=False, priority=True),
     ]
+
+    def action_select_cursor(self) -> None:
+        # Opened here, as the key is read (a priority binding), not by a message handled later.
+        item = self.highlighted_child
+        if isinstance(item, SourceItem):
+            self.app.open_citation(item.citation)
 
     def show(self, citations: tuple[Citation, ...]) -> None:
         self.clear()
@@ -241,20 +252,103 @@ class SourcesList(ListView):
         self.app.notify(f"Copied citation [{item.citation.n}] as Markdown.", markup=False)
 
 
-class PromptInput(Input):
-    """The question line. Up/Down recall earlier inputs; Tab goes to the newest answer."""
+class KeysInOrder:
+    """Mixed into a text box: its own key bindings (Backspace, the arrows, Home, …) act as each key
+    comes to it, in order with the letters, not later when the key has bubbled up to the app (by
+    then a letter typed after a Backspace was already inserted, and the Backspace deleted it)."""
 
-    BINDINGS = [
-        Binding("up", "recall(-1)", "Earlier input", show=False),
-        Binding("down", "recall(1)", "Later input", show=False),
-        Binding("tab", "app.focus_answer", "To answers", show=False),
-    ]
+    async def _on_key(self, event: events.Key) -> None:
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if binding.priority:
+                continue  # the app ran it before the key came here
+            if await self.app.run_action(binding.action, self):
+                event.stop()
+                event.prevent_default()
+                return
+
+
+class Prompt(KeysInOrder, TextArea):
+    """The question box: several lines (a paste keeps every line), Enter sends, Ctrl+J (or Alt+Enter,
+    or Shift+Enter where the terminal reports it) starts a new line. Up/Down on its first/last line
+    recall earlier inputs.
+
+    Enter is taken here, while this widget works through its own keys in order, never by a binding
+    resolved later: the text is taken and the box emptied before the next key is read, so two
+    questions typed in one burst are two turns, never one merged line.
+    """
+
+    NEWLINE_KEYS = ("ctrl+j", "alt+enter", "shift+enter")
+    HINT = "Enter sends · Ctrl+J new line"
+
+    class Submitted(Message):
+        """The user sent ``text`` (the box is empty again)."""
+
+        def __init__(self, prompt: Prompt, text: str) -> None:
+            super().__init__()
+            self.prompt = prompt
+            self.text = text
 
     def __init__(self, recall: InputRecall, **kwargs) -> None:
-        # Not select_on_focus: coming back from a pop-up with a draft typed, the next key would replace it.
-        super().__init__(select_on_focus=False, **kwargs)
+        super().__init__(soft_wrap=True, tab_behavior="focus", show_line_numbers=False, highlight_cursor_line=False,
+                         **kwargs)
         self.recall = recall
+        self.border_subtitle = self.HINT
 
-    def action_recall(self, step: int) -> None:
-        self.value = self.recall.previous(self.value) if step < 0 else self.recall.next()
-        self.cursor_position = len(self.value)
+    @property
+    def value(self) -> str:
+        """The text in the box."""
+        return self.text
+
+    @value.setter
+    def value(self, text: str) -> None:
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+
+    def insert_text_at_cursor(self, text: str) -> None:
+        self.insert(text)
+
+    def hint(self, text: str, seconds: float = 3.0) -> None:
+        """Show ``text`` in the prompt's bottom border for a while (a message that covers nothing)."""
+        self.border_subtitle = text
+        self.add_class("-hint")
+        if getattr(self, "_hint_timer", None) is not None:
+            self._hint_timer.stop()
+
+        def back() -> None:
+            self.border_subtitle = self.HINT
+            self.remove_class("-hint")
+            self._hint_timer = None
+
+        self._hint_timer = self.set_timer(seconds, back)
+
+    async def _on_key(self, event: events.Key) -> None:
+        key = event.key
+        if key == "enter":
+            event.stop()
+            event.prevent_default()
+            text = self.text
+            self.clear()
+            self.post_message(self.Submitted(self, text))
+            return
+        if key in self.NEWLINE_KEYS:
+            event.stop()
+            event.prevent_default()
+            self.insert("\n")
+            return
+        if key in ("up", "down"):
+            at = self.cursor_location
+            edge = (self.navigator.is_first_wrapped_line(at) if key == "up"
+                    else self.navigator.is_last_wrapped_line(at))
+            if edge:
+                event.stop()
+                event.prevent_default()
+                self.value = self.recall.previous(self.text) if key == "up" else self.recall.next()
+        # Anything else: KeysInOrder runs a binding of the box, TextArea inserts a letter.
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        # A terminal may send a pasted line break as CR: keep every line as a line.
+        text = event.text.replace("\r\n", "\n").replace("\r", "\n")
+        event.prevent_default()
+        event.stop()
+        if not self.read_only:
+            self.insert(text)

@@ -65,7 +65,7 @@ def test_report_text_is_exported_without_terminal_control():
     c = Citation(1, "Evil \x1b[2J Practice", "evil-1", "Safe", "They were safe.\x1b]0;pwned\x07", 0, 21, 1.0)
     text = export.citation_markdown(c)
     assert "\x1b" not in text and "\x07" not in text
-    assert "**[1] Evil  Practice**" in text and "> They were safe." in text
+    assert "**[1] Evil Practice**" in text and "> They were safe." in text
 
 
 def test_an_existing_file_is_replaced_only_when_asked(tmp_path):

@@ -130,7 +130,7 @@ def env(tmp_path) -> dict[str, str]:
 
 def test_chat_exits_when_its_terminal_closes(env, tmp_path):
     term = Terminal([str(ASSISTANT), "chat", "--index", str(tmp_path / "no-index")], env)
-    term.wait_for(b"Cannot load the index")  # up, idle, waiting for keys
+    term.wait_for(b"No index at")  # up, idle, waiting for keys
     status, took = term.exit_status(term.close())
     assert took < DEADLINE_S
 
@@ -144,7 +144,7 @@ def test_chat_under_make_exits_when_its_terminal_closes(env, tmp_path):
     (tmp_path / "Makefile").write_text(f"chat:\n\t{ASSISTANT} chat --index {tmp_path / 'no-index'}\n",
                                        encoding="utf-8")
     term = Terminal([make, "-s", "-C", str(tmp_path), "chat"], env)
-    term.wait_for(b"Cannot load the index")
+    term.wait_for(b"No index at")
     children = psutil.Process(term.pid).children(recursive=True)
     chat = next(p.pid for p in children if "chat" in " ".join(p.cmdline()))
     closed = term.close()
@@ -157,7 +157,7 @@ def test_chat_under_make_exits_when_its_terminal_closes(env, tmp_path):
 
 def test_sighup_ends_the_chat(env, tmp_path):
     term = Terminal([str(ASSISTANT), "chat", "--index", str(tmp_path / "no-index")], env)
-    term.wait_for(b"Cannot load the index")
+    term.wait_for(b"No index at")
     sent = time.monotonic()
     os.kill(term.pid, signal.SIGHUP)
     status, took = term.exit_status(sent)
@@ -182,3 +182,17 @@ def test_terminal_closing_while_loading_ends_the_chat(env, tmp_path):
     term.wait_for(b"loading the index and model")
     status, took = term.exit_status(term.close())
     assert took < DEADLINE_S
+
+
+def test_keys_typed_before_the_window_is_ready_are_kept_in_order(env, tmp_path):
+    # Issue 18: typed at once, before the first paint, "Which services?" lost its first letter (or
+    # all of it): the keys went to the first focusable widget and were dropped. Now they are held
+    # until the prompt exists and replayed in order, Enter included.
+    term = Terminal([str(ASSISTANT), "chat", "--index", str(tmp_path / "no-index")], env)
+    term.type(b"Which services?\r")  # the process has not even imported Textual yet
+    term.wait_for("› Which services?".encode())
+    term.wait_for(b"no index is loaded")  # it was asked (and answered: there is no index)
+    term.type(b"\x11")
+    status, took = term.exit_status(time.monotonic())
+    assert os.waitstatus_to_exitcode(status) == 0
+    term.close()

@@ -207,19 +207,21 @@ def test_missing_index_and_empty_question_are_messages_and_reindex_recovers(make
     app = make_app(loader=partial(load_assistant, fresh), index_dir=fresh)
 
     async def script(pilot):
-        assert "Cannot load the index" in notes(app)[-1]
+        # Issue 18: the folders given, and the fix said once (it was said twice, the folders dropped).
+        assert notes(app)[-1] == (f"No index at {fresh} yet: /reindex builds it from {corpus_dir} (or run "
+                                  f"`assistant index build --corpus {corpus_dir} --index {fresh}`).")
         assert "no index loaded" in status(app)
         said = notes(app)
         app.prompt.value = "   "
         await pilot.press("enter")
         assert notes(app) == said and not app.query(TurnView)  # a blank line is never asked
-        assert [n.message for n in app._notifications] == ["Type a question, or /help for the commands."]
+        assert app.prompt.border_subtitle == "Type a question, or /help for the commands."
         view = await ask(pilot, FTSU)
         assert "no index is loaded" in str(view.query_one(Note).render())
         app.prompt.value = "/reindex"
         await pilot.press("enter")
         await settle(pilot)
-        assert "Now answering from the new index." in notes(app)[-1]
+        assert "Now answering from the new index, v000001." in notes(app)[-1]
         view = await ask(pilot, FTSU)
         assert view.answer.focus == ("Heartbeat Alliance",)
 
@@ -257,7 +259,7 @@ def test_palette_has_the_main_actions_and_runs_them(make_app):
     async def script(pilot):
         titles = [c.title for c in app.get_system_commands(app.screen)]
         for wanted in ("Help", "Toggle sources", "New conversation", "Filter…", "Clear filters", "Mode: bm25",
-                       "Export…", "Re-index", "Past conversations"):
+                       "Export…", "Re-index", "History: past conversations"):
             assert wanted in titles
         await pilot.press("ctrl+p")
         await pilot.pause()

@@ -5,7 +5,6 @@ Rich markup in names, square brackets, and terminal escape sequences in the text
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.models import Answer, Citation, Filters, ProviderFinding, Report, Section
@@ -73,25 +72,23 @@ def no_answer(question: str, reason: str) -> Answer:
     return Answer(question, "I cannot find that in the reports.", True, kind="none", reason=reason)
 
 
-@dataclass
-class _Settings:
-    mode: str = "hybrid"
+class FakeAssistant:
+    """A ``ChatBackend`` answering from ``answers`` (question -> Answer), else with a passage answer;
+    it records every call.
 
+    ``gate``, when set, holds each answer until it is released, to test what
+    happens while an answer is pending.
+    """
 
-@dataclass
-class _Retriever:
-    settings: _Settings = field(default_factory=_Settings)
-
-
-@dataclass
-class _Data:
-    reports: dict = field(default_factory=lambda: dict(REPORTS))
-    path: str = "/fake/index/v000007"
-
-
-class _Catalog:
-    def __init__(self, providers):
+    def __init__(self, answers: dict[str, Answer] | None = None, providers=PROVIDERS, gate=None,
+                 version: str = "v000007"):
+        self.answers = {FTSU: set_answer(), **(answers or {})}
         self._providers = sorted(providers)
+        self.reports = dict(REPORTS)
+        self.version = version
+        self.default_mode = "hybrid"
+        self.gate: threading.Event | None = gate
+        self.calls: list[tuple[str, Filters, str | None]] = []
 
     def providers(self) -> list[str]:
         return list(self._providers)
@@ -99,21 +96,8 @@ class _Catalog:
     def resolve(self, name: str) -> list[str]:
         return [p for p in self._providers if name.lower() in p.lower()]
 
-
-class FakeAssistant:
-    """Answers from ``answers`` (question -> Answer), else a passage answer; records every call.
-
-    ``gate``, when set, holds each answer until it is released, to test what
-    happens while an answer is pending.
-    """
-
-    def __init__(self, answers: dict[str, Answer] | None = None, providers=PROVIDERS, gate=None):
-        self.answers = {FTSU: set_answer(), **(answers or {})}
-        self.catalog = _Catalog(providers)
-        self.data = _Data()
-        self.retriever = _Retriever()
-        self.gate: threading.Event | None = gate
-        self.calls: list[tuple[str, Filters, str | None]] = []
+    def report(self, report_id: str) -> Report:
+        return self.reports[report_id]
 
     def ask(self, question: str, filters: Filters = Filters(), *, mode=None, k=None, context=None):
         self.calls.append((question, filters, mode))
