@@ -158,7 +158,7 @@ class AnswerSettings:
     gate_threshold: float = 0.225
     # Answers between gate_threshold and this say they answer only nearly: on the dev split most of them
     # quote a sentence that is not the evidence (eval/answerability.md).
-    hedge_threshold: float = 0.507
+    hedge_threshold: float = 0.35
     # Set questions: a sentence is on a topic when its concepts are all stated and it is close in
     # meaning to the topic, or when it is very close in meaning alone (a paraphrase).
     set_min_similarity: float = 0.25

@@ -64,13 +64,15 @@ _PLACES = re.compile(r"\b(?:providers?|services?|practices?|hospitals?|homes?|lo
                      r"reports?|gps?|dentists?|anyone|anybody|anywhere)\b", re.I)
 # How a question ranging over many providers opens, when it names no plural place ("Who lacked …", "Where were
 # staff not aware …", "Did anyone …").
-_MANY_OPENING = re.compile(r"^\W*(?:which|who|whose|list|name|where (?:were|was|did|have|has|do)|"
+_MANY_OPENING = re.compile(r"^\W*(?:which|whose|who (?=lacked|lacks|had|has|have|did|didn't|failed|showed|were|was in)|"
+                           r"list|name|where (?:were|was|did|have|has|do)|"
                            r"(?:are|were|is) there|(?:did|do|does|have|has) (?:any|anyone|anybody))\b", re.I)
 _RELATIVE = re.compile(r"^\s*(?:that|which|who|where|whose|with|in which|had|have|has)?\s*", re.I)
 _OR = re.compile(r"\s+or\s+|\s*/\s*", re.I)
 _DATE_KINDS = (("assessment", re.compile(r"\bassess", re.I)), ("inspection", re.compile(r"\binspect", re.I)),
                ("onsite", re.compile(r"\bvisit|\bon[- ]?site\b|\bwent in\b|\bgo(?:ne)? in\b", re.I)),
                ("published", re.compile(r"\bpublish", re.I)), ("updated", re.compile(r"\bupdated?\b", re.I)))
+_REPORT_WORDS = re.compile(r"\b(?:inspect\w*|assess\w*|report\w*|visit\w*|rat(?:ed|ing|ings)|scor\w*)\b", re.I)
 _HOW_MANY = re.compile(r"\b(?:how many|number of)\s+([a-z][a-z-]*(?:\s+[a-z][a-z-]*)?)", re.I)
 @lru_cache(maxsize=1)
 def frame_words() -> frozenset[str]:
@@ -116,6 +118,13 @@ class Analysis:
     counted: tuple[str, ...] = ()  # the stems of what a "how many" question counts
     regulations: tuple[str, ...] = ()  # regulation numbers the question names ("12")
     service_words: tuple[str, ...] = field(default=())  # the words that named the service, as said
+    # The time qualifies an inspection, assessment, report or rating ("rated at its 2019 inspection"), not
+    # events in a period ("complaints in 2024", which a later report may tell of).
+    when_is_report: bool = False
+    # A question over many providers of one kind ("Which care homes …"): the words that mark that kind in a
+    # report's service type, which scope the question.
+    service_types: tuple[str, ...] = ()
+    negated: bool = False  # the question asks for an absence ("no registered manager", "without a …")
 
     @property
     def weights(self) -> dict[str, float]:
@@ -250,8 +259,14 @@ def read_slots(text: str) -> Slots:
     if re.search(r"\boverall\b", text, re.I) and not kqs:
         kqs = ["overall"]
     kq = kqs[0] if kqs else (vocabulary.statement_kq(statement) if statement else None)
-    fields = vocabulary.field_phrases().values(text)
+    found = vocabulary.field_phrases().find(text)
+    opening = len(text) - len(re.sub(r"^\W*(?:and|so|ok|okay|then|but)?\W*", "", text))
+    # "when" asks for a date only where it opens the question ("When was X inspected?"), not in "How many
+    # people lived at X when it was inspected?".
+    fields = [m.value for m in found if not (m.value == "date" and m.said.lower().startswith("when") and m.start > opening)]
     value = min(fields, key=vocabulary.FIELDS.index) if fields else None
+    if value == "rating" and vocabulary.asks("previous", text):
+        value = "previous_rating"  # "What was X rated at its previous inspection?"
     if statement and value in (None, "score", "rating"):
         value = "statement_score"
     condition = vocabulary.condition_in(text)
@@ -416,7 +431,19 @@ def _read(question: str, text: str, naming: Naming, slots: Slots, rest: str, cat
         confidence=round(confidence, 4), read_as=read_as, statement=slots.statement, service=slots.service,
         condition=slots.condition if selection else None, selection=selection, date_kind=slots.date_kind,
         counted=counted, regulations=slots.regulations, service_words=slots.service_words,
+        service_types=_service_types(q) if (is_set or selection or (kind == "compare" and not named)) else (),
+        negated=any(m.value == "negator" for m in vocabulary.quantities(q)),
+        when_is_report=bool(when) and (slots.date_kind is not None or slots.value is not None
+                                       or _REPORT_WORDS.search(q) is not None),
     )
+
+
+def _service_types(q: str) -> tuple[str, ...]:
+    """The service-type words of the kind of provider a question over many names in its frame ("Which GP
+    practices …"): the first such noun, within the question's first words."""
+    found = vocabulary.service_type_phrases().find(q)
+    first = found[0] if found and found[0].start <= 40 else None
+    return vocabulary.service_type_words(first.value) if first else ()
 
 
 def _family(slots: Slots, kind: str) -> str | None:
@@ -460,6 +487,9 @@ def _checked(read_as: str, slots: Slots, naming: Naming, before, q: str, confide
     if kind == "value":
         if slots.value is None and (slots.key_question is None or slots.figure):
             return "passage", False, False  # "How many staff …" counts something no report states as a value
+        if places == 0 and (_MANY_OPENING.search(q) or _PLACES.search(q)) and (
+                slots.condition is not None or slots.value in ("enforcement", "breach", "manager")):
+            return "value", True, True  # "Which services scored below 65 for safe?": a selection by value
         return "value", False, False
     if kind == "compare":
         if slots.value is None and slots.key_question is None and places < 2:
@@ -471,6 +501,8 @@ def _checked(read_as: str, slots: Slots, naming: Naming, before, q: str, confide
         return ("premise", False, False) if _premise(q, slots, asked=True) else ("passage", False, False)
     if kind == "switch" and _topic_words(q):
         return "passage", False, False  # a turn that names a provider and a topic of its own is no provider switch
+    if kind == "overview" and _topic_words(q) and confidence < 0.8:
+        return "passage", False, False  # "What does X specialise in?" asks about something, not for a summary
     if kind in ("overview", "change", "switch", "passage"):
         return kind, False, False
     return "passage", False, False

@@ -107,6 +107,8 @@ class Assistant:
         a = self.analyse(question, context, filters)
         if a.providers and not filters.providers:
             filters = replace(filters, providers=a.providers)
+        if a.service_types and not filters.service_types and not filters.providers:
+            filters = replace(filters, service_types=a.service_types)  # "Which care homes …"
         ask = Ask(a, filters, self, mode, k)
         answer = self._unknown_provider(ask) or self._scope_problem(ask) or check.verify(ask, self._answer(ask))
         focus = answer.focus if (answer.kind == "set" and not answer.no_answer) else (

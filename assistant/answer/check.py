@@ -74,11 +74,15 @@ def _service(a, report: Report, c: Citation) -> str | None:
 
 
 def _time(a, report: Report, c: Citation) -> str | None:
-    """A citation of a report of another time that does not date what it says to the time asked."""
+    """A citation of a report of another time that does not date what it says to the time asked. A question
+    about what happened in a period ("complaints in 2024") may be answered by a later report, which tells of
+    it; one about an inspection, a report or a rating of that time needs that report, or a sentence dated to it."""
     if a.when is None:
         return None
     main = facts.main_date(report)
     if main is not None and overlaps(main, a.when):
+        return None
+    if not a.when_is_report and main is not None and main.end >= a.when.start and not c.fact:
         return None
     if any(overlaps(d, a.when) for d, _, _ in dates_in(c.text)):
         return None
@@ -94,10 +98,12 @@ def _value(a, answer: Answer, c: Citation) -> str | None:
     if answer.kind != "value" or not c.fact or a.kind != "value" or a.selection:
         return None
     family, _, scope = c.fact.partition(":")
-    asked = "statement" if a.value == "statement_score" else a.value
+    from assistant.answer.value import family_of
+
+    asked = family_of(a)
     if asked is None:
         return None
-    if family.startswith("service_"):
+    if family in ("service_rating", "service_score"):  # a core service's value: the service is checked above
         family = family[len("service_"):]
         scope = scope.partition(":")[2]
     if asked == "rating" and family == "previous_rating" and a.when is not None:

@@ -15,7 +15,7 @@ from assistant import vocabulary
 from assistant.models import KEY_QUESTIONS, DateRange, Fact, Report
 
 SCOPED = ("rating", "score", "previous_rating")  # families stated per key question (or overall)
-MAIN_DATES = ("report", "assessment", "inspection", "onsite")  # a report's own dates, most telling first
+MAIN_DATES = ("report", "assessment", "inspection", "onsite", "published")  # a report's own dates, most telling first
 
 
 @dataclass(frozen=True)

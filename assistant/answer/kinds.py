@@ -60,8 +60,13 @@ def bank_rows() -> list[dict]:
 
 
 def bank_hash() -> str:
-    data = resources.files("assistant").joinpath(_BANK).read_bytes()
-    return hashlib.sha256(data + f"features {FEATURES_VERSION}".encode()).hexdigest()[:16]
+    """The bank, the feature code's version and the vocabulary files the features read: a change to any of
+    them needs the model fitted again."""
+    root = resources.files("assistant")
+    data = root.joinpath(_BANK).read_bytes() + f"features {FEATURES_VERSION}".encode()
+    for name in ("fields", "ratings", "key_questions", "comparators", "order", "framing"):
+        data += root.joinpath(f"data/vocabulary/{name}.tsv").read_bytes()
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def masked(question: str, spans: Sequence[tuple[int, int]]) -> str:

@@ -71,12 +71,18 @@ def _stated(reports: list[Report], family: str, numbers: set[str]) -> dict[str, 
     """Per report, its parsed ``family`` facts (breaches, enforcement actions) of the asked regulations (any,
     when none is asked), each cited at the sentence that states it."""
     out: dict[str, list[findings.Evidence]] = {}
+    names = (family, "breach_topic") if family == "breach" else (family,)  # a breach named only by its topic
     for report in reports:
-        spans = {(f.start, f.end) for f in report.facts if f.name.partition(":")[0] == family
-                 and (not numbers or set(vocabulary.regulation_numbers(f"regulation {f.value.split(':')[0]}")
-                                         + vocabulary.regulation_numbers(f.value)) & numbers)}
+        spans = {(f.start, f.end) for f in report.facts if f.name.partition(":")[0] in names
+                 and (not numbers or _regulations_of(f.value) & numbers)}
         out[report.report_id] = [findings.Evidence(s, e, findings.LACKING, 1.0) for s, e in sorted(spans)]
     return out
+
+
+def _regulations_of(value: str) -> set[str]:
+    """The regulation numbers a breach or enforcement fact states, by number or by name ("good governance": 17)."""
+    return set(vocabulary.regulation_numbers(f"regulation {value.split(':')[0]}") + vocabulary.regulation_numbers(value)
+               + vocabulary.regulation_phrases().values(value))
 
 
 def _read(ask: Ask, topic: findings.Topic, vector: np.ndarray, in_scope: np.ndarray):

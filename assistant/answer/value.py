@@ -21,12 +21,12 @@ from assistant.vocabulary.dates import dates_in, overlaps
 LABELS = {"score": "score", "rating": "rating", "previous_rating": "previous rating", "date": "date",
           "population": "population", "established": "date of establishment", "service_type": "service type",
           "provider": "registered provider", "address": "address", "town": "town", "capacity": "capacity",
-          "people": "number of people using the service", "manager": "registered manager",
+          "people_using_service": "number of people using the service", "registered_manager": "registered manager",
           "enforcement": "enforcement action", "breach": "breach of regulation",
           "statement": "quality statement score"}
 _RATING_WORD = re.compile(r"\b(outstanding|good|requires improvement|inadequate)\b", re.I)
 # Values that may be stated several times in one report (every breach, every enforcement action, every town).
-_MANY = ("breach", "enforcement", "town", "alias")
+_MANY = ("breach", "breach_topic", "enforcement", "town", "alias")
 
 
 def lookup(report: Report, family: str, kq: str | None, statement: str | None = None) -> Stated | None:
@@ -58,6 +58,10 @@ def kq_name(kq: str) -> str:
 
 def phrase(v: Stated, report: Report) -> str:
     """How an answer states a value: "scored 50 out of 100 for Well-led", "rated Good overall"."""
+    if v.family in ("service_rating", "service_score"):  # a core service's: "Surgery:responsive"
+        service, _, kq = v.scope.rpartition(":")
+        inner = Stated(v.family[len("service_"):], kq or "overall", v.value, v.fact)
+        return f"{phrase(inner, report)} ({service})"
     about = "overall" if v.scope in ("overall", "location") else f"for {kq_name(v.scope)}"
     if v.family == "score":
         return f"scored {v.value} out of 100 {about}"
@@ -73,6 +77,12 @@ def phrase(v: Stated, report: Report) -> str:
                 "updated": "updated", "previous": "previously inspected"}.get(v.scope, "reported")
         when = report.date_text if (v == facts.find(report, "date") and report.date_text) else describe(v.value)
         return f"{verb} {when if ' and ' in when or ' to ' in when else 'on ' + when}"
+    if v.family == "registered_manager":
+        return "a registered manager in post" if v.value.lower() in ("yes", "true") else "no registered manager"
+    if v.family == "enforcement":
+        action, _, rest = v.value.partition("; ")
+        details = [describe(p) if p[:4].isdigit() else p for p in rest.split("; ") if p]
+        return f"{action}" + (f" ({', '.join(details)})" if details else "")
     return f"{LABELS.get(v.family, v.family)}: {v.value}"
 
 
@@ -120,9 +130,13 @@ def label(family: str, kq: str | None) -> str:
     return f"{kq_name(kq)} {word}" if kq and kq != "overall" and family in facts.SCOPED else word
 
 
+# The value a question asks for -> the fact family that states it, where their names differ.
+_FAMILY = {"statement_score": "statement", "people": "people_using_service", "manager": "registered_manager"}
+
+
 def family_of(a) -> str | None:
     """The fact family a value question reads ("statement" for a quality statement's score)."""
-    return "statement" if a.value == "statement_score" else a.value
+    return _FAMILY.get(a.value, a.value) if a.value else None
 
 
 def answer(ask: Ask) -> Answer:
@@ -135,11 +149,10 @@ def answer(ask: Ask) -> Answer:
         return at_time(ask)
     book = ask.book()
     lines, missing, matching = [], [], []
-    for report in sorted(ask.reports, key=lambda r: r.provider):
-        found = ([v] if (v := date_asked(report, a.date_kind)) else []) if family == "date" else \
-            lookup_all(report, family, a.key_question, a.statement)
+    for latest in sorted(ask.reports, key=lambda r: r.provider):
+        report, found = _latest_stating(ask, latest, family)
         if not found:
-            missing.append(report)
+            missing.append(latest)
             continue
         marks = [book.cite(report, v) for v in found]
         lines.append(f"- **{report_label(report)}**: " + "; ".join(f"{phrase(v, report)} {m}" for v, m in zip(found, marks)))
@@ -162,11 +175,28 @@ def answer(ask: Ask) -> Answer:
                   focus=tuple(m.name for m in found) if a.selection else (), selection=a.selection)
 
 
+def _latest_stating(ask: Ask, latest: Report, family: str | None) -> tuple[Report, list[Stated]]:
+    """The newest report of ``latest``'s provider that states the value asked, and the value: a report that
+    assessed one key question leaves the others as an earlier report stated them (CQC keeps ratings until it
+    rates again). Only ``latest`` when the filters ask for every report (each is then asked on its own)."""
+    a = ask.analysis
+    history = [latest] if ask.filters.all_reports else \
+        [latest] + [r for r in ask.assistant.catalog.history(latest.provider) if r.report_id != latest.report_id]
+    for report in history:
+        found = ([v] if (v := date_asked(report, a.date_kind)) else []) if family == "date" else \
+            lookup_all(report, family, a.key_question, a.statement)
+        if found:
+            return report, found
+    return latest, []
+
+
 def _selected(a, found: list[Stated]) -> bool:
     """Whether a provider's stated values meet a selection's condition ("rated good", "below 60"); a value that
     selects by itself (a breach, an enforcement action) selects every provider stating one."""
     if a.value == "date" and a.when is not None:
         return any(overlaps(DateRange.parse(v.value), a.when) for v in found)
+    if a.value == "manager":  # "Which homes have no registered manager?"
+        return any((v.value.lower() in ("no", "false")) == a.negated for v in found)
     if a.condition is None:
         return bool(found)
     return any(a.condition.holds(v.value) for v in found)
@@ -182,6 +212,8 @@ def service_value(ask: Ask) -> Answer:
     lines, notes = [], []
     for provider in sorted({r.provider for r in ask.reports}):
         history = ask.assistant.catalog.history(provider)
+        if a.when is not None:  # "How was maternity at X rated in 2023?": the reports of that time only
+            history = [r for r in history if (d := facts.main_date(r)) is not None and overlaps(d, a.when)]
         found = None
         for report in history:
             for v in facts.stated(report):
@@ -201,7 +233,8 @@ def service_value(ask: Ask) -> Answer:
             continue
         latest = history[0] if history else None
         own = lookup(latest, family, a.key_question, a.statement) if latest is not None and family != "date" else None
-        note = f"No report states a {label(family, a.key_question)} for {a.service} at {provider}."
+        when = f" in {a.when_text}" if a.when is not None else ""
+        note = f"No report states a {label(family, a.key_question)} for {a.service} at {provider}{when}."
         if own is not None and not latest.service:
             note += (f" For the location as a whole (not {a.service}), {provider} was {phrase(own, latest)} "
                      f"{book.cite(latest, own)}.")

@@ -163,8 +163,15 @@ class NameIndex:
         if len(plain) < len(exact):
             for i in plain:
                 del exact[i]
-        mentions, claimed = self._named(question, tokens, words, capital, exact)
-        unknown = self._unknown(question, tokens, words, capital, exact, fuzzy, claimed)
+        # A word of the closed vocabulary ("safe" in Safe Hands Home Care) names a provider only beside another
+        # word of its name, whatever its case: "Which service scored lowest for safe?" names no one.
+        for i in [i for i, w in exact.items() if _vocabulary_word(w) and not self._beside_own_words(words, i, w)]:
+            del exact[i]
+        mentions, claimed, conflicted = self._named(question, tokens, words, capital, exact)
+        # A name word whose provider lost to another named more fully is no unknown name; one whose provider
+        # was dropped because the question's name says something else is.
+        unknown = self._unknown(question, tokens, words, capital, {i: w for i, w in exact.items() if i in conflicted},
+                                fuzzy, claimed)
         return Naming(tuple(mentions), tuple(unknown))
 
     def _beside_own_words(self, words: list[str], i: int, word: str) -> bool:
@@ -179,7 +186,7 @@ class NameIndex:
         return got[0] if got else None
 
     def _named(self, question: str, tokens: list[_Token], words: list[str], capital: list[bool],
-               exact: dict[int, str]) -> tuple[list[Mention], set[int]]:
+               exact: dict[int, str]) -> tuple[list[Mention], set[int], set[int]]:
         """Mentions of providers by their distinctive words; a name written out in full claims its words."""
         scores: dict[str, float] = defaultdict(float)
         hows: dict[str, str] = {}
@@ -218,7 +225,7 @@ class NameIndex:
                 if key not in hows:
                     hows[key] = next(self.names[n].how for n in self.by_word[word] if self.names[n].key == key)
         if not scores and not full:
-            return [], set()
+            return [], set(), set()
         best = max(scores.values(), default=0.0)
         keep = {k for k, s in scores.items() if s >= 0.5 * best} | set(full)
         # Providers named by the same words ("George" in "St George's"): those whose name the question
@@ -232,16 +239,18 @@ class NameIndex:
             keep -= {k for k in group if runs[k] < longest and k not in full}
         mentions: list[Mention] = []
         claimed: set[int] = set()
+        conflicted: set[int] = set()
         for key in sorted(keep, key=lambda k: min(spans[k] or [full[k][0]])):
             positions = sorted(set(range(full[key][0], full[key][1] + 1)) if key in full else set(spans[key]))
             for cluster in _clusters(positions):
                 a, b = self._extend(words, capital, cluster[0], cluster[-1], key)
                 if self._conflict(words[a:b + 1], key):
+                    conflicted.update(cluster)
                     continue  # here the question names another place that shares a word with this one
                 claimed.update(range(a, b + 1))
                 start, end = tokens[a][1], tokens[b][2]
                 mentions.append(Mention(start, end, question[start:end], (self.displays[key],), hows.get(key, "name")))
-        return _merge(mentions), claimed
+        return _merge(mentions), claimed, conflicted
 
     def _names_of(self, key: str) -> list[_Name]:
         return [self.names[i] for i in self.by_key.get(key, ())]
@@ -253,6 +262,8 @@ class NameIndex:
         i = b + 1
         while i < len(words) and i <= b + 3:
             w = words[i]
+            if _vocabulary_word(w) and w not in own:
+                break  # "Poole Hospital surgery": a service inside the place, not part of its name
             if w in own or vocabulary.organisation_family(w) not in (None, "generic"):
                 b = i
             elif capital[i] and not _vocabulary_word(w) and w not in _STOP \
@@ -272,7 +283,7 @@ class NameIndex:
         own = {t for nm in names for t in nm.tokens}
         families = {vocabulary.organisation_family(t) for t in own} - {None, "generic"}
         for w in span:
-            if w in own or w in _STOP or (w.endswith("s") and w[:-1] in own):
+            if w in own or w in _STOP or (w.endswith("s") and w[:-1] in own) or _vocabulary_word(w):
                 continue
             family = vocabulary.organisation_family(w)
             if family == "generic":
@@ -390,7 +401,7 @@ def _aligned(words: list[str], i: int, name: tuple[str, ...]) -> tuple[int, int]
     return None
 
 
-def _clusters(positions: list[int], gap: int = 2) -> list[list[int]]:
+def _clusters(positions: list[int], gap: int = 1) -> list[list[int]]:
     """Runs of question positions no more than ``gap`` apart: each is one place where a name is written."""
     out: list[list[int]] = []
     for p in positions:
@@ -402,9 +413,13 @@ def _clusters(positions: list[int], gap: int = 2) -> list[list[int]]:
 
 
 def _partial(words: list[str], i: int, name: tuple[str, ...]) -> tuple[int, int] | None:
-    """(first, last) question token of a run through position ``i`` that writes at least two thirds of
-    ``name``'s words in order (and at least two)."""
-    need = max(2, math.ceil(2 * len(name) / 3))
+    """(first, last) question token of a run through position ``i`` that writes ``name``'s words in order,
+    every one of its own words among them (those no organisation word: "Midlands" of East Midlands Ambulance
+    Service NHS Trust Headquarters) and at least one organisation word ("Ambulance"): "Healthcare NHS
+    Foundation Trust" alone names no trust."""
+    own = {t for t in name if vocabulary.organisation_family(t) is None and t not in _STOP}
+    if not own:
+        return None
     for j, t in enumerate(name):
         if t != words[i]:
             continue
@@ -413,7 +428,9 @@ def _partial(words: list[str], i: int, name: tuple[str, ...]) -> tuple[int, int]
             a -= 1
         while b + 1 < len(words) and j + (b - i) + 1 < len(name) and words[b + 1] == name[j + (b - i) + 1]:
             b += 1
-        if b - a + 1 >= need:
+        run = words[a:b + 1]
+        if len(run) >= 2 and own <= set(run) and any(vocabulary.organisation_family(w) not in (None, "generic")
+                                                     for w in run):
             return a, b
     return None
 

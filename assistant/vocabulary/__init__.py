@@ -527,3 +527,19 @@ def quantities(text: str) -> list[Match]:
     """The quantifiers and negators of ``text`` (``quantifier_phrases``), with the look-alikes that do not negate
     ("not only", "without fear") as their own class."""
     return quantifier_phrases().find(text)
+
+
+@lru_cache(maxsize=1)
+def _service_type_rows() -> list[list[str]]:
+    return _rows("service_types.tsv")
+
+
+@lru_cache(maxsize=1)
+def service_type_phrases() -> Phrases:
+    """Kinds of service a question over many providers names ("care homes", "GP practices")."""
+    return Phrases([(r[0], _alternatives(r[1])) for r in _service_type_rows()])
+
+
+def service_type_words(kind: str) -> tuple[str, ...]:
+    """The words that mark a kind of service in a report's service type ("care home", "nursing home")."""
+    return next((tuple(_alternatives(r[2])) for r in _service_type_rows() if r[0] == kind), ())

@@ -148,3 +148,13 @@ def test_every_slot_with_the_kind_read_by_meaning(reader, real_embedder):
     _report(scores, misses, FLOORS)
     for slot, floor in FLOORS.items():
         assert np.mean(scores[slot]) >= floor, slot
+
+
+def test_the_shipped_kind_model_was_fitted_on_this_bank_and_vocabulary():
+    # The bundled model's fit ships with the package; a changed bank or vocabulary needs
+    # `python -m assistant.answer.kinds --write` (else every process would fit it again on first use).
+    from importlib import resources
+
+    with resources.as_file(resources.files("assistant").joinpath("data/questions/kinds.npz")) as path:
+        shipped = kinds.KindModel.load(path)
+    assert shipped.fingerprint == kinds.fingerprint_for("sentence-transformers/all-MiniLM-L6-v2")
