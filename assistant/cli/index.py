@@ -45,6 +45,11 @@ _WAIT = click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_d
                      help="Seconds to wait for another running build or update before giving up.")
 _MAX_SIZE = click.option("--max-size", type=Size(), default=None,
                          help="Skip corpus files larger than this (default 20MB); e.g. --max-size 50MB.")
+_RAY = click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+                    help="Embed on the Ray cluster at ADDRESS (host:port, or 'auto'); without ADDRESS, on a Ray "
+                         "started for this run. Needs the cluster extra.")
+_SHARD_SIZE = click.option("--shard-size", type=click.IntRange(min=1), default=None,
+                           help="With --ray: texts per shard, a multiple of 32 (default 512).")
 _ALLOW_REMOVALS = click.option("--allow-removals", is_flag=True,
                                help="Allow an update that removes every indexed report, or more than half of them.")
 
@@ -100,19 +105,30 @@ def index():
 @common
 @_MAX_SIZE
 @_WAIT
+@_RAY
+@_SHARD_SIZE
 @friendly
-def build(corpus, index, model, max_size, wait):
+def build(corpus, index, model, max_size, wait, ray_address, shard_size):
     """Build the index from scratch from every report in the corpus."""
-    from assistant.indexing.build import build_index
     from assistant.indexing.scan import safe_name
-    from assistant.search.embed import Embedder
 
+    _shards_need_ray(ray_address, shard_size)
     callback, finish = progress_printer()
+    ray_line = None
     try:
-        version, scan = build_index(config.corpus_dir(corpus), config.index_dir(index), Embedder(model),
-                                    progress=callback, ingest=_ingest(max_size), wait=wait)
+        if ray_address is not None:
+            done = _ray_run(corpus, index, model, ray_address, shard_size, callback, max_size, wait, rebuild=True)
+            version, scan, ray_line = config.index_dir(index) / done.summary.version, done.scan, done.stats.line()
+        else:
+            from assistant.indexing.build import build_index
+            from assistant.search.embed import Embedder
+
+            version, scan = build_index(config.corpus_dir(corpus), config.index_dir(index), Embedder(model),
+                                        progress=callback, ingest=_ingest(max_size), wait=wait)
     finally:
         finish()
+    if ray_line:
+        click.echo(ray_line, err=True)
     n_reports = sum(len(r) for r in scan.reports.values())
     click.echo(f"built {version.name}: {len(scan.reports)} files, {n_reports} reports")
     for source, notes in scan.notes.items():
@@ -128,15 +144,49 @@ def build(corpus, index, model, max_size, wait):
 @_WAIT
 @_MAX_SIZE
 @_ALLOW_REMOVALS
+@_RAY
+@_SHARD_SIZE
 @friendly
-def update(corpus, index, model, as_json, wait, max_size, allow_removals):
+def update(corpus, index, model, as_json, wait, max_size, allow_removals, ray_address, shard_size):
     """Index new and changed corpus files and drop removed ones; unchanged reports are not re-embedded."""
+    _shards_need_ray(ray_address, shard_size)
+    if ray_address is not None:
+        lines = []
+
+        def work(progress):
+            done = _ray_run(corpus, index, model, ray_address, shard_size, progress, max_size, wait,
+                            allow_removals=allow_removals)
+            lines.append(done.stats.line())
+            return done.summary
+
+        try:
+            _run(work, as_json)
+        finally:
+            for line in lines:
+                click.echo(line, err=True)
+        return
     from assistant.indexing.build import update_index
     from assistant.search.embed import Embedder
 
     _run(lambda progress: update_index(config.corpus_dir(corpus), config.index_dir(index), Embedder(model),
                                        progress, wait=wait, ingest=_ingest(max_size),
                                        allow_removals=allow_removals), as_json)
+
+
+def _shards_need_ray(ray_address, shard_size) -> None:
+    if shard_size is not None and ray_address is None:
+        raise click.UsageError("--shard-size needs --ray")
+
+
+def _ray_run(corpus, index, model, address, shard_size, progress, max_size, wait, *, rebuild=False,
+             allow_removals=False):
+    """An index build (``rebuild``) or update embedding on Ray (``assistant.cluster``)."""
+    from assistant.cluster.build import run
+    from assistant.cluster.shards import DEFAULT_SHARD_TEXTS
+
+    return run(config.corpus_dir(corpus), config.index_dir(index), address=address, rebuild=rebuild,
+               model_dir=model, shard_texts=shard_size or DEFAULT_SHARD_TEXTS, progress=progress,
+               ingest=_ingest(max_size), wait=wait, allow_removals=allow_removals)
 
 
 @index.command("add")
