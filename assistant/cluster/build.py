@@ -69,10 +69,11 @@ def run(corpus_dir: Path, index_dir: Path, *, address: str | None = None, rebuil
         model_dir: str | None = None, backend: str | None = None, shard_texts: int = DEFAULT_SHARD_TEXTS,
         cpus_per_actor: float = 1.0, max_actors: int | None = None, progress: Progress | None = None,
         settings: ChunkSettings = ChunkSettings(), ingest: IngestSettings = IngestSettings(), wait: float = 0.0,
-        allow_removals: bool = False) -> RayBuild:
+        allow_removals: bool = False, stats: RayStats | None = None) -> RayBuild:
     """Build (``rebuild``) or update the index at ``index_dir`` from ``corpus_dir``, embedding on Ray.
 
-    Raises what ``update_index`` raises, and ClusterProblem for Ray's failures (one line).
+    ``stats``: counted into as shards finish (another thread may watch it). Raises what
+    ``update_index`` raises, and ClusterProblem for Ray's failures (one line).
     """
     from assistant.indexing import versions
     from assistant.indexing.build import refresh
@@ -80,7 +81,8 @@ def run(corpus_dir: Path, index_dir: Path, *, address: str | None = None, rebuil
     index_dir = Path(index_dir)
     with connected(address) as where:
         embedder = RayEmbedder(index_dir / STAGING, model_dir, backend, shard_texts=shard_texts,
-                               cpus_per_actor=cpus_per_actor, max_actors=max_actors, progress=progress)
+                               cpus_per_actor=cpus_per_actor, max_actors=max_actors, progress=progress,
+                               stats=stats)
         with versions.writer_lock(index_dir, wait):
             summary, scan = refresh(corpus_dir, index_dir, embedder, progress, settings=settings, ingest=ingest,
                                     rebuild=rebuild, allow_removals=allow_removals or rebuild, locked=True)

@@ -92,12 +92,12 @@ class RayEmbedder:
 
     ``shard_texts`` must be a multiple of ``batch_size`` (the same batches as in-process).
     ``progress(stage, done, total)``: "shards" (done over planned so far) and "shards on <node>"
-    (that node's share), as each shard arrives.
+    (that node's share), as each shard arrives. ``stats``: where to count (read it while a build runs).
     """
 
     def __init__(self, staging: Path, model_dir: str | None = None, backend: str | None = None,
                  batch_size: int = 32, shard_texts: int = DEFAULT_SHARD_TEXTS, cpus_per_actor: float = 1.0,
-                 max_actors: int | None = None, progress: Progress | None = None):
+                 max_actors: int | None = None, progress: Progress | None = None, stats: RayStats | None = None):
         from assistant.search.embed import Embedder
         from assistant.search.embed.export import cache_key
 
@@ -115,7 +115,7 @@ class RayEmbedder:
         self.max_actors = max_actors
         self.staging = Staging(staging)
         self.progress = progress
-        self.stats = RayStats()
+        self.stats = stats if stats is not None else RayStats()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
