@@ -7,7 +7,7 @@ import json
 import click
 
 from assistant import config
-from assistant.cli.common import common, filter_options, friendly, make_filters, retrieval_options
+from assistant.cli.common import SERVER, common, filter_options, friendly, make_filters, remote_assistant, retrieval_options
 
 
 @click.command()
@@ -16,17 +16,21 @@ from assistant.cli.common import common, filter_options, friendly, make_filters,
 @filter_options
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON (a stable contract).")
 @retrieval_options
+@SERVER
 @friendly
 def ask(question, corpus, index, model, providers, services, ratings, sections, since, until, all_reports,
-        as_json, mode, k):
+        as_json, mode, k, server):
     """Answer one QUESTION, with citations."""
     from assistant.chat.commands import check_providers
     from assistant.cli.render import answer_to_text
-    from assistant.session import load_assistant
 
     filters = make_filters(providers, services, ratings, sections, since, until, all_reports)
-    assistant = load_assistant(config.index_dir(index), model)
-    check_providers(filters, assistant.catalog)  # a misspelt --provider is an error, not "no evidence"
+    assistant = remote_assistant(server)  # the server checks the --provider names itself
+    if assistant is None:
+        from assistant.session import load_assistant
+
+        assistant = load_assistant(config.index_dir(index), model)
+        check_providers(filters, assistant.catalog)  # a misspelt --provider is an error, not "no evidence"
     answer = assistant.ask(question, filters, mode=mode, k=k)
     if as_json:
         click.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=1))
