@@ -136,3 +136,87 @@ def wait_until(predicate, timeout: float, what: str, every: float = 0.05) -> Non
         if time.monotonic() > end:
             pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
         time.sleep(every)
+
+
+# -- a real server on loopback ---------------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """`assistant serve` in a child process on 127.0.0.1, ready (GET /health is 200) on entry, stopped on exit."""
+
+    def __init__(self, index_dir: Path, tokens: Path, *args: str, ready_s: float = 180):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.command = [sys_executable(), "-c", "from assistant.cli import main; main()", "serve", "--index",
+                        str(index_dir), "--port", str(self.port), "--tokens", str(tokens), *args]
+        self.ready_s = ready_s
+        self.process = None
+
+    def __enter__(self) -> "ServerProcess":
+        import subprocess
+        import time
+        import urllib.request
+
+        self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        end = time.monotonic() + self.ready_s
+        while True:
+            if self.process.poll() is not None:
+                pytest.fail(f"the server exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                with urllib.request.urlopen(self.url + "/health", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                pass
+            if time.monotonic() > end:
+                self.stop()
+                pytest.fail("the server did not start")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        import signal
+
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(30)
+            except Exception:  # noqa: BLE001 - it must go, one way or the other
+                self.process.kill()
+                self.process.wait(10)
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def sys_executable() -> str:
+    import sys
+
+    return sys.executable
+
+
+def seed_questions():
+    """The eval's seed questions (corpus "seeds"): (id, context turns, question)."""
+    from assistant.evaluate.dataset import load
+
+    root = Path(__file__).resolve().parent.parent
+    return [(q.id, tuple(q.context), q.question) for q in load(root / "eval" / "questions.jsonl")
+            if q.corpus == "seeds"]
+
+
+def converse(assistant, context, question):
+    """Ask the context turns, then the question, in one conversation (as eval and the chat do); its answer's
+    ``ask --json`` object."""
+    from assistant.chat.conversation import Conversation
+
+    conversation = Conversation(assistant)
+    for turn in context:
+        conversation.ask(turn)
+    return conversation.ask(question).to_json()
