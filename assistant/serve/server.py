@@ -69,16 +69,18 @@ def _replica_class():
 
 def deploy(index_dir: Path, model_dir: str | None = None, *, replicas: int = 2, host: str = DEFAULT_HOST,
            port: int = DEFAULT_PORT, tokens: Path | None = None, limits: Limits = Limits(),
-           cors: tuple[str, ...] = (), workers: int | None = None, cpus_per_replica: float = 0.5) -> None:
+           cors: tuple[str, ...] = (), workers: int | None = None, cpus_per_replica: float = 0.5):
     """Start the app under Ray Serve on the cluster this process is connected to (``ray.init`` first);
-    returns once every replica is up. ``serve.shutdown()`` stops it."""
+    returns once every replica is up. ``undeploy`` stops it. Returns the rate limiter actor."""
     import ray
     from ray import serve
 
     from assistant.serve.tokens import default_path
 
-    ray.remote(num_cpus=0)(RateLimiter).options(name=LIMITER_NAME, namespace=RAY_NAMESPACE,
-                                               get_if_exists=True).remote(limits.per_minute)
+    # Detached, as Serve's own actors are: it lives as long as the deployment, until ``undeploy``.
+    limiter = ray.remote(num_cpus=0)(RateLimiter).options(name=LIMITER_NAME, namespace=RAY_NAMESPACE,
+                                                          lifetime="detached", get_if_exists=True
+                                                          ).remote(limits.per_minute)
     options = {"index_dir": str(Path(index_dir).resolve()), "model_dir": model_dir,
                "tokens": str(Path(tokens or default_path()).resolve()), "limits": asdict(limits), "cors": list(cors),
                "workers": workers}
@@ -87,6 +89,19 @@ def deploy(index_dir: Path, model_dir: str | None = None, *, replicas: int = 2, 
                                   ray_actor_options={"num_cpus": cpus_per_replica},
                                   max_ongoing_requests=64)
     serve.run(deployment.bind(options), name="assistant", route_prefix="/")
+    return limiter
+
+
+def undeploy() -> None:
+    """Stop Serve and the shared rate limiter."""
+    import ray
+    from ray import serve
+
+    serve.shutdown()
+    try:
+        ray.kill(ray.get_actor(LIMITER_NAME, namespace=RAY_NAMESPACE))
+    except ValueError:  # already gone
+        pass
 
 
 def run_ray(address: str | None, index_dir: Path, model_dir: str | None = None, *, replicas: int = 2,
@@ -97,12 +112,10 @@ def run_ray(address: str | None, index_dir: Path, model_dir: str | None = None, 
     from assistant.cluster.build import connected
 
     with connected(address):
-        from ray import serve
-
         deploy(index_dir, model_dir, replicas=replicas, **options)
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
             pass
         finally:
-            serve.shutdown()
+            undeploy()
