@@ -34,6 +34,7 @@ from assistant.text import sentence_spans
 
 FILE = "sentences.npz"
 MAX_TERMS = 64  # hashed terms kept per sentence; CQC sentences rarely have more content words
+MAPPED = ("vector", "terms")  # the large columns: memory-mapped when large (``search.mapped``), the rest read
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> L2-normalised float32 vectors
 
@@ -164,31 +165,42 @@ class SentenceTable:
                    np.asarray(ends, dtype=np.int64), vector, terms, cues)
 
     def save(self, folder: Path) -> None:
-        """Write the table as ``folder/sentences.npz``."""
-        np.savez(folder / FILE, **{f.name: getattr(self, f.name) for f in fields(self)})
+        """Write the table as ``folder/sentences.npz`` (an uncompressed npz, members aligned so the large
+        ones can be memory-mapped: ``search.mapped``)."""
+        from assistant.search import mapped
+
+        mapped.save_npz(folder / FILE, {f.name: getattr(self, f.name) for f in fields(self)})
 
     @classmethod
     def load(cls, folder: Path) -> "SentenceTable":
-        """Read a table written by ``save``."""
-        with np.load(folder / FILE) as data:
-            return cls(**{f.name: data[f.name] for f in fields(cls)})
+        """Read a table written by ``save``: ``vector`` and ``terms`` memory-mapped when large (read only
+        as rows are indexed, and shared by every process on the machine), the other columns read."""
+        from assistant.search import mapped
+
+        data = mapped.load_npz(folder / FILE)
+        return cls(**{f.name: data[f.name] if f.name in MAPPED else np.array(data[f.name]) for f in fields(cls)})
 
     @classmethod
     def concat(cls, tables: Sequence["SentenceTable"]) -> "SentenceTable":
-        """One table holding the rows of ``tables`` in order."""
+        """One table holding the rows of ``tables`` in order (mapped columns stay mapped: ``mapped.Rows``)."""
+        from assistant.search import mapped
+
         tables = [t for t in tables if len(t)]  # an empty table's vectors may have no width
         if not tables:
             return cls.empty()
-        return cls(**{f.name: np.concatenate([getattr(t, f.name) for t in tables]) for f in fields(cls)})
+        if len(tables) == 1:
+            return tables[0]
+        return cls(**{f.name: mapped.concat([getattr(t, f.name) for t in tables]) for f in fields(cls)})
 
     def keep(self, chunk_ids: np.ndarray) -> "SentenceTable":
         """Only the rows whose chunk is in ``chunk_ids``."""
-        mask = np.isin(self.chunk_id, chunk_ids)
-        return type(self)(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
+        return self.take(np.flatnonzero(np.isin(self.chunk_id, chunk_ids)))
 
     def take(self, rows: np.ndarray) -> "SentenceTable":
-        """The rows at these positions, in this order."""
-        return type(self)(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+        """The rows at these positions, in this order (mapped columns stay mapped)."""
+        from assistant.search import mapped
+
+        return type(self)(**{f.name: mapped.rows_of(getattr(self, f.name), rows) for f in fields(self)})
 
 
 class SentenceLookup:
