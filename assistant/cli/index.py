@@ -176,6 +176,8 @@ def update(corpus, index, model, as_json, wait, max_size, allow_removals, ray_ad
 def _shards_need_ray(ray_address, shard_size) -> None:
     if shard_size is not None and ray_address is None:
         raise click.UsageError("--shard-size needs --ray")
+    if shard_size is not None and shard_size % 32:
+        raise click.UsageError(f"--shard-size must be a multiple of 32, the embedding batch (got {shard_size})")
 
 
 def _ray_run(corpus, index, model, address, shard_size, progress, max_size, wait, *, rebuild=False,

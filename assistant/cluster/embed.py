@@ -1,7 +1,7 @@
 """``RayEmbedder``: an ``Embedder`` whose ``encode`` runs on a Ray cluster, shard by shard.
 
-Each ``encode`` call (the build makes one for the chunks and one per 2,048 sentences) is cut into
-shards (``shards.plan``). Shards already in the staging folder are read back; the others become the
+Each ``encode`` call (the build makes one for the chunks) and each ``encode_blocks`` call (one for
+the sentence table's 2,048-text blocks) is cut into shards (``shards.plan``), one Ray Data run a call. Shards already in the staging folder are read back; the others become the
 rows of a Ray Data dataset, one shard a row, mapped by ``map_batches`` over an autoscaling pool of
 ``ShardWorker`` actors (at most one per ``cpus_per_actor`` CPUs of the cluster). Each actor loads the
 embedding model once, checks it is the driver's model (the same digest), and returns each shard's
@@ -123,25 +123,31 @@ class RayEmbedder:
 
     def encode(self, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Vectors of ``texts`` in order: staged shards read back, the rest embedded on the cluster."""
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        if not len(texts):
-            return out
-        shards = plan(list(texts), self.shard_texts, self.salt)
-        todo: dict[str, list[Shard]] = {}
-        for shard in shards:
-            self.stats.shards += 1
-            got = self.staging.read(shard.key, len(shard.texts), self.dimension)
-            if got is None:
-                todo.setdefault(shard.key, []).append(shard)
+        return self.encode_blocks([texts], progress)[0]
+
+    def encode_blocks(self, blocks: Sequence[Sequence[str]],
+                      progress: Callable[[int], None] | None = None) -> list[np.ndarray]:
+        """``[self.encode(b) for b in blocks]``, each block cut and batched as ``encode`` would, but the
+        shards of all of them embedded in one Ray Data run (the sentence table's 2,048-text blocks)."""
+        outs = [np.empty((len(b), self.dimension), dtype=np.float32) for b in blocks]
+        todo: dict[str, list[tuple[np.ndarray, Shard]]] = {}
+        for out, texts in zip(outs, blocks):
+            if not len(texts):
                 continue
-            out[shard.rows] = got
-            self.stats.reused += 1
-            self._count(STAGED)
-            if progress:
-                progress(len(shard.rows))
+            for shard in plan(list(texts), self.shard_texts, self.salt):
+                self.stats.shards += 1
+                got = self.staging.read(shard.key, len(shard.texts), self.dimension)
+                if got is None:
+                    todo.setdefault(shard.key, []).append((out, shard))
+                    continue
+                out[shard.rows] = got
+                self.stats.reused += 1
+                self._count(STAGED)
+                if progress:
+                    progress(len(shard.rows))
         if todo:
-            self._embed(todo, out, progress)
-        return out
+            self._embed(todo, progress)
+        return outs
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
@@ -156,14 +162,14 @@ class RayEmbedder:
         n = max(1, int(cpus // self.cpus_per_actor))
         return min(n, self.max_actors) if self.max_actors else n
 
-    def _embed(self, todo: dict[str, list[Shard]], out: np.ndarray, progress) -> None:
+    def _embed(self, todo: dict[str, list[tuple[np.ndarray, Shard]]], progress) -> None:
         import ray
 
         logging.getLogger("ray.data").setLevel(logging.WARNING)  # one line a dataset otherwise
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         context.print_on_execution_start = False
-        first = {key: group[0] for key, group in todo.items()}
+        first = {key: group[0][1] for key, group in todo.items()}
         rows = [{"key": key, "texts": json.dumps(list(s.texts))} for key, s in first.items()]
         size = self.actors()
         threads = max(1, int(self.cpus_per_actor))
@@ -183,7 +189,7 @@ class RayEmbedder:
                 shard = first[key]
                 vectors = np.frombuffer(row["vectors"], dtype=np.float32).reshape(len(shard.texts), self.dimension)
                 self.staging.write(key, vectors)
-                for same in todo[key]:
+                for out, same in todo[key]:
                     out[same.rows] = vectors
                     if progress:
                         progress(len(same.rows))

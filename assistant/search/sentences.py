@@ -159,8 +159,12 @@ class SentenceTable:
         if embed is None or not texts:
             vector = np.zeros((len(texts), 0), dtype=np.float16)
         else:
-            vector = np.vstack([np.asarray(embed(texts[i : i + batch]), dtype=np.float16)
-                                for i in range(0, len(texts), batch)])
+            blocks = [texts[i : i + batch] for i in range(0, len(texts), batch)]
+            # An embedder that runs many blocks at once (a Ray build: one cluster job, not one a block)
+            # embeds each block exactly as ``embed`` would, so the vectors are the same.
+            many = getattr(getattr(embed, "__self__", None), "encode_blocks", None)
+            parts = many(blocks) if many is not None else (embed(b) for b in blocks)
+            vector = np.vstack([np.asarray(p, dtype=np.float16) for p in parts])
         return cls(np.asarray(ids, dtype=np.int64), np.asarray(starts, dtype=np.int64),
                    np.asarray(ends, dtype=np.int64), vector, terms, cues)
 
