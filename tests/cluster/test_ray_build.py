@@ -142,3 +142,36 @@ def test_driver_killed_mid_build_then_rerun_embeds_only_unfinished_shards(two_no
     assert done.stats.embedded == done.stats.shards - finished > 0, done.stats.line()
     assert staged(index) == 0
     assert_same_index(index, in_process_index)
+
+
+def test_update_with_ray_embeds_only_the_new_report_and_equals_an_in_process_update(two_nodes, ray_corpus,
+                                                                                   in_process_index, embedder,
+                                                                                   tmp_path):
+    import json
+    import shutil
+
+    from conftest import SEED_CORPUS
+
+    from assistant.indexing.build import update_index
+
+    new = SEED_CORPUS / "iridium-medical-practice-2025-01-13.txt"
+    results = {}
+    for how in ("ray", "in-process"):
+        corpus = tmp_path / how / "corpus"
+        shutil.copytree(ray_corpus, corpus)
+        index = copy_index(in_process_index, tmp_path / how / "index")
+        shutil.copy(new, corpus / new.name)
+        if how == "ray":
+            done = subprocess.run([sys.executable, "-c", "from assistant.cli import main; main()", "index", "update",
+                                   "--corpus", str(corpus), "--index", str(index), "--ray", two_nodes.address,
+                                   "--shard-size", str(SHARD), "--json"], capture_output=True, text=True, cwd=ROOT,
+                                  timeout=600)
+            assert done.returncode == 0, done.stderr[-2000:]
+            results[how] = json.loads(done.stdout)
+            assert "ray: " in done.stderr and "0 from staging" in done.stderr
+        else:
+            results[how] = update_index(corpus, index, embedder).to_json()
+        results[how + "-index"] = index
+    assert results["ray"]["added"] == results["in-process"]["added"] == [new.name]
+    assert results["ray"]["chunks_embedded"] == results["in-process"]["chunks_embedded"] > 0
+    assert_same_index(results["ray-index"], results["in-process-index"])
