@@ -36,7 +36,7 @@ STAGED = "staging"  # the "node" that shards read back from the staging folder a
 class RayStats:
     """What the Ray embedding did, for the summary line and the tests."""
 
-    shards: int = 0  # planned, over every encode call
+    shards: int = 0  # distinct shards planned, over every encode call
     reused: int = 0  # read back from the staging folder
     embedded: int = 0  # embedded on the cluster in this run
     texts_embedded: int = 0
@@ -131,18 +131,25 @@ class RayEmbedder:
         shards of all of them embedded in one Ray Data run (the sentence table's 2,048-text blocks)."""
         outs = [np.empty((len(b), self.dimension), dtype=np.float32) for b in blocks]
         todo: dict[str, list[tuple[np.ndarray, Shard]]] = {}
+        staged: dict[str, np.ndarray] = {}
         for out, texts in zip(outs, blocks):
             if not len(texts):
                 continue
             for shard in plan(list(texts), self.shard_texts, self.salt):
-                self.stats.shards += 1
-                got = self.staging.read(shard.key, len(shard.texts), self.dimension)
-                if got is None:
-                    todo.setdefault(shard.key, []).append((out, shard))
+                if shard.key in todo:  # the same texts twice (repeated boilerplate): embedded once
+                    todo[shard.key].append((out, shard))
                     continue
+                got = staged.get(shard.key)
+                if got is None:
+                    self.stats.shards += 1
+                    got = self.staging.read(shard.key, len(shard.texts), self.dimension)
+                    if got is None:
+                        todo[shard.key] = [(out, shard)]
+                        continue
+                    staged[shard.key] = got
+                    self.stats.reused += 1
+                    self._count(STAGED)
                 out[shard.rows] = got
-                self.stats.reused += 1
-                self._count(STAGED)
                 if progress:
                     progress(len(shard.rows))
         if todo:

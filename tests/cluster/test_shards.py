@@ -44,3 +44,24 @@ def test_staging_keeps_only_whole_shards(tmp_path):
     assert staging.read("bad", 2, 3) is None and ".x" not in "".join(staging.keys())
     staging.clear()
     assert not staging.folder.exists()
+
+
+@pytest.mark.cluster
+def test_repeated_texts_make_one_shard_embedded_once_and_reused_from_staging(tmp_path, embedder):
+    pytest.importorskip("ray", reason="needs the cluster extra (Ray)")
+    from _cluster import make_cluster, stop_cluster
+
+    from assistant.cluster.embed import RayEmbedder
+
+    texts = ["Staff were kind."] * 64 + ["Managers were visible and approachable."] * 32
+    cluster = make_cluster(1)
+    try:
+        first = RayEmbedder(tmp_path / ".staging", shard_texts=32)
+        got = first.encode(texts)
+        assert np.array_equal(got, embedder.encode(texts))
+        assert (first.stats.shards, first.stats.embedded, first.stats.reused) == (2, 2, 0)  # 3 shards, 2 distinct
+        again = RayEmbedder(tmp_path / ".staging", shard_texts=32)
+        assert np.array_equal(again.encode(texts), got)
+        assert (again.stats.shards, again.stats.embedded, again.stats.reused, again.stats.calls) == (2, 0, 2, 0)
+    finally:
+        stop_cluster(cluster)
