@@ -47,6 +47,20 @@ def _rss_mb() -> float:
     return round(psutil.Process().memory_info().rss / 2**20, 1)
 
 
+def _rss_split_mb() -> dict:
+    """RSS as Linux splits it: private memory (RssAnon) and mapped file pages (RssFile, shared with
+    every process mapping the same files)."""
+    out = {}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("RssAnon", "RssFile", "RssShmem"):
+                out[key] = round(int(value.split()[0]) / 1024, 1)
+    except OSError:
+        pass
+    return out
+
+
 def _peak_mb() -> float:
     import resource
 
@@ -180,6 +194,7 @@ def measure(work: Path, repeats: int = 5) -> dict:
     out["passage_ms"] = percentiles(times)
     out["answers"] = {"asked": len(times), "answered": answered, "kinds": kinds}
     out["rss_mb"]["after_questions"] = _rss_mb()
+    out["rss_split_mb"] = _rss_split_mb()
     out["peak_rss_mb"] = _peak_mb()
     return out
 
