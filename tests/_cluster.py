@@ -15,6 +15,10 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")  # before any `import ray`
+# Ray Serve's proxy gets longer to start and to answer health checks on a busy two-core machine (read by
+# the cluster's processes, which inherit this environment).
+os.environ.setdefault("RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S", "60")
+os.environ.setdefault("RAY_SERVE_PROXY_HEALTH_CHECK_TIMEOUT_S", "60")
 
 RAY_CHUNKS = 220  # the generated corpus the Ray builds index: over 200 chunks
 SHARD = 32  # texts per shard in the tests: many shards, so work lands on both nodes

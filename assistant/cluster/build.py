@@ -22,6 +22,9 @@ LOCAL = "local"  # `--ray` with no address: a Ray started for this run on this m
 LOCAL_OBJECT_STORE = 512 * 1024**2
 # Ray's switch for one-machine clusters (its default on macOS and Windows): every node on 127.0.0.1.
 LOOPBACK_ONLY = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+# Ray Serve gives its HTTP proxy 5 s to start and 10 s to answer a health check, then kills it; on a
+# busy two-core machine it needs longer (seen: the proxy killed while the replicas loaded the index).
+PATIENT_SERVE = {"RAY_SERVE_PROXY_READY_CHECK_TIMEOUT_S": "60", "RAY_SERVE_PROXY_HEALTH_CHECK_TIMEOUT_S": "60"}
 
 
 @dataclass
@@ -45,6 +48,8 @@ def connected(address: str | None):
     local = address in (None, "", LOCAL)
     if local:
         os.environ.setdefault(LOOPBACK_ONLY, "0")  # read when Ray is imported
+        for name, value in PATIENT_SERVE.items():  # read by the Serve processes this Ray starts
+            os.environ.setdefault(name, value)
     ray = require_ray()
     if ray.is_initialized():
         yield ray.get_runtime_context().gcs_address

@@ -89,7 +89,30 @@ def deploy(index_dir: Path, model_dir: str | None = None, *, replicas: int = 2, 
                                   ray_actor_options={"num_cpus": cpus_per_replica},
                                   max_ongoing_requests=64)
     serve.run(deployment.bind(options), name="assistant", route_prefix="/")
+    _wait_routed(host, port)
     return limiter
+
+
+def _wait_routed(host: str, port: int, timeout: float = 120.0) -> None:
+    """Wait until Serve's proxy routes to the app: ``serve.run`` returns when the replicas are up, but
+    the proxy learns the route a moment later (until then it answers 404)."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    where = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    url = f"http://{where}:{port}/health"
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > end:
+            raise RuntimeError(f"Ray Serve did not start answering at {url} within {timeout:.0f} s")
+        time.sleep(0.25)
 
 
 def undeploy() -> None:

@@ -175,8 +175,12 @@ def test_request_limits_and_no_cors_by_default(index_dir, tokens, tmp_path):
         assert status == 200 and got["text"] == "This service scored 50 (out of 100) for this area."
         assert got["section"] == ["Well-led", "Overview"] and got["version"] == "v000001"
         assert _raw(server.url, "/source/nothing-here", token)[0] == 404
-    # Listening on 127.0.0.1 only unless told otherwise.
-    assert "--host" not in server.command
+        # Listening on 127.0.0.1 only, unless told otherwise (read from the process's sockets: no traffic).
+        import psutil
+
+        listening = {c.laddr for c in psutil.Process(server.process.pid).net_connections(kind="inet")
+                     if c.status == psutil.CONN_LISTEN}
+        assert listening == {("127.0.0.1", server.port)}, listening
 
 
 def test_ask_and_chat_script_with_server_print_what_they_print_locally(index_dir, tokens, tmp_path):
