@@ -11,7 +11,7 @@ import importlib
 
 import click
 
-COMMANDS = ("ask", "chat", "index", "eval", "bench")
+COMMANDS = ("ask", "chat", "index", "eval", "bench", "serve")
 
 
 @click.group()

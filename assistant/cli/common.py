@@ -139,6 +139,22 @@ def progress_printer():
 
 MODES = ("hybrid", "bm25", "dense")
 
+SERVER = click.option("--server", "server", default=None, metavar="URL",
+                      help="Ask the team server at URL instead of a local index (default: $ASSISTANT_SERVER); "
+                           "the token comes from $ASSISTANT_TOKEN or a file of mode 0600 ($ASSISTANT_TOKEN_FILE).")
+
+
+def remote_assistant(server: str | None):
+    """A ``RemoteAssistant`` when --server or $ASSISTANT_SERVER names a server, else None (ask locally)."""
+    from assistant.serve.client import server_url
+
+    url = server_url(server)
+    if url is None:
+        return None
+    from assistant.serve.client import RemoteAssistant, find_token
+
+    return RemoteAssistant(url, find_token())
+
 
 def retrieval_options(f):
     """--mode and --k, shared by `ask` and `chat`."""

@@ -43,6 +43,8 @@ class Size(click.ParamType):
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 _WAIT = click.option("--wait", type=click.FloatRange(min=0), default=0.0, show_default=True,
                      help="Seconds to wait for another running build or update before giving up.")
+
+
 def _size_text(n: int) -> str:
     for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if n >= size and n % size == 0:
@@ -60,6 +62,11 @@ _MAX_CHUNKS = click.option("--max-chunks", type=click.IntRange(min=1), default=N
 _REPAIR = click.option("--repair", is_flag=True,
                        help="Re-derive what is damaged from the corpus: make the newest intact commit point live "
                             "and index the files of damaged segments again.")
+_RAY = click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+                    help="Embed on the Ray cluster at ADDRESS (host:port, or 'auto'); without ADDRESS, on a Ray "
+                         "started for this run. Needs the cluster extra.")
+_SHARD_SIZE = click.option("--shard-size", type=click.IntRange(min=1), default=None,
+                           help="With --ray: texts per shard, a multiple of 32 (default 512).")
 _ALLOW_REMOVALS = click.option("--allow-removals", is_flag=True,
                                help="Allow an update that removes every indexed report, or more than half of them.")
 
@@ -118,26 +125,40 @@ def index():
 @_MAX_SIZE
 @_MAX_CHUNKS
 @_WAIT
+@_RAY
+@_SHARD_SIZE
 @friendly
-def build(corpus, index, model, as_json, max_size, max_chunks, wait):
+def build(corpus, index, model, as_json, max_size, max_chunks, wait, ray_address, shard_size):
     """Build the index from scratch from every report in the corpus."""
-    from assistant.indexing.build import build_index, refresh
     from assistant.indexing.scan import safe_name
-    from assistant.search.embed import Embedder
 
     step("index build")
-    if as_json:  # the update's summary (every file "added") and its progress lines on stderr
+    _shards_need_ray(ray_address, shard_size)
+    if as_json and ray_address is None:  # the update's summary (every file "added") and its progress lines on stderr
+        from assistant.indexing.build import refresh
+        from assistant.search.embed import Embedder
+
         _run(lambda progress: refresh(config.corpus_dir(corpus), config.index_dir(index), Embedder(model), progress,
                                       ingest=_ingest(max_size, max_chunks), rebuild=True, wait=wait,
                                       allow_removals=True)[0], as_json=True)
         return
-
     callback, finish = progress_printer()
+    ray_line = None
     try:
-        version, scan = build_index(config.corpus_dir(corpus), config.index_dir(index), Embedder(model),
-                                    progress=callback, ingest=_ingest(max_size, max_chunks), wait=wait)
+        if ray_address is not None:
+            done = _ray_run(corpus, index, model, ray_address, shard_size, callback, max_size, max_chunks, wait,
+                            rebuild=True)
+            version, scan, ray_line = config.index_dir(index) / done.summary.version, done.scan, done.stats.line()
+        else:
+            from assistant.indexing.build import build_index
+            from assistant.search.embed import Embedder
+
+            version, scan = build_index(config.corpus_dir(corpus), config.index_dir(index), Embedder(model),
+                                        progress=callback, ingest=_ingest(max_size, max_chunks), wait=wait)
     finally:
         finish()
+    if ray_line:
+        click.echo(ray_line, err=True)
     n_reports = sum(len(r) for r in scan.reports.values())
     click.echo(f"built {version.name}: {len(scan.reports)} files, {n_reports} reports")
     for source, notes in scan.notes.items():
@@ -155,9 +176,29 @@ def build(corpus, index, model, as_json, max_size, max_chunks, wait):
 @_MAX_CHUNKS
 @_ALLOW_REMOVALS
 @_REPAIR
+@_RAY
+@_SHARD_SIZE
 @friendly
-def update(corpus, index, model, as_json, wait, max_size, max_chunks, allow_removals, repair):
+def update(corpus, index, model, as_json, wait, max_size, max_chunks, allow_removals, repair, ray_address, shard_size):
     """Index new and changed corpus files and drop removed ones; unchanged reports are not re-embedded."""
+    _shards_need_ray(ray_address, shard_size)
+    if repair and ray_address is not None:
+        raise click.UsageError("--repair runs in this process: leave out --ray")
+    if ray_address is not None:
+        lines = []
+
+        def work(progress):
+            done = _ray_run(corpus, index, model, ray_address, shard_size, progress, max_size, max_chunks, wait,
+                            allow_removals=allow_removals)
+            lines.append(done.stats.line())
+            return done.summary
+
+        try:
+            _run(work, as_json)
+        finally:
+            for line in lines:
+                click.echo(line, err=True)
+        return
     from assistant.indexing.build import update_index
     from assistant.search.embed import Embedder
 
@@ -165,6 +206,24 @@ def update(corpus, index, model, as_json, wait, max_size, max_chunks, allow_remo
     _run(lambda progress: update_index(config.corpus_dir(corpus), config.index_dir(index), Embedder(model),
                                        progress, wait=wait, ingest=_ingest(max_size, max_chunks),
                                        allow_removals=allow_removals, repair=repair), as_json)
+
+
+def _shards_need_ray(ray_address, shard_size) -> None:
+    if shard_size is not None and ray_address is None:
+        raise click.UsageError("--shard-size needs --ray")
+    if shard_size is not None and shard_size % 32:
+        raise click.UsageError(f"--shard-size must be a multiple of 32, the embedding batch (got {shard_size})")
+
+
+def _ray_run(corpus, index, model, address, shard_size, progress, max_size, max_chunks, wait, *, rebuild=False,
+             allow_removals=False):
+    """An index build (``rebuild``) or update embedding on Ray (``assistant.cluster``)."""
+    from assistant.cluster.build import run
+    from assistant.cluster.shards import DEFAULT_SHARD_TEXTS
+
+    return run(config.corpus_dir(corpus), config.index_dir(index), address=address, rebuild=rebuild,
+               model_dir=model, shard_texts=shard_size or DEFAULT_SHARD_TEXTS, progress=progress,
+               ingest=_ingest(max_size, max_chunks), wait=wait, allow_removals=allow_removals)
 
 
 @index.command("add")

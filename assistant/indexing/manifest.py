@@ -68,6 +68,23 @@ def read_verified(path: Path, sha256: str) -> bytes:
     return data
 
 
+def verify_file(path: Path, sha256: str, block: int = 8 * 1024**2) -> None:
+    """Check a large index file against its recorded sha256 without holding it in memory (it is then
+    memory-mapped: ``search.mapped``). Segment files are immutable once written, so the file mapped is the
+    file hashed. Raises IndexCorrupt, one line naming the file and the fix."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while chunk := fh.read(block):
+                digest.update(chunk)
+    except FileNotFoundError:
+        raise IndexCorrupt(f"index file {path} is missing: {REPAIR}") from None
+    except OSError as exc:
+        raise IndexCorrupt(f"index file {path} cannot be read ({exc.strerror or exc}): {REPAIR}") from None
+    if digest.hexdigest() != sha256:
+        raise IndexCorrupt(f"index file {path} does not match its checksum (damaged or replaced): {REPAIR}")
+
+
 def _canonical(obj: dict[str, Any]) -> bytes:
     """The bytes a manifest's own checksum is taken over: its JSON object, keys sorted, ASCII."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")

@@ -32,9 +32,10 @@ import numpy as np
 from assistant.errors import IndexCorrupt
 from assistant.indexing import versions
 from assistant.indexing.manifest import (REPAIR, TABLE, FileEntry, SegmentEntry, expand, read_verified, table_json,
-                                         to_ranges)
+                                         to_ranges, verify_file)
 from assistant.models import Chunk, Fact, Report, Section
 from assistant.search.bm25 import TermCounts
+from assistant.search.mapped import MAP_ABOVE
 from assistant.search.sentences import Embed, SentenceTable
 from assistant.search.vectors import VectorIndex
 
@@ -111,6 +112,13 @@ def reports_from_json(rows: list[dict[str, Any]]) -> dict[str, Report]:
     return out
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # missing: read_verified says so, as for any file
+
+
 FILES = (REPORTS, CHUNKS, *TermCounts.FILES, VECTORS, SENTENCES, TABLE)  # every file a segment holds
 
 
@@ -142,13 +150,19 @@ def read(index_dir: Path, entry: SegmentEntry, dimension: int, live_reports: set
     """
     where = f"index segment {entry.name}"
     read_file = _reader(index_dir, entry)
-    raw = {name: read_file(name) for name in FILES if name != TABLE}  # (the manifest read the table)
+    folder = versions.segment_dir(index_dir, entry.name)
+    # The large arrays (at a CQC-wide scale, gigabytes) are hashed as a stream and then memory-mapped, so every
+    # process serving the index shares their pages; the rest is read, hashed and parsed from the same bytes.
+    large = {name for name in (VECTORS, SENTENCES) if name in entry.checksums and _size(folder / name) >= MAP_ABOVE}
+    for name in large:
+        verify_file(folder / name, entry.checksums[name])
+    raw = {name: read_file(name) for name in FILES if name != TABLE and name not in large}  # (the manifest read the table)
     try:
         reports = reports_from_json(json.loads(raw[REPORTS].decode("utf-8")))
         columns = json.loads(raw[CHUNKS].decode("utf-8"))
         counts = TermCounts.from_bytes(*(raw[name] for name in TermCounts.FILES))
-        vectors = VectorIndex.from_bytes(raw[VECTORS])
-        sentences = SentenceTable.from_bytes(raw[SENTENCES])
+        vectors = VectorIndex.load(folder / VECTORS) if VECTORS in large else VectorIndex.from_bytes(raw[VECTORS])
+        sentences = SentenceTable.load(folder) if SENTENCES in large else SentenceTable.from_bytes(raw[SENTENCES])
     except Exception as exc:  # any unreadable or ill-fitting piece means the same thing to the user
         raise IndexCorrupt(f"{where} is corrupt ({type(exc).__name__}: {' '.join(str(exc).split())[:100]}): "
                            f"{REPAIR}") from None

@@ -25,6 +25,7 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +35,7 @@ from assistant.text import sentence_spans
 
 FILE = "sentences.npz"
 MAX_TERMS = 64  # hashed terms kept per sentence; CQC sentences rarely have more content words
+MAPPED = ("vector", "terms")  # the large columns: memory-mapped when large (``search.mapped``), the rest read
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> L2-normalised float32 vectors
 
@@ -114,8 +116,9 @@ class SentenceTable:
     chunk_id: np.ndarray  # int64
     start: np.ndarray  # int64, offsets into Report.text
     end: np.ndarray  # int64
-    vector: np.ndarray  # float16, (rows, model dimension); (rows, 0) when built without a model
-    terms: np.ndarray  # uint32, (rows, MAX_TERMS): hashed stems, 0-padded
+    # The two large columns may be memory-mapped (``mapped.Rows`` or ``np.memmap``), read as rows are indexed.
+    vector: Any  # float16, (rows, model dimension); (rows, 0) when built without a model
+    terms: Any  # uint32, (rows, MAX_TERMS): hashed stems, 0-padded
     cues: np.ndarray  # uint8 flags
 
     def __len__(self) -> int:
@@ -124,7 +127,7 @@ class SentenceTable:
     @property
     def has_vectors(self) -> bool:
         """Whether the table was built with sentence vectors."""
-        return self.vector.ndim == 2 and self.vector.shape[1] > 0
+        return bool(self.vector.ndim == 2 and self.vector.shape[1] > 0)
 
     @classmethod
     def empty(cls, dimension: int = 0) -> SentenceTable:
@@ -161,24 +164,39 @@ class SentenceTable:
         if embed is None or not texts:
             vector = np.zeros((len(texts), 0), dtype=np.float16)
         else:
-            parts = []
-            for i in range(0, len(texts), batch):
-                parts.append(np.asarray(embed(texts[i : i + batch]), dtype=np.float16))
-                report(min(i + batch, len(texts)), len(texts))
-            vector = np.vstack(parts)
-        if embed is None or not texts:
-            report(len(texts), len(texts))
+            blocks = [texts[i : i + batch] for i in range(0, len(texts), batch)]
+            # An embedder that runs many blocks at once (a Ray build: one cluster job, not one a block)
+            # embeds each block exactly as ``embed`` would, so the vectors are the same.
+            many = getattr(getattr(embed, "__self__", None), "encode_blocks", None)
+            if many is not None:
+                parts = list(many(blocks))
+            else:
+                parts = []
+                for block in blocks:
+                    parts.append(embed(block))
+                    report(min(len(parts) * batch, len(texts)), len(texts))
+            vector = np.vstack([np.asarray(p, dtype=np.float16) for p in parts])
+        report(len(texts), len(texts))
         return cls(np.asarray(ids, dtype=np.int64), np.asarray(starts, dtype=np.int64),
                    np.asarray(ends, dtype=np.int64), vector, terms, cues)
 
     def save(self, folder: Path) -> None:
-        """Write the table as ``folder/sentences.npz``."""
-        np.savez(folder / FILE, **{f.name: getattr(self, f.name) for f in fields(self)})
+        """Write the table as ``folder/sentences.npz`` (an uncompressed npz, members aligned so the large
+        ones can be memory-mapped: ``search.mapped``)."""
+        from assistant.search import mapped
+
+        mapped.save_npz(folder / FILE, {f.name: getattr(self, f.name) for f in fields(self)})
 
     @classmethod
     def load(cls, folder: Path) -> SentenceTable:
-        """Read a table written by ``save``."""
-        return cls.from_bytes((folder / FILE).read_bytes())
+        """Read a table written by ``save``: ``vector`` and ``terms`` memory-mapped when large (read only
+        as rows are indexed, and shared by every process on the machine), the other columns read."""
+        from assistant.search import mapped
+
+        data = mapped.load_npz(folder / FILE)
+        table = cls(**{f.name: data[f.name] if f.name in MAPPED else np.array(data[f.name]) for f in fields(cls)})
+        table.check()
+        return table
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SentenceTable:
@@ -208,20 +226,25 @@ class SentenceTable:
 
     @classmethod
     def concat(cls, tables: Sequence[SentenceTable]) -> SentenceTable:
-        """One table holding the rows of ``tables`` in order."""
+        """One table holding the rows of ``tables`` in order (mapped columns stay mapped: ``mapped.Rows``)."""
+        from assistant.search import mapped
+
         tables = [t for t in tables if len(t)]  # an empty table's vectors may have no width
         if not tables:
             return cls.empty()
-        return cls(**{f.name: np.concatenate([getattr(t, f.name) for t in tables]) for f in fields(cls)})
+        if len(tables) == 1:
+            return tables[0]
+        return cls(**{f.name: mapped.concat([getattr(t, f.name) for t in tables]) for f in fields(cls)})
 
     def keep(self, chunk_ids: np.ndarray) -> SentenceTable:
         """Only the rows whose chunk is in ``chunk_ids``."""
-        mask = np.isin(self.chunk_id, chunk_ids)
-        return type(self)(**{f.name: getattr(self, f.name)[mask] for f in fields(self)})
+        return self.take(np.flatnonzero(np.isin(self.chunk_id, chunk_ids)))
 
     def take(self, rows: np.ndarray) -> SentenceTable:
-        """The rows at these positions, in this order."""
-        return type(self)(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
+        """The rows at these positions, in this order (mapped columns stay mapped)."""
+        from assistant.search import mapped
+
+        return type(self)(**{f.name: mapped.rows_of(getattr(self, f.name), rows) for f in fields(self)})
 
 
 class SentenceLookup:

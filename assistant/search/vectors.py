@@ -119,10 +119,14 @@ class Tuning:
 
 
 class VectorIndex:
-    """One FAISS index of L2-normalised vectors by chunk id, searched by inner product."""
+    """One FAISS index of L2-normalised vectors by chunk id, searched by inner product.
 
-    def __init__(self, faiss_index: Any):
+    ``path``: the file a memory-mapped index was read from (``load``); None when it is in memory.
+    """
+
+    def __init__(self, faiss_index: Any, path: Path | None = None):
         self.index = faiss_index
+        self.path = path
 
     # -- making ----------------------------------------------------------------------------------
 
@@ -216,6 +220,8 @@ class VectorIndex:
         ids = _ids(ids)
         if ids.size == 0:
             return 0
+        if self.path is not None:  # a memory-mapped IVF is read-only: read it into memory to change it
+            self.index, self.path = faiss.read_index(str(self.path)), None
         if self.ivf is not None:  # a hash-table direct map needs an array selector
             return int(self.index.remove_ids(faiss.IDSelectorArray(ids.size, faiss.swig_ptr(ids))))
         return int(self.index.remove_ids(ids))
@@ -289,13 +295,24 @@ class VectorIndex:
         faiss.write_index(self.index, str(path))
 
     @classmethod
-    def load(cls, path: Path) -> VectorIndex:
-        """Read an index written by ``save``."""
-        return cls.from_bytes(path.read_bytes())
+    def load(cls, path: Path, map_above: int | None = None) -> VectorIndex:
+        """Read an index written by ``save``. An IVF file of at least ``map_above`` bytes (default
+        ``mapped.MAP_ABOVE``) is memory-mapped: its inverted lists are read from the file as cells are
+        probed, and shared by every process serving it on the machine."""
+        import faiss
+
+        from assistant.search.mapped import MAP_ABOVE
+
+        limit = MAP_ABOVE if map_above is None else map_above
+        if Path(path).stat().st_size >= limit:
+            index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
+            if isinstance(index, faiss.IndexIVF):
+                return cls(index, Path(path))
+        return cls(faiss.read_index(str(path)))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> VectorIndex:
-        """An index from the bytes ``save`` wrote (FAISS's own format)."""
+        """An index from the bytes ``save`` wrote (FAISS's own format), read into memory."""
         faiss = _faiss()
 
         return cls(faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8)))

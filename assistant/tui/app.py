@@ -360,6 +360,8 @@ class ChatApp(KeyRouterMixin, SourcesMixin, ReindexMixin, SavedMixin, App):
 
     def on_answer_failed(self, message: AnswerFailed) -> None:
         message.view.show_error(message.error)
+        if not self.prompt.value:  # the question is kept: Enter asks it again (a server that was down)
+            self.prefill(message.view.question)
         self.busy = False
         self._drain()
 

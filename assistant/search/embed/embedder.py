@@ -27,13 +27,14 @@ class Embedder:
     """
 
     def __init__(self, model_dir: str | None = None, device: str | None = None, batch_size: int = 32,
-                 backend: str | None = None, role: str = "build"):
+                 backend: str | None = None, role: str = "build", threads: int | None = None):
         self.model_dir = config.model_path(model_dir)
         self.name = config.model_name(self.model_dir)
         self.batch_size = batch_size
         self.role = role
         self.backend = choose_backend(backend, role, self.model_dir)
         self._device = device
+        self.threads = threads  # CPU threads the backend may use (None: every core this process may run on)
         self._impl: Backend | None = None
         self._lock = threading.Lock()
 
@@ -65,7 +66,7 @@ class Embedder:
         """Load the model now (it otherwise loads on first encode). Safe to call from two threads."""
         with self._lock:
             if self._impl is None:
-                impl = create(self.backend, model_info(self.model_dir), self.role, self._device)
+                impl = create(self.backend, model_info(self.model_dir), self.role, self._device, self.threads)
                 impl.load()
                 self._impl = impl
         return self

@@ -60,15 +60,15 @@ def choose_backend(value: str | None = None, role: str = "build", model_dir: str
     return default_backend(role, onnx_ok=onnx_ok, gpu=gpu, ort_cuda=ort_cuda)
 
 
-def create(name: str, info: ModelInfo, role: str, device: str | None = None) -> Backend:
-    """A (not yet loaded) backend by name."""
+def create(name: str, info: ModelInfo, role: str, device: str | None = None, threads: int | None = None) -> Backend:
+    """A (not yet loaded) backend by name; ``threads``: CPU threads it may use (default: every core)."""
     if name == "torch":
         from assistant.search.embed.torch_backend import TorchBackend
 
-        return TorchBackend(info, role, device)
+        return TorchBackend(info, role, device, threads)
     from assistant.search.embed.onnx_backend import OnnxBackend, OnnxInt8Backend
 
     kind = {"onnx": OnnxBackend, "onnx-int8": OnnxInt8Backend}.get(name)
     if kind is None:
         raise ValueError(f"unknown embedding backend '{name}' (choose from {', '.join(BACKENDS)})")
-    return kind(info, role, device)
+    return kind(info, role, device, threads)
