@@ -14,7 +14,8 @@ from assistant.search.vectors import VectorIndex
 @pytest.fixture
 def arrays():
     rng = np.random.default_rng(0)
-    return {"vector": rng.standard_normal((1000, 8)).astype(np.float16), "terms": rng.integers(0, 9, (1000, 4),
+    # A sentence table's widths: the loader checks them (sentences.MAX_TERMS hashed terms a row).
+    return {"vector": rng.standard_normal((1000, 8)).astype(np.float16), "terms": rng.integers(0, 9, (1000, 64),
                                                                                                 dtype=np.uint32),
             "chunk_id": np.arange(1000, dtype=np.int64), "cues": rng.integers(0, 64, 1000, dtype=np.uint8)}
 
