@@ -146,19 +146,20 @@ class AnswerSettings:
     # Sentences a passage answer quotes (each passing the gate, within keep_within of the best): the evidence of
     # a paraphrased question is often the 3rd-5th best sentence (eval/answerability.md, "quoted_evidence").
     max_sentences: int = 5
-    keep_within: float = 0.5  # further sentences are quoted while they score within this of the best
+    keep_within: float = 0.6  # further sentences are quoted while they score within this of the best
     w_dense: float = 1.0
-    w_lexical: float = 0.6
-    w_heading: float = 0.15
-    w_rank: float = 0.1
+    w_lexical: float = 1.0
+    w_heading: float = 0.3
+    w_rank: float = 0.0
     w_number: float = 0.15  # a count question prefers sentences that state a number
     gate_dense: float = 1.0
-    gate_lexical: float = 0.75
+    gate_lexical: float = 0.5
     gate_heading: float = 0.25
-    gate_threshold: float = 0.225
-    # Answers between gate_threshold and this say they answer only nearly: on the dev split most of them
-    # quote a sentence that is not the evidence (eval/answerability.md).
-    hedge_threshold: float = 0.35
+    # Below gate_threshold no sentence answers (reason ``no_passage``). Between it and hedge_threshold the best
+    # sentences only nearly answer: the answer is declined (``no_direct_answer``) and lists them as the closest
+    # passages, never as the answer. hedge_threshold is the fitted decline point (eval/answerability.json).
+    gate_threshold: float = 0.3
+    hedge_threshold: float = 0.475
     # Set questions: a sentence is on a topic when its concepts are all stated and it is close in
     # meaning to the topic, or when it is very close in meaning alone (a paraphrase).
     set_min_similarity: float = 0.25

@@ -396,6 +396,9 @@ def _read(question: str, text: str, naming: Naming, slots: Slots, rest: str, cat
         feats = kind_model.features(masked, about, len(naming.unknown))
         reading = read_kind(masked, feats)
         read_as, confidence = reading.kind, reading.confidence
+        if read_as in ("set", "select") and slots.value in ("breach", "enforcement"):
+            # Either reading asks the same here (who was in breach): the two are one answer.
+            confidence = reading.probabilities.get("set", 0.0) + reading.probabilities.get("select", 0.0)
     else:
         read_as, confidence = _kind_from_slots(slots, named, masked), 1.0
     q = vocabulary.strip_framing(rest.strip().rstrip("?").strip()) or rest

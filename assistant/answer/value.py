@@ -261,13 +261,14 @@ def at_time(ask: Ask) -> Answer:
     """The value as it stood at the asked time: from a report of that time, else from a later report's
     history sentences; declined (reason ``not_stated``) when no report covers the time."""
     a = ask.analysis
-    family = "rating" if a.value == "previous_rating" else a.value
+    family = "rating" if a.value == "previous_rating" else (family_of(a) or "rating")
     book = ask.book()
     lines, uncovered = [], []
     for provider in sorted({r.provider for r in ask.reports}):
         history = ask.assistant.catalog.history(provider)
-        line = _from_report_of_time(book, history, family, a.key_question, a.when) or \
-            _from_history(ask, book, history, family, a.key_question, a.when)
+        line = (_date_of_time(book, history, a.when) if family == "date" else None) \
+            or _from_report_of_time(book, history, family, a.key_question, a.when, a.statement) \
+            or _from_history(ask, book, history, family, a.key_question, a.when)
         if line:
             lines.append(line)
         else:
@@ -281,14 +282,26 @@ def at_time(ask: Ask) -> Answer:
     return Answer(a.question, text, False, citations, kind="value")
 
 
-def _from_report_of_time(book, history: list[Report], family: str, kq: str | None, when: DateRange) -> str | None:
+def _date_of_time(book, history: list[Report], when: DateRange) -> str | None:
+    """"When was X inspected in 2019?": a date any report of the provider states (its own, or the previous
+    inspection's) that falls in the time asked."""
+    for report in history:
+        for v in facts.stated(report):
+            if v.family == "date" and v.scope != "updated" and overlaps(DateRange.parse(v.value), when):
+                return f"- **{report_label(report)}**: {phrase(v, report)} {book.cite(report, v)}"
+    return None
+
+
+def _from_report_of_time(book, history: list[Report], family: str, kq: str | None, when: DateRange,
+                         statement: str | None = None) -> str | None:
     for report in history:
         date = facts.main_date(report)
         if date is None or not overlaps(date, when):
             continue
-        v = lookup(report, family, kq)
-        if v is not None:
-            return f"- **{report_label(report)}**: {phrase(v, report)} {book.cite(report, v)}"
+        found = lookup_all(report, family, kq, statement)
+        if found:
+            return f"- **{report_label(report)}**: " + "; ".join(f"{phrase(v, report)} {book.cite(report, v)}"
+                                                                 for v in found)
     return None
 
 

@@ -68,7 +68,9 @@ def test_how_many_needs_a_figure_about_the_thing_asked(assistant):
 def test_a_weak_match_is_declined(assistant, question):
     answer = assistant.ask(question)
     assert answer.no_answer and answer.citations == ()
-    assert answer.reason == "no_passage" and answer.text.startswith("No passage in the reports")
+    # A passage decline, or (beds: a capacity) a value no report states.
+    assert (answer.reason == "no_passage" and answer.text.startswith("No passage in the reports")) or \
+        (answer.reason == "not_stated" and answer.text.startswith("No report"))
 
 
 def test_frame_words_carry_no_weight_in_the_gate(assistant):
@@ -112,11 +114,13 @@ def test_a_paraphrase_quotes_evidence_that_ranks_below_the_best_sentences(assist
 
 
 def test_no_sentence_is_quoted_twice(assistant, data):
-    # The lead-in "We saw two areas of outstanding practice:" is picked after the items it introduces: its
-    # passage and theirs are one, quoted once, in report order.
-    answer = assistant.ask("How were new call handlers at Hertfordshire IUC supported after finishing their training?")
-    for c in answer.citations:
-        assert answer.text.count(c.text[-40:]) == 1  # the ending: quoting drops a list item's "- "
+    # The lead-in "We saw two areas of outstanding practice:" and the items it introduces are one passage,
+    # quoted once, in report order, whichever of them is picked first.
+    for question in ("How were new call handlers at Hertfordshire IUC supported after finishing their training?",
+                     "What was outstanding about Hertfordshire IUC's training?"):
+        answer = assistant.ask(question)
+        for c in answer.citations:
+            assert answer.text.count(c.text[-40:]) == 1  # the ending: quoting drops a list item's "- "
     quoted = texts(answer)
     lead = quoted.index("We saw two areas of outstanding practice:")
     assert "graduate bay" in quoted[lead + 1]

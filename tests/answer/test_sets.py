@@ -106,11 +106,13 @@ def test_regulations_named():
 def test_a_breach_question_reads_the_parsed_breaches(real_assistant):
     # Access Dignity Care breached Regulations 12, 13 and 18 in one sentence and Regulation 11 in another:
     # a question about Regulation 12 cites the first, never the Regulation 11 sentence.
+    # The Chesser Surgery's breach is named, not numbered: "safe care and treatment" is Regulation 12.
     answer = real_assistant.ask("Which providers were in breach of regulation 12?")
-    assert answer.focus == ("Access Dignity Care Limited",)
+    assert answer.focus == ("Access Dignity Care Limited", "The Chesser Surgery")
     assert finding(answer, "Access Dignity Care Limited").finding == LACKING
-    assert [c.provider for c in answer.citations] == ["Access Dignity Care Limited"]
-    assert "breach of Regulation 12, Regulation 13 and Regulation 18" in answer.citations[0].text
+    dignity = [c.text for c in answer.citations if c.provider == "Access Dignity Care Limited"]
+    assert len(dignity) == 1 and "breach of Regulation 12, Regulation 13 and Regulation 18" in dignity[0]
+    assert any("safe care and treatment" in c.text for c in answer.citations if c.provider == "The Chesser Surgery")
     assert not any("Regulation 11" in c.text for c in answer.citations)
     grounded(answer, real_assistant.data)
     eleven = real_assistant.ask("Which providers breached regulation 11?")

@@ -73,7 +73,7 @@ def test_index_status_says_what_changed_since_the_last_update(two):
     (corpus / IRIDIUM).unlink()
     result = run("index", "status", "--corpus", str(corpus), "--index", str(index))
     lines = result.stdout.decode().splitlines()
-    assert result.returncode == 0 and "healthy: every segment file matches its checksum" in lines
+    assert result.returncode == 0 and "healthy: every file matches its checksum and fits the others" in lines
     assert lines[-2:] == [f"out of date: since the last update, 1 removed in {corpus}; `assistant index update "
                           f"--corpus {corpus} --index {index}` applies it", f"removed: {IRIDIUM}"]
     shutil.copy(SEED_CORPUS / IRIDIUM, corpus / "iridium-copy.txt")
