@@ -162,6 +162,8 @@ class AnswerSettings:
     hedge_threshold: float = 0.475
     # Set questions: a sentence is on a topic when its concepts are all stated and it is close in
     # meaning to the topic, or when it is very close in meaning alone (a paraphrase).
+    set_chunks_per_report: int = 4  # each report's best BM25 chunks for the topic that a set question reads
+    set_dense_chunks: int = 50  # and the chunks closest in meaning to the topic, over the whole scope
     set_min_similarity: float = 0.25
     set_similarity_alone: float = 0.55
     overview_concerns: int = 4  # key findings an overview quotes: concerns first, then strengths

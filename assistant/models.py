@@ -369,7 +369,7 @@ class Answer:
     reason: str = ""
     # The question this answer answered, as the next turn may ask it again of another provider
     # ("What about Kidderminster?"): a provider-switch follow-up's earlier question, else the question.
-    topic: str = ""
+    asked: str = ""
     # How sure the answer is, where its kind measures it: a passage answer's answerability (the gate's
     # score of its best sentence, AnswerSettings). None otherwise. Not part of ``to_json``.
     confidence: float | None = None

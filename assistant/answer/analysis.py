@@ -334,7 +334,7 @@ def analyse(question: str, catalog, weight: Weights, context: Answer | None = No
     """
     question = question.strip()
     naming: Naming = catalog.names.find(question, weight.known, weight.common)
-    earlier = (context.topic or context.question) if context is not None else ""
+    earlier = (context.asked or context.question) if context is not None else ""
     before = tuple(context.focus) if context is not None else ()
     # "yes" to a did-you-mean: the earlier question, of the provider suggested.
     if context is not None and context.suggestion and vocabulary.affirms(question):

@@ -115,7 +115,7 @@ class Assistant:
             answer.focus or a.providers or tuple(dict.fromkeys(c.provider for c in answer.citations)))
         scope = " · ".join(filters.providers) if filters.providers else ""
         shown = compact_query(a.topic, fallback=a.kind)  # "well-led score", or "overview" for "Tell me about X"
-        return replace(answer, resolved_query=f"{shown} · {scope}" if scope else shown, focus=focus, topic=a.text)
+        return replace(answer, resolved_query=f"{shown} · {scope}" if scope else shown, focus=focus, asked=a.text)
 
     def _answer(self, ask: Ask) -> Answer:
         kind = ask.analysis.kind

@@ -17,14 +17,12 @@ from operator import attrgetter
 import numpy as np
 
 from assistant import vocabulary
-from assistant.answer import findings, scan
+from assistant.answer import findings, sweep
 from assistant.answer.base import NO_PASSAGE, Ask, quote
 from assistant.answer.citations import key_of
 from assistant.models import Answer, ProviderFinding, Report
 from assistant.search import sentences as st
 
-CHUNKS_PER_REPORT = 4  # BM25 candidate chunks read per report
-DENSE_CHUNKS = 50  # chunks closest in meaning to a topic, over the whole scope
 _ORDER = {findings.LACKING: 0, findings.PARTLY: 1, findings.MEETS: 2, findings.NO_EVIDENCE: 3}
 
 
@@ -52,7 +50,7 @@ def answer(ask: Ask) -> Answer:
     vectors = np.vstack(vectors).astype(np.float32)
     evidence: dict[str, list[findings.Evidence]] = {}  # only the reports with evidence (of 10k+ in scope)
     per_topic: dict[str, list[list[findings.Evidence]]] = {}  # report id -> its evidence on each topic
-    in_scope = scan.columns(ask.sentences).report_mask(map(attrgetter("report_id"), reports))
+    in_scope = sweep.columns(ask.sentences).report_mask(map(attrgetter("report_id"), reports))
     for i, (topic, vector) in enumerate(zip(topics, vectors)):
         for report_id, ev in _read(ask, topic, vector, in_scope):
             evidence.setdefault(report_id, []).append(ev)
@@ -123,14 +121,14 @@ def _candidate_sentences(ask: Ask, topic: findings.Topic, vector: np.ndarray, in
     the chunks closest in meaning (array work over every chunk in scope: ``scan``)."""
     data = ask.data
     retriever = ask.assistant.retriever
-    cols = scan.columns(ask.sentences)
+    cols = sweep.columns(ask.sentences)
     mask = retriever.allowed_rows(ask.filters)
     scores = np.where(mask, retriever.lexical.scores(topic.query_terms()), 0.0)
-    chunk_rows = [scan.best_per_report(cols, scores, CHUNKS_PER_REPORT)]
+    chunk_rows = [sweep.best_per_report(cols, scores, ask.settings.set_chunks_per_report)]
     if ask.sentences.table.has_vectors and mask.any():
-        dense = [cid for cid, _ in retriever.dense(topic.text, mask, DENSE_CHUNKS, vector)]
+        dense = [cid for cid, _ in retriever.dense(topic.text, mask, ask.settings.set_dense_chunks, vector)]
         chunk_rows.append(np.fromiter((data.row_of[c] for c in dense), dtype=np.int64, count=len(dense)))
-    return scan.sentence_rows(cols, np.concatenate(chunk_rows), in_scope)
+    return sweep.sentence_rows(cols, np.concatenate(chunk_rows), in_scope)
 
 
 def _concepts(terms: np.ndarray, topic: findings.Topic) -> np.ndarray:

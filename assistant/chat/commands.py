@@ -50,7 +50,7 @@ prompt.
 
 
 @dataclass(frozen=True)
-class Ask:
+class QuestionLine:
     question: str
 
 
@@ -105,7 +105,7 @@ class History:
     pass
 
 
-Command = Ask | Filter | Mode | Export | OpenSource | New | Help | Reindex | History
+Command = QuestionLine | Filter | Mode | Export | OpenSource | New | Help | Reindex | History
 
 _FIELDS = {
     "provider": "providers", "providers": "providers",
@@ -124,7 +124,7 @@ def parse(line: str) -> Command:
     if not line:
         raise CommandError("type a question, or /help for the commands")
     if not line.startswith("/"):
-        return Ask(line)
+        return QuestionLine(line)
     name, _, rest = line.partition(" ")
     name, rest = name.lower(), rest.strip()
     if name in _NO_ARGS:

@@ -79,7 +79,7 @@ def run_export(command: commands.Export, conversation: Conversation, frontend: F
 def dispatch(line: str, conversation: Conversation, frontend: Frontend) -> None:
     """Carry out one line: a question or a slash command. Mistakes raise an ``AssistantError``."""
     command = commands.parse(line)
-    if isinstance(command, commands.Ask):
+    if isinstance(command, commands.QuestionLine):
         frontend.ask(command.question)
     elif isinstance(command, (commands.Filter, commands.Mode, commands.New)):
         note = commands.apply(command, conversation, frontend.catalog)

@@ -113,7 +113,7 @@ def answer_from_dict(row: dict) -> Answer:
         resolved_query=row.get("resolved_query", ""),
         focus=tuple(row.get("focus", ())),
         reason=row.get("reason", ""),
-        topic=row.get("topic", ""),
+        asked=row.get("asked", row.get("topic", "")),  # "topic" in conversations saved before
         confidence=row.get("confidence"),
         selection=row.get("selection", False),
         unknown=row.get("unknown", ""),

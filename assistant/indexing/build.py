@@ -353,7 +353,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _index_new(index_dir: Path, plan: Plan, embedder: TextEmbedder, next_id: int, progress: Progress,
                index_settings: IndexSettings) -> tuple[SegmentEntry | None, dict[str, FileEntry], int]:
-    """Embed and tokenise the parsed files (chunked while planning: ``Parsed.chunks``) into one new segment.
+    """Embed and tokenise the parsed files (chunked while planning: ``ParsedFile.chunks``) into one new segment.
 
     Returns (its entry or None when nothing was parsed, the files' manifest entries, chunks embedded).
     """

@@ -37,7 +37,7 @@ def no_progress(stage: str, done: int, total: int) -> None:
 
 
 @dataclass(frozen=True)
-class Parsed:
+class ParsedFile:
     """A new or changed file, read and parsed."""
 
     file: CorpusFile
@@ -52,7 +52,7 @@ class Plan:
     """How the corpus differs from the live manifest."""
 
     keep: dict[str, FileEntry] = field(default_factory=dict)  # carried over as indexed
-    parsed: dict[str, Parsed] = field(default_factory=dict)  # to chunk, embed and add
+    parsed: dict[str, ParsedFile] = field(default_factory=dict)  # to chunk, embed and add
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # gone from the corpus
@@ -93,7 +93,7 @@ def hashes(listing: Listing, old: Manifest | None, ingest: IngestSettings, progr
     return out
 
 
-def entry_for(parsed: Parsed, segment: str, first_chunk: int, chunks: int, scanned_at_ns: int) -> FileEntry:
+def entry_for(parsed: ParsedFile, segment: str, first_chunk: int, chunks: int, scanned_at_ns: int) -> FileEntry:
     """The manifest entry of a file indexed in this run."""
     return FileEntry(parsed.sha256, parsed.file.size, _recorded_mtime(parsed.file, scanned_at_ns),
                      tuple(r.report_id for r in parsed.reports), segment, first_chunk, chunks,
@@ -161,7 +161,7 @@ def make_plan(listing: Listing, corpus_dir: Path, old: Manifest | None, ingest: 
                 if sha[source]:
                     owner_of_hash[sha[source]] = source
                 notes = sorted({w for r in reports for w in r.warnings})
-                plan.parsed[source] = Parsed(f, sha[source], reports, notes, chunks)
+                plan.parsed[source] = ParsedFile(f, sha[source], reports, notes, chunks)
                 if notes:
                     plan.notes[source] = notes
                 (plan.changed if source in old_files else plan.added).append(source)

@@ -72,14 +72,14 @@ def test_or_makes_two_set_topics(assistant):
 
 
 def _turn(question, focus, topic=""):
-    return Answer(question, "…", False, focus=focus, topic=topic or question)
+    return Answer(question, "…", False, focus=focus, asked=topic or question)
 
 
 def test_a_provider_switch_reuses_the_earlier_question(assistant):
     before = _turn("What did inspectors find about Iridium's recruitment checks?", ("Iridium Medical Practice",))
     a = assistant.analyse("What about Kidderminster?", context=before)
     assert a.follow_up and a.providers == (KIDDERMINSTER,)
-    assert a.text == before.topic and a.kind == "passage"
+    assert a.text == before.asked and a.kind == "passage"
     assert set(a.weights) == {"recruit", "check"}  # Iridium's name is dropped from the reused question
     # Asked first, the same words ask for an overview.
     assert assistant.analyse("What about Kidderminster?").kind == "overview"

@@ -104,7 +104,7 @@ def _measure(reader, read_kind) -> tuple[dict[str, list[bool]], dict[str, list[s
         context = None
         for turn in row["context"]:
             earlier = analyse(turn, catalog, weights, context, (), read_kind, 0.5)
-            context = Answer(turn, "…", False, focus=earlier.providers, topic=earlier.text)
+            context = Answer(turn, "…", False, focus=earlier.providers, asked=earlier.text)
         a = analyse(row["q"], catalog, weights, context, (), read_kind, 0.5)
         for slot, ok in _slots(row, a, catalog).items():
             if ok is None:

@@ -15,7 +15,7 @@ def test_what_about_another_provider_keeps_the_topic(assistant, data):
     switched = chat.ask("What about Kidderminster?")
     assert switched.kind == "set" and [p.name for p in switched.providers] == [KIDDERMINSTER]
     assert "knew how to contact the freedom to speak up team" in switched.citations[0].text
-    assert switched.topic == "Which providers lacked FTSU awareness?"
+    assert switched.asked == "Which providers lacked FTSU awareness?"
     # And again: the switch before is itself a switch, so the topic carries through.
     again = chat.ask("And Iridium?")
     assert [p.name for p in again.providers] == [IRIDIUM] and again.kind == "set"

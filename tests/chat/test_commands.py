@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from assistant.chat import commands
-from assistant.chat.commands import Ask, CommandError, Export, Filter, Mode, New, OpenSource, Reindex, parse
+from assistant.chat.commands import CommandError, QuestionLine, Export, Filter, Mode, New, OpenSource, Reindex, parse
 from assistant.chat.conversation import Conversation
 from assistant.models import Filters
 
 
 def test_plain_text_is_a_question_and_empty_is_an_error():
-    assert parse("  Which providers lacked FTSU awareness? ") == Ask("Which providers lacked FTSU awareness?")
+    assert parse("  Which providers lacked FTSU awareness? ") == QuestionLine("Which providers lacked FTSU awareness?")
     with pytest.raises(CommandError, match="type a question"):
         parse("   ")
 

@@ -86,7 +86,7 @@ def test_retrieval_filters_follow_the_assistant(assistant):
     from assistant.models import Answer
 
     inherited = ("Iridium Medical Practice",)
-    before = Answer("Tell me about Iridium", "…", False, focus=inherited, topic="Tell me about Iridium")
+    before = Answer("Tell me about Iridium", "…", False, focus=inherited, asked="Tell me about Iridium")
     assert runner.retrieval_filters(assistant, "How were complaints handled?", before).providers == inherited
     assert runner.retrieval_filters(assistant, "Which providers lacked FTSU awareness?", before).providers == ()
     named = runner.retrieval_filters(assistant, "What did Heartbeat Alliance do?", before).providers

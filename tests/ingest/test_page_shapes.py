@@ -7,7 +7,7 @@ the excerpt states. Excerpts © Care Quality Commission, Open Government Licence
 from __future__ import annotations
 
 from assistant.ingest.parse import parse_document
-from assistant.ingest.parse.history import EARLIER
+from assistant.ingest.parse.earlier import EARLIER
 from assistant.models import Report
 from ingest._facts import quote_problems
 

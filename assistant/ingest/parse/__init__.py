@@ -26,9 +26,9 @@ from pathlib import Path
 
 from assistant.config import IngestSettings
 from assistant.ingest.dates import find_dates, whole_date
-from assistant.ingest.parse import (assessment, case_study, enforcement, history, inspection, measures, names, prose,
+from assistant.ingest.parse import (assessment, case_study, earlier, enforcement, inspection, measures, names, prose,
                                     services)
-from assistant.ingest.parse.build import MAIN_DATES as _MAIN_DATES, Facts, Parsed, paragraphs, prettify, report_from
+from assistant.ingest.parse.build import MAIN_DATES as _MAIN_DATES, Facts, LayoutReading, paragraphs, prettify, report_from
 from assistant.ingest.parse.header import UPDATED, Header, is_title, read_header, towns
 from assistant.ingest.parse.lines import Line, line_fact, lines_of, section
 from assistant.ingest.readers import read_document
@@ -71,12 +71,12 @@ def _parse_document(text: str, source: str) -> list[Report]:
     facts = Facts(header.facts, frozenset(header.badges))
     body_start = lines[header.end].start if header.end < len(lines) else len(text)
     # A reports page lists earlier reports after the latest: only the latest one's text states its facts.
-    cut = history.earlier_start(lines, header.end)
+    cut = earlier.earlier_start(lines, header.end)
     own, end = lines[:cut], (lines[cut].start if cut < len(lines) else len(text))
     if facts.add(prose.service_in(text, body_start, end)):
         facts.rename("rating:overall", "rating:location")  # a service's report: the header rates the location
     # The page's own date, before the layout is read: a rating told with an earlier date is a previous one.
-    first = history.report_start(lines, header.end)
+    first = earlier.report_start(lines, header.end)
     facts.own_date = next((DateRange.parse(v).start for kind, v, *_ in prose.dated_in(
         text, lines[first].start if first < len(lines) else len(text), end) if kind not in ("previous", "published")), None)
     if assessment.looks_like(own, header):
@@ -90,7 +90,7 @@ def _parse_document(text: str, source: str) -> list[Report]:
     _prose_facts(text, lines[first].start if first < len(lines) else body_start, end, parsed)
     if cut < len(lines):
         rated = any(f.name.startswith("rating:") and f.start >= body_start for f in facts.all())
-        parsed.sections += history.read(text, lines, cut, facts, rated, facts.value("service"))
+        parsed.sections += earlier.read(text, lines, cut, facts, rated, facts.value("service"))
     _own_service(facts)
     if parsed.layout == "unknown":
         parsed.warnings.append(_unknown_warning(parsed))
@@ -127,7 +127,7 @@ def parse_file(path: Path, corpus_dir: Path, settings: IngestSettings = IngestSe
     return [replace(r, warnings=r.warnings + document.notes) for r in parse_document(document.text, source)]
 
 
-def _dates(text: str, body: list[Line], end: int, parsed: Parsed) -> None:
+def _dates(text: str, body: list[Line], end: int, parsed: LayoutReading) -> None:
     """Dates stated on their own line ("Updated 7 May 2022") or in a sentence ("We carried out this
     assessment on 28 and 29 January 2025"); the first of each kind is kept."""
     facts = parsed.facts
@@ -191,7 +191,7 @@ def _date_line(words: str) -> bool:
     return len(words) <= 60 and "." not in words.rstrip(".") and bool(find_dates(words))
 
 
-def _prose_facts(text: str, start: int, end: int, parsed: Parsed) -> None:
+def _prose_facts(text: str, start: int, end: int, parsed: LayoutReading) -> None:
     """Facts any layout may state in its prose: breaches, the location and the kind of service."""
     facts = parsed.facts
     main = next((f for n in _MAIN_DATES if (f := facts.get(n))), None)
@@ -220,7 +220,7 @@ def _prose_facts(text: str, start: int, end: int, parsed: Parsed) -> None:
             facts.add(fact)
 
 
-def _read_unknown(text: str, lines: list[Line], header: Header, facts: Facts, source: str) -> Parsed:
+def _read_unknown(text: str, lines: list[Line], header: Header, facts: Facts, source: str) -> LayoutReading:
     """A layout not recognised: each paragraph after the header a section under the title."""
     start = header.end
     if header.location is None and lines and is_title(lines[0]):
@@ -229,7 +229,7 @@ def _read_unknown(text: str, lines: list[Line], header: Header, facts: Facts, so
     title = facts.value("location") or prettify(source)
     body = [ln for ln in lines[start:] if ln.key not in header.texts]
     sections = [section((title,), p) for p in paragraphs(body)] if body else []
-    return Parsed("unknown", header, facts, sections)
+    return LayoutReading("unknown", header, facts, sections)
 
 
 # What an unrecognised page was checked for, by the fact that shows it was found.
@@ -238,7 +238,7 @@ _LOOKED_FOR = (("location", "a location name"), ("service_type", "a service type
                ("rating:", "key question ratings"), ("score:", "scores"))
 
 
-def _unknown_warning(parsed: Parsed) -> str:
+def _unknown_warning(parsed: LayoutReading) -> str:
     missing = [label for prefix, label in _LOOKED_FOR
                if not any(f.name.startswith(prefix) and (prefix != "rating:" or f.name != "rating:overall")
                           for f in parsed.facts.all())]

@@ -23,7 +23,7 @@ import re
 
 from assistant.ingest.dates import DATE_TEXT, whole_date
 from assistant.ingest.parse import prose
-from assistant.ingest.parse.build import Facts, Parsed
+from assistant.ingest.parse.build import Facts, LayoutReading
 from assistant.ingest.parse.header import UPDATED, Header
 from assistant.ingest.parse.lines import Line, line_fact, section, title_like
 from assistant.vocabulary import KQ_NAMES, KQ_WORDS, kq_heading, kq_id, rating_of, statement_kq
@@ -59,11 +59,11 @@ def looks_like(lines: list[Line], header: Header) -> bool:
     return False
 
 
-def read(text: str, lines: list[Line], header: Header, facts: Facts) -> Parsed:
+def read(text: str, lines: list[Line], header: Header, facts: Facts) -> LayoutReading:
     """Sections and facts of an assessment page whose header ends at ``header.end``."""
     reader = _Reader(text, lines, header, facts)
     reader.run()
-    return Parsed("assessment", header, facts, reader.sections(), reader.kqs)
+    return LayoutReading("assessment", header, facts, reader.sections(), reader.kqs)
 
 
 class _Reader:

@@ -74,7 +74,7 @@ class Facts:
 
 
 @dataclass
-class Parsed:
+class LayoutReading:
     """What a layout reader found in a document, before it becomes a Report."""
 
     layout: str
@@ -113,7 +113,7 @@ def date_text(text: str, fact: Fact | None) -> str | None:
     return found[0].text if found else None
 
 
-def report_from(parsed: Parsed, text: str, source: str, report_id: str | None = None) -> Report:
+def report_from(parsed: LayoutReading, text: str, source: str, report_id: str | None = None) -> Report:
     """Assemble a Report: typed fields from the facts, every fact kept with its offsets."""
     facts, header = parsed.facts, parsed.header
     location = facts.value("location") or prettify(source)

@@ -21,19 +21,19 @@ from __future__ import annotations
 import re
 
 from assistant.ingest.dates import DATE_TEXT, whole_date
-from assistant.ingest.parse import history, prose, services
-from assistant.ingest.parse.build import Facts, Parsed
+from assistant.ingest.parse import earlier, prose, services
+from assistant.ingest.parse.build import Facts, LayoutReading
 from assistant.ingest.parse.header import OVERALL as _OVERALL, UPDATED, Header
 from assistant.ingest.parse.lines import Line, line_fact, section, title_like
 from assistant.vocabulary import KQ_NAMES, RATING_WORDS, kq_heading, kq_id, rating_of
 from assistant.text import normalise
 
 SUMMARY = "Inspection summary"
-KQ_RATING = history.KQ_RATING
+KQ_RATING = earlier.KQ_RATING
 _OVERALL_SENTENCE = re.compile(rf"\bis rated as {RATING_WORDS} overall\b|^Overall,? the \w+ (?:is|was) rated", re.I)
 _RATINGS_INTRO = re.compile(r"^(?:The key questions are rated as:?|Ratings|Our ratings for this (?:service|location))$",
                             re.I)
-_DURING = history.DURING
+_DURING = earlier.DURING
 # A heading over the overall rating's line: "Overall inspection / Good", "Overall summary & rating / Good".
 _OVERALL_LABEL = re.compile(r"^Overall(?: inspection| summary(?: (?:&|and) ratings?)?| rating"
                             r"(?: for this (?:service|location|provider|trust|practice))?)?:?$", re.I)
@@ -44,7 +44,7 @@ NAV = frozenset({"contents", "on this page"})
 _LIST_NAMES = ((re.compile(r"key findings", re.I), "Key findings"),
                (re.compile(r"outstanding practice", re.I), "Outstanding practice"),
                (re.compile(r"\b(?:should|must)\b|\bareas? (?:for|where|of)\b.*\bimprov", re.I), "Areas for improvement"))
-_SIGN_OFF = history.SIGN_OFF
+_SIGN_OFF = earlier.SIGN_OFF
 # Phrases only the older layout uses.
 _MARKERS = re.compile(r"^(?:Our (?:key )?findings were|People['’]?s experience of using this service|Background to this "
                       r"inspection|The five questions we ask|Summary of findings|Why we inspected|Rating at last inspection|"
@@ -67,15 +67,15 @@ def looks_like(lines: list[Line], header: Header) -> bool:
     return False
 
 
-def read(text: str, lines: list[Line], header: Header, facts: Facts) -> Parsed:
+def read(text: str, lines: list[Line], header: Header, facts: Facts) -> LayoutReading:
     """Sections and facts of an inspection page whose header ends at ``header.end``."""
     skip = set()  # the lines that date the summary: not section text
-    if listed := [e for e in history.entries(lines, header.end) if e.report]:  # the latest report: "17 May 2023 / During a …"
+    if listed := [e for e in earlier.entries(lines, header.end) if e.report]:  # the latest report: "17 May 2023 / During a …"
         first = listed[0]
         if first.date is not None:
             facts.add(line_fact("date:inspection", str(first.date.range), lines[first.dated]))
         after = first.dated + 1  # the "During a …" line under the date, unless both share one line (or none follows)
-        skip |= {first.dated} | ({after} if after < len(lines) and history.DURING.match(lines[after].text) else set())
+        skip |= {first.dated} | ({after} if after < len(lines) and earlier.DURING.match(lines[after].text) else set())
     overall = "rating:location" if facts.get("service") else "rating:overall"  # a service's page: the location's
     groups: list[tuple[tuple[str, ...], list[Line]]] = []
     other_services: set[tuple[str, ...]] = set()  # parts rating one of the location's other services
@@ -116,7 +116,7 @@ def read(text: str, lines: list[Line], header: Header, facts: Facts) -> Parsed:
         sections.append(section(path, body))
         if path not in other_services:
             _prose_facts(text, path, body, facts)
-    return Parsed("inspection", header, facts, sections, kqs)
+    return LayoutReading("inspection", header, facts, sections, kqs)
 
 
 def _rated_service(lines: list[Line], n: int, service: str | None) -> bool:
