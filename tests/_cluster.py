@@ -35,12 +35,12 @@ def ray_corpus(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def in_process_index(tmp_path_factory, ray_corpus, embedder) -> Path:
+def in_process_index(tmp_path_factory, ray_corpus, real_embedder) -> Path:
     """The same corpus built in-process: what every Ray build must equal."""
     from assistant.indexing.build import build_index
 
     folder = tmp_path_factory.mktemp("in-process") / "index"
-    build_index(ray_corpus, folder, embedder)
+    build_index(ray_corpus, folder, real_embedder)
     return folder
 
 

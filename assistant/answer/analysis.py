@@ -47,7 +47,10 @@ from assistant.vocabulary.dates import when_in
 KINDS = ("overview", "compare", "change", "premise", "value", "set", "passage")
 # Words a follow-up wraps around a provider's name without asking anything ("and for X?", "what about X").
 _FOLLOW_FILLER = frozenset("""and what how about for at then also same question too instead ok okay so now next
-    tell me us summarise summarize summary overview describe give please one there again the""".split())
+    me us give please one there again the""".split())
+# Words that ask for a provider's overview in their own right: "Tell me about X" after any turn is X's overview,
+# not the turn before's question asked of X.
+_OVERVIEW_WORDS = frozenset("tell summarise summarize summary overview describe".split())
 _PROVIDER_WORD = re.compile(r"[a-z0-9&]+")
 # "Who has that role in X?", "Does X have the same?": a short turn that points back at what the turn before
 # asked ("that"/"this"/"the same" before a noun, not "staff that were …", where "that" starts a clause).
@@ -344,6 +347,7 @@ def analyse(question: str, catalog, weight: Weights, context: Answer | None = No
     unknown = naming.unknown[0] if naming.unknown and not named else None
     rest = _without(question, naming.spans())
     own = [w for w in words(vocabulary.strip_framing(rest)) if w not in STOP_WORDS and w not in _FOLLOW_FILLER]
+    own += [w for w in words(rest) if w in _OVERVIEW_WORDS]
     slots = read_slots(rest)
     bare = not own and slots.key_question is None and slots.value is None and slots.service is None
     short = len(words(question)) <= _SHORT_TURN

@@ -87,3 +87,14 @@ def test_a_turn_pointing_back_asks_the_earlier_question_of_the_named_provider(as
     assert any("Director of Nursing and Quality" in c.text for c in answer.citations)
     assert all(c.provider == "Our Dorset" for c in answer.citations)
     grounded(answer, data)
+
+
+def test_tell_me_about_a_provider_after_another_question_is_its_overview(assistant):
+    chat = Conversation(assistant)
+    chat.ask("Which providers lacked FTSU awareness?")
+    overview = chat.ask("Tell me about Iridium Medical Practice")
+    # Not the set question asked again of Iridium: "tell me about" asks for the provider itself.
+    assert overview.kind == "overview" and overview.focus == (IRIDIUM,)
+    assert "scored 50 out of 100 for Well-led" in overview.text
+    switched = chat.ask("What about Kidderminster?")  # and a bare name after it still switches
+    assert switched.kind == "overview" and switched.focus == (KIDDERMINSTER,)

@@ -145,7 +145,7 @@ def test_driver_killed_mid_build_then_rerun_embeds_only_unfinished_shards(two_no
 
 
 def test_update_with_ray_embeds_only_the_new_report_and_equals_an_in_process_update(two_nodes, ray_corpus,
-                                                                                   in_process_index, embedder,
+                                                                                   in_process_index, real_embedder,
                                                                                    tmp_path):
     import json
     import shutil
@@ -170,7 +170,7 @@ def test_update_with_ray_embeds_only_the_new_report_and_equals_an_in_process_upd
             results[how] = json.loads(done.stdout)
             assert "ray: " in done.stderr and "0 from staging" in done.stderr
         else:
-            results[how] = update_index(corpus, index, embedder).to_json()
+            results[how] = update_index(corpus, index, real_embedder).to_json()
         results[how + "-index"] = index
     assert results["ray"]["added"] == results["in-process"]["added"] == [new.name]
     assert results["ray"]["chunks_embedded"] == results["in-process"]["chunks_embedded"] > 0

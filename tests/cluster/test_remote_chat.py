@@ -55,7 +55,7 @@ def test_chat_window_over_a_server_works_as_locally(index_dir, assistant, tmp_pa
             assert "index v000001 · 7 providers" in status(app)
             view = await _ask(pilot, FTSU)
             assert view.answer.to_json() == assistant.ask(FTSU).to_json()
-            assert view.answer.text.startswith("1 of 7 providers in scope: Heartbeat Alliance.")
+            assert view.answer.text.startswith("Heartbeat Alliance (1 of 7 providers checked).")
             sources = list(app.query(SourceItem))
             assert sources[0].citation.text == HEARTBEAT_FTSU and sources[0].citation.date
             await pilot.press("f3", "enter")  # the source viewer: the report section, the sentence highlighted

@@ -78,12 +78,14 @@ def test_32_clients_asking_the_seed_questions_get_the_embedded_answers(index_dir
     assert not wrong, f"{len(wrong)} answers differ from embedded mode, e.g. {wrong[:5]}"
 
 
-def test_an_index_update_under_load_fails_no_request_and_mixes_no_versions(two, embedder, tokens, tmp_path):
+def test_an_index_update_under_load_fails_no_request_and_mixes_no_versions(real_embedder, tokens, tmp_path):
+    from _indexing import HERTS, IRIDIUM, small_index
     from conftest import SEED_CORPUS
 
     from assistant.session import load_assistant
 
-    corpus, index = two
+    embedder = real_embedder  # the server and the update load the bundled model: so must the expectations
+    corpus, index = small_index(tmp_path, embedder, IRIDIUM, HERTS)
     store, token = tokens
     questions = ["What was Iridium's well-led score?", "How were complaints handled?",
                  "Which providers were rated good?", "Tell me about Kidderminster Hospital"]

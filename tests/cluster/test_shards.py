@@ -47,7 +47,7 @@ def test_staging_keeps_only_whole_shards(tmp_path):
 
 
 @pytest.mark.cluster
-def test_repeated_texts_make_one_shard_embedded_once_and_reused_from_staging(tmp_path, embedder):
+def test_repeated_texts_make_one_shard_embedded_once_and_reused_from_staging(tmp_path, real_embedder):
     pytest.importorskip("ray", reason="needs the cluster extra (Ray)")
     from _cluster import make_cluster, stop_cluster
 
@@ -58,7 +58,7 @@ def test_repeated_texts_make_one_shard_embedded_once_and_reused_from_staging(tmp
     try:
         first = RayEmbedder(tmp_path / ".staging", shard_texts=32)
         got = first.encode(texts)
-        assert np.array_equal(got, embedder.encode(texts))
+        assert np.array_equal(got, real_embedder.encode(texts))  # the workers load the bundled model
         assert (first.stats.shards, first.stats.embedded, first.stats.reused) == (2, 2, 0)  # 3 shards, 2 distinct
         again = RayEmbedder(tmp_path / ".staging", shard_texts=32)
         assert np.array_equal(again.encode(texts), got)
