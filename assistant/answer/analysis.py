@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -37,10 +38,14 @@ from assistant import vocabulary
 from assistant.answer import kinds as kind_model
 from assistant.answer.findings import synonym_groups
 from assistant.models import Answer, DateRange
-from assistant.search.names import Naming
+from assistant.search.names import Naming, Unknown
 from assistant.search.tokens import STOP_WORDS, glossary, stem_all, words
 from assistant.vocabulary import Condition
 from assistant.vocabulary.dates import when_in
+
+if TYPE_CHECKING:
+    from assistant.search.bm25 import BM25
+    from assistant.search.catalog import Catalog
 
 # The kinds an answer can take (``kinds.KINDS`` less "switch", which is a follow-up of the turn before, and
 # "select", which is a value answer over every provider in scope).
@@ -142,7 +147,7 @@ class Weights:
     across many reports (``common``): a provider whose name is such a word ("Access Dignity") is named by it
     only when it is written as a name."""
 
-    def __init__(self, bm25, report_of_row: np.ndarray | None = None):
+    def __init__(self, bm25: BM25, report_of_row: np.ndarray | None = None) -> None:
         self.index = bm25.term_index
         self.idf = bm25.idf
         self._tf = getattr(getattr(bm25, "counts", None), "tf", None)
@@ -326,7 +331,7 @@ def set_topic(text: str) -> str:
     return _RELATIVE.sub("", rest, count=1).strip() or q
 
 
-def analyse(question: str, catalog, weight: Weights, context: Answer | None = None,
+def analyse(question: str, catalog: Catalog, weight: Weights, context: Answer | None = None,
             scope: tuple[str, ...] = (), read_kind: Callable[[str, np.ndarray], kind_model.Reading] | None = None,
             kind_confidence: float = 0.0) -> Analysis:
     """Read ``question`` (after the turn whose answer is ``context``, if any).
@@ -374,8 +379,9 @@ def analyse(question: str, catalog, weight: Weights, context: Answer | None = No
     return a
 
 
-def _again(question: str, earlier: str, catalog, weight: Weights, providers: tuple[str, ...], scope, read_kind,
-           kind_confidence) -> Analysis:
+def _again(question: str, earlier: str, catalog: Catalog, weight: Weights, providers: tuple[str, ...],
+           scope: tuple[str, ...], read_kind: Callable[[str, np.ndarray], kind_model.Reading] | None,
+           kind_confidence: float) -> Analysis:
     """The earlier question asked again of ``providers`` (a provider switch, or a yes to a suggestion)."""
     naming = catalog.names.find(earlier, weight.known, weight.common)
     rest = _without(earlier, naming.spans())
@@ -385,9 +391,10 @@ def _again(question: str, earlier: str, catalog, weight: Weights, providers: tup
     return replace(a, named=providers, follow_up=True)
 
 
-def _read(question: str, text: str, naming: Naming, slots: Slots, rest: str, catalog, weight: Weights,
-          before: tuple[str, ...], scope, read_kind, kind_confidence, unknown=None,
-          forced: tuple[str, ...] = ()) -> Analysis:
+def _read(question: str, text: str, naming: Naming, slots: Slots, rest: str, catalog: Catalog, weight: Weights,
+          before: tuple[str, ...], scope: tuple[str, ...],
+          read_kind: Callable[[str, np.ndarray], kind_model.Reading] | None, kind_confidence: float,
+          unknown: Unknown | None = None, forced: tuple[str, ...] = ()) -> Analysis:
     named = forced or naming.providers
     masked = kind_model.masked(text, naming.spans())
     about = naming.places()  # places named: "St Andrew's" is one, whoever it may be
@@ -423,7 +430,7 @@ def _read(question: str, text: str, naming: Naming, slots: Slots, rest: str, cat
         terms = _terms(topic, drop, weight, keep_frame=True)
     topics = tuple(t.strip() for t in _OR.split(topic) if t.strip()) if is_set and not selection else (topic,)
     search = " ".join(content_words(topic, drop)) or q
-    counted = ()
+    counted: tuple[str, ...] = ()
     if slots.figure:
         m = _HOW_MANY.search(q)
         counted = tuple(stem_all([w for w in m.group(1).lower().split() if w not in STOP_WORDS])) if m else ()
@@ -465,7 +472,7 @@ def _family(slots: Slots, kind: str) -> str | None:
     return None
 
 
-def _checked(read_as: str, slots: Slots, naming: Naming, before, q: str, confidence: float,
+def _checked(read_as: str, slots: Slots, naming: Naming, before: tuple[str, ...], q: str, confidence: float,
              threshold: float) -> tuple[str, bool, bool]:
     """(kind, is_set, selection): the model's kind checked against what the question states.
 
@@ -532,7 +539,7 @@ def _has_topic(q: str) -> bool:
     return any(w not in _FRAME_WORDS and not vocabulary.field_phrases().find(w) for w in content_words(topic, set()))
 
 
-def _kind_from_slots(slots: Slots, named, masked: str) -> str:
+def _kind_from_slots(slots: Slots, named: tuple[str, ...], masked: str) -> str:
     """The kind read from the slots alone, where no kind model is given (a fallback for tools, not for answers)."""
     over_many = bool(_PLACES.search(masked)) and not named
     if slots.why and _premise(masked, slots):

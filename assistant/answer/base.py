@@ -7,6 +7,7 @@ searches twice.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from assistant.text import strip_markup
 
 if TYPE_CHECKING:  # the Assistant builds every Ask; a run-time import would be a cycle
     from assistant.answer.assistant import Assistant
+    from assistant.search.index_data import IndexData
 
 NO_PASSAGE, FILTERS, EMPTY_INDEX, NOT_STATED = "no_passage", "filters", "empty_index", "not_stated"
 UNKNOWN_PROVIDER = "unknown_provider"  # the turn names a provider the index does not hold
@@ -58,7 +60,7 @@ class Ask:
         return self.assistant.settings
 
     @property
-    def data(self):
+    def data(self) -> IndexData:
         return self.assistant.data
 
     @property
@@ -136,7 +138,7 @@ def report_label(report: Report) -> str:
     return f"{report.provider} ({report.date_text})" if report.date_text else report.provider
 
 
-def names(items) -> str:
+def names(items: Iterable[str]) -> str:
     """"A", "A and B", "A, B and C"."""
     items = list(items)
     if len(items) <= 1:

@@ -58,7 +58,7 @@ def answer(ask: Ask) -> Answer:
     return Answer(a.question, text, False, citations, kind="value", focus=tuple(sorted(by_provider)))
 
 
-def _moves(latest: Report, before: Report, marks: dict) -> str:
+def _moves(latest: Report, before: Report, marks: dict[tuple[str, str], str]) -> str:
     """"Since the <date> report: well-led score from 50 [2] to 75 [1]; …"."""
     moves = []
     earlier = {v.name: v for v in compared(before)}

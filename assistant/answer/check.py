@@ -19,12 +19,16 @@ that a wrong target is never shown with confidence whatever a kind gets wrong.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from assistant import vocabulary
 from assistant.answer import facts
 from assistant.answer.base import Ask, names
 from assistant.models import Answer, Citation, DateRange, Report
 from assistant.vocabulary.dates import dates_in, overlaps
+
+if TYPE_CHECKING:
+    from assistant.answer.analysis import Analysis
 
 OFF_TARGET = "off_target"  # the evidence found is about another provider, service or time than the one asked
 
@@ -50,7 +54,7 @@ def verify(ask: Ask, answer: Answer) -> Answer:
                    reason=OFF_TARGET)
 
 
-def _provider(a, report: Report) -> str | None:
+def _provider(a: Analysis, report: Report) -> str | None:
     """A citation of a provider not asked about, when the question is about particular providers."""
     if a.is_set or not a.providers or (a.kind == "compare" and not a.named):
         return None
@@ -59,7 +63,7 @@ def _provider(a, report: Report) -> str | None:
     return f"the evidence found is from {report.provider}'s report, not from {names(list(a.providers))}'s"
 
 
-def _service(a, report: Report, c: Citation) -> str | None:
+def _service(a: Analysis, report: Report, c: Citation) -> str | None:
     """A citation that is not about the core service asked about."""
     if not a.service or a.selection:
         return None
@@ -73,7 +77,7 @@ def _service(a, report: Report, c: Citation) -> str | None:
     return f"{report.provider}'s report states it for the location as a whole, not for {a.service}"
 
 
-def _time(a, report: Report, c: Citation) -> str | None:
+def _time(a: Analysis, report: Report, c: Citation) -> str | None:
     """A citation of a report of another time that does not date what it says to the time asked. A question
     about what happened in a period ("complaints in 2024") may be answered by a later report, which tells of
     it; one about an inspection, a report or a rating of that time needs that report, or a sentence dated to it."""
@@ -93,7 +97,7 @@ def _time(a, report: Report, c: Citation) -> str | None:
     return f"the report of {report.provider} found is from {dated}, and nothing in it is dated {a.when_text}"
 
 
-def _value(a, answer: Answer, c: Citation) -> str | None:
+def _value(a: Analysis, answer: Answer, c: Citation) -> str | None:
     """A value answer citing another value than the one asked."""
     if answer.kind != "value" or not c.fact or a.kind != "value" or a.selection:
         return None

@@ -11,8 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from assistant.models import Citation, ProviderFinding, Report
+
+if TYPE_CHECKING:
+    from assistant.answer.facts import Stated
 
 _MARK = re.compile(r"\x00(\d+)\x00")
 
@@ -50,7 +54,7 @@ class CitationBook:
             self._entries[n] = replace(self._entries[n], fact=fact)
         return f"\x00{n}\x00"
 
-    def cite(self, report: Report, value) -> str:
+    def cite(self, report: Report, value: Stated) -> str:
         """Cite the sentence stating ``value`` (a ``facts.Stated``), marked as that value."""
         return self.add(report, value.fact.start, value.fact.end, fact=value.name)
 

@@ -28,7 +28,7 @@ def answer(ask: Ask) -> Answer:
     for report in reports:
         v = lookup(report, family, a.key_question)
         key = None if v is None else (facts.score_value(v.value) if family == "score" else facts.rating_rank(v.value))
-        if key is None:
+        if v is None or key is None:  # (key is None when v is: both said, so v's type narrows)
             missing.append(report.provider)
         else:
             ranked.append((key, report, v))
@@ -57,8 +57,8 @@ def answer(ask: Ask) -> Answer:
     if missing:
         lines += ["", f"Left out, because their reports state no {what}: {', '.join(missing)}."]
     found = [ProviderFinding(r.provider, "meets", (key_of(marks[id(v)]),)) for _, r, v in chosen]
-    text, citations, found = book.finish("\n".join(lines), found)
-    return Answer(a.question, text, False, citations, found, kind="compare", focus=tuple(f.name for f in found))
+    text, citations, findings = book.finish("\n".join(lines), found)
+    return Answer(a.question, text, False, citations, findings, kind="compare", focus=tuple(f.name for f in findings))
 
 
 def _side_by_side(ask: Ask) -> Answer:

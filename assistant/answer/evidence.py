@@ -10,8 +10,9 @@ as array work over the sentence table. The same features give the answerability 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -19,6 +20,10 @@ from assistant.config import AnswerSettings
 from assistant.models import Chunk, Hit, Report
 from assistant.search import sentences as st
 from assistant.search.tokens import stem_all, tokenize
+
+if TYPE_CHECKING:
+    from assistant.search.embed.protocol import TextEmbedder
+    from assistant.search.index_data import IndexData
 
 _UNIT = re.compile(r"\b\d[\d,]*\s+([a-z][a-z-]+)", re.I)  # "35 complaints" -> "complaints"
 # A figure written as a word: CQC pages write small counts out ("undertaken by one inspector", "three dentists").
@@ -30,7 +35,7 @@ _NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b", re.I)
 _COUNTED = re.compile(rf"(?:\b\d[\d,]*|\b(?:{_NUMBER_WORDS}))\b((?:\s+[a-z][a-z-]*){{1,3}})", re.I)
 
 
-def counts(text: str, stems) -> int:
+def counts(text: str, stems: Iterable[str]) -> int:
     """How many of ``stems`` (a question's content stems) a sentence puts a figure on, at most: the figure is
     followed, within three words, by them ("undertaken by one inspector", "12 core services" puts one on both
     "core" and "services"); 0 when it puts none on any."""
@@ -46,10 +51,11 @@ def states_figure(text: str, cues: int) -> bool:
 class SentenceIndex:
     """The sentence table of a loaded index, with lookups by chunk. Built from the index when it has none."""
 
-    def __init__(self, data, embedder=None):
-        table = getattr(data, "sentences", None)
+    def __init__(self, data: IndexData, embedder: TextEmbedder | None = None) -> None:
+        table: st.SentenceTable | None = getattr(data, "sentences", None)
         complete = table is not None and len(np.unique(table.chunk_id)) == len(data.chunks)
-        if not complete or (embedder is not None and not table.has_vectors):
+        # ``table is None`` is already in ``not complete``: said again so the type checker narrows ``table``.
+        if table is None or not complete or (embedder is not None and not table.has_vectors):
             # An index written before sentence tables existed: build it once, from the loaded reports.
             table = st.SentenceTable.build(data.reports, data.chunks, embedder.encode if embedder else None)
             data.sentences = table
@@ -80,7 +86,8 @@ class SentenceIndex:
         """Cosine of each row's sentence to ``vector`` (zeros without vectors)."""
         if vector is None or not self.table.has_vectors or rows.size == 0:
             return np.zeros(rows.size, dtype=np.float32)
-        return self.table.vector[rows].astype(np.float32) @ np.asarray(vector, dtype=np.float32)
+        cosine: np.ndarray = self.table.vector[rows].astype(np.float32) @ np.asarray(vector, dtype=np.float32)
+        return cosine  # (numpy types the product as Any)
 
     def coverage(self, rows: np.ndarray, terms: Sequence[tuple[str, float]],
                  alternatives: Sequence[Sequence[frozenset[str]]] = ()) -> tuple[np.ndarray, np.ndarray]:
@@ -161,9 +168,10 @@ class Candidate:
         return self.dense, self.lexical, self.heading, 1.0 / self.rank, self.meaning
 
 
-def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[Hit], terms, vector,
-               settings: AnswerSettings, count: bool = False, alternatives=(), frequency: bool = False,
-               content_vector=None) -> list[Candidate]:
+def candidates(index: SentenceIndex, reports: dict[str, Report], hits: Sequence[Hit],
+               terms: Sequence[tuple[str, float]], vector: np.ndarray | None, settings: AnswerSettings,
+               count: bool = False, alternatives: Sequence[Sequence[frozenset[str]]] = (), frequency: bool = False,
+               content_vector: np.ndarray | None = None) -> list[Candidate]:
     """The sentences of the top ``candidate_chunks`` hits, best first (page furniture left out). A ``count``
     question prefers sentences stating a number, a ``frequency`` question those stating how often.
     ``content_vector`` embeds the question's content words alone (see ``Candidate.meaning``)."""
@@ -221,10 +229,10 @@ class Furniture:
     * a line stating one of the header's identity facts that is not a sentence.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._reports: dict[str, tuple[frozenset[str], set[tuple[int, int]], int]] = {}
 
-    def _of(self, report: Report):
+    def _of(self, report: Report) -> tuple[frozenset[str], set[tuple[int, int]], int]:
         held = self._reports.get(report.report_id)
         if held is None:
             from assistant.ingest.chunk import header_section
@@ -268,9 +276,10 @@ def continuation(index: SentenceIndex, report: Report, c: Candidate, limit: int 
     sentences after it in the same chunk, up to ``limit``; none when ``c`` is not a lead-in."""
     if not report.text[c.start:c.end].rstrip().endswith(":"):
         return []
-    out = []
-    row = c.row
+    out: list[tuple[int, int]] = []
+    row: int | None = c.row
     while len(out) < limit:
+        assert row is not None  # c.row at first; a None breaks the loop below before it comes round again
         row = index.same_report_next(row)
         if row is None or int(index.table.chunk_id[row]) != c.chunk.chunk_id:
             break

@@ -13,6 +13,7 @@ Labels: ``lacking`` (falls short), ``partly``, ``meets``, ``no evidence``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -180,7 +181,7 @@ def _merge(groups: list[tuple[frozenset[str], ...]]) -> list[tuple[frozenset[str
     return [tuple(sorted(m, key=sorted)) for m in merged]
 
 
-def matched(groups, stems: set[str]) -> int:
+def matched(groups: Sequence[tuple[frozenset[str], ...]], stems: set[str]) -> int:
     """How many concept groups a set of stems states."""
     return sum(1 for g in groups if any(alt and alt <= stems for alt in g))
 
@@ -214,14 +215,14 @@ def reading(clause: str, topic: Topic) -> str:
     negations = 0
     failing = False  # "concerns about risk which resulted in a breach": two failings are one denial, not two
     lowered = plain.lower().replace("’", "'")
-    for m in _TOKEN.finditer(lowered):
-        w = m.group(0)
+    for t in _TOKEN.finditer(lowered):  # (not ``m``: that is a quantity's match above)
+        w = t.group(0)
         if w in _NEGATORS:
             negations += 1
         elif w in _NEGATIVE and w not in UNDESIRABLE:
             failing = True
         elif not topic.undesirable and (w in UNDESIRABLE or w in problems) and stem_all([w])[0] not in own \
-                and not (w in UNDESIRABLE and _GUARDED.search(plain[:m.start()])):
+                and not (w in UNDESIRABLE and _GUARDED.search(plain[:t.start()])):
             failing = True
     negations += len(_FREE_FROM.findall(plain))
     # "Few staff knew", "hardly any staff were aware": a quantity that denies without a negation word.

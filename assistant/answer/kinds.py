@@ -23,10 +23,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from assistant import vocabulary
+
+if TYPE_CHECKING:
+    from assistant.search.embed.protocol import TextEmbedder
 
 KINDS = ("overview", "value", "select", "set", "compare", "change", "premise", "passage", "switch")
 FEATURES_VERSION = 5
@@ -53,7 +57,7 @@ class Reading:
     probabilities: dict[str, float]
 
 
-def bank_rows() -> list[dict]:
+def bank_rows() -> list[dict[str, Any]]:  # JSON lines: values of any JSON type
     """The labelled questions of the bank."""
     text = resources.files("assistant").joinpath(_BANK).read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
@@ -102,7 +106,7 @@ def features(text: str, named: int, unknown: int) -> np.ndarray:
     ], dtype=np.float32)
 
 
-def _bank_inputs(rows: list[dict]) -> tuple[list[str], np.ndarray]:
+def _bank_inputs(rows: list[dict[str, Any]]) -> tuple[list[str], np.ndarray]:
     """(masked texts, features) of bank rows: their labelled mentions stand for the names found at run time."""
     texts, feats = [], []
     for r in rows:
@@ -152,7 +156,7 @@ class KindModel:
         tmp.replace(path)
 
     @classmethod
-    def load(cls, source) -> "KindModel":
+    def load(cls, source: str | Path) -> "KindModel":
         with np.load(source, allow_pickle=False) as z:
             return cls(z["weights"], z["bias"], tuple(str(k) for k in z["kinds"]), str(z["fingerprint"]))
 
@@ -160,7 +164,8 @@ class KindModel:
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=-1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    out: np.ndarray = e / e.sum(axis=-1, keepdims=True)  # numpy types the quotient as Any
+    return out
 
 
 def fit(x: np.ndarray, labels: Sequence[str], fingerprint: str, l2: float = 1e-4, steps: int = 1500,
@@ -187,7 +192,7 @@ def fit(x: np.ndarray, labels: Sequence[str], fingerprint: str, l2: float = 1e-4
     return KindModel(w, b, KINDS, fingerprint)
 
 
-def train(rows: list[dict], encode: Callable[[list[str]], np.ndarray], fingerprint: str) -> KindModel:
+def train(rows: list[dict[str, Any]], encode: Callable[[list[str]], np.ndarray], fingerprint: str) -> KindModel:
     """Fit the model on bank ``rows`` with the vectors ``encode`` gives."""
     texts, feats = _bank_inputs(rows)
     vectors = np.asarray(encode(texts), dtype=np.float32)
@@ -202,7 +207,7 @@ def fingerprint_for(embedder_name: str) -> str:
 _MODEL_BACKENDS = ("onnx", "onnx-int8", "torch")
 
 
-def model_for(embedder) -> KindModel:
+def model_for(embedder: TextEmbedder) -> KindModel:
     """The kind model for ``embedder``: the shipped one for the bundled model, else one fitted on first use
     and cached in the data folder (per embedder and bank). A stand-in embedder that carries the model's name
     but not its vectors (a test's) gets its own fit."""
@@ -220,7 +225,7 @@ def _cached(fp: str, path: str) -> KindModel | None:
     return model if model.fingerprint == fp else None
 
 
-def _model_for(name: str, embedder) -> KindModel:
+def _model_for(name: str, embedder: TextEmbedder) -> KindModel:
     fp = fingerprint_for(name)
     shipped = resources.files("assistant").joinpath(_SHIPPED)
     if shipped.is_file():
@@ -246,7 +251,7 @@ def _model_for(name: str, embedder) -> KindModel:
 # -- fitting and checking the shipped model ------------------------------------------------------
 
 
-def cross_hand(encode: Callable[[list[str]], np.ndarray]) -> dict:
+def cross_hand(encode: Callable[[list[str]], np.ndarray]) -> dict[str, dict[str, object]]:
     """Accuracy of a model fitted on every hand but one, on that hand's questions (a new hand's phrasing)."""
     rows = bank_rows()
     hands = sorted({r.get("hand", "?") for r in rows})
@@ -264,7 +269,7 @@ def cross_hand(encode: Callable[[list[str]], np.ndarray]) -> dict:
     return out
 
 
-def _confusions(gold, got) -> dict[str, int]:
+def _confusions(gold: Sequence[str], got: Sequence[str]) -> dict[str, int]:
     pairs: dict[str, int] = {}
     for g, k in zip(gold, got):
         if g != k:
@@ -272,7 +277,7 @@ def _confusions(gold, got) -> dict[str, int]:
     return dict(sorted(pairs.items(), key=lambda kv: -kv[1])[:15])
 
 
-def _by_confidence(gold, got) -> list[tuple[float, float, float]]:
+def _by_confidence(gold: Sequence[str], got: Sequence[Reading]) -> list[tuple[float, float, float]]:
     """(threshold, share of questions kept, accuracy on those kept)."""
     out = []
     for t in (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8):

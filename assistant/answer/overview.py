@@ -11,6 +11,8 @@ a concern when it denies, qualifies or reports a failing ("was not safe", "not a
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +24,10 @@ from assistant.models import KEY_QUESTIONS, Answer, Report
 from assistant.search import sentences as st
 from assistant.search.tokens import words
 from assistant.text import normalise
+
+if TYPE_CHECKING:
+    from assistant.answer.citations import CitationBook
+    from assistant.answer.evidence import SentenceIndex
 
 # Section headings under which CQC pages summarise their findings.
 SUMMARY_HEADINGS = ("overview", "summary", "our view of the service", "key findings", "our findings",
@@ -50,7 +56,7 @@ def answer(ask: Ask) -> Answer:
                   focus=tuple(sorted({r.provider for r in ask.reports})))
 
 
-def _provider(ask: Ask, book, report: Report) -> str:
+def _provider(ask: Ask, book: CitationBook, report: Report) -> str:
     kq = ask.analysis.key_question if ask.analysis.key_question != "overall" else None
     about = [x for x in (report.service_type, report.service) if x]
     head = f"**{report_label(report)}**" + (f" — {', '.join(about)}" if about else "")
@@ -68,7 +74,7 @@ def _provider(ask: Ask, book, report: Report) -> str:
     return "\n".join(lines)
 
 
-def _values(book, report: Report, kq: str | None) -> list[str]:
+def _values(book: CitationBook, report: Report, kq: str | None) -> list[str]:
     """One line per key question (and overall): its rating and score, each cited."""
     ratings = facts.per_key_question(report, "rating")
     scores = facts.per_key_question(report, "score")
@@ -108,7 +114,8 @@ def key_findings(ask: Ask, report: Report, kq: str | None) -> tuple[list[tuple[i
     rows = summary if summary.size else rows
     rows = rows[~_boilerplate(ask, rows)]
     stated = {(v.fact.start, v.fact.end) for v in facts.stated(report)}
-    concerns, others = [], []
+    concerns: list[tuple[int, int]] = []
+    others: list[tuple[int, int]] = []
     for row in rows[np.argsort(index.table.start[rows], kind="stable")]:
         start, end = int(index.table.start[row]), int(index.table.end[row])
         sentence = report.text[start:end]
@@ -139,6 +146,7 @@ def _boilerplate(ask: Ask, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _filter(rows: np.ndarray, index, sections, keep) -> np.ndarray:
+def _filter(rows: np.ndarray, index: SentenceIndex, sections: dict[int, tuple[str, ...]],
+            keep: Callable[[tuple[str, ...]], bool]) -> np.ndarray:
     wanted = {cid for cid, path in sections.items() if keep(path)}
     return rows[np.isin(index.table.chunk_id[rows], list(wanted))] if wanted else rows[:0]

@@ -10,11 +10,15 @@ sentences that follow one another in a report are quoted together, in report ord
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from assistant.answer import evidence
 from assistant.answer.base import NO_PASSAGE, Ask, names, quote, report_label
 from assistant.models import Answer
 from assistant.search import sentences as st
+
+if TYPE_CHECKING:
+    from assistant.answer.analysis import Analysis
 
 
 # The opening line of a declined answer whose best sentence only nearly answers (AnswerSettings.hedge_threshold):
@@ -62,7 +66,7 @@ def chosen(ask: Ask, found: list[evidence.Candidate] | None = None) -> list[evid
     return out
 
 
-def stating(a, found: list[evidence.Candidate], context: set[int]) -> list[evidence.Candidate]:
+def stating(a: Analysis, found: list[evidence.Candidate], context: set[int]) -> list[evidence.Candidate]:
     """The candidates stating the figure ("how many") or frequency ("how often") asked for, best first: in a
     chunk of ``context`` and sharing a content word with the question ("This service scored 39" is no count
     of beds), or putting a figure on the thing counted, which may be a frame word ("one inspector" for how
@@ -102,7 +106,8 @@ def answer(ask: Ask) -> Answer:
                   reason=NO_DIRECT_ANSWER if hedged else "")
 
 
-def _groups(index, picked: list[evidence.Candidate]) -> list[tuple[evidence.Candidate, list[tuple[int, int]]]]:
+def _groups(index: evidence.SentenceIndex,
+            picked: list[evidence.Candidate]) -> list[tuple[evidence.Candidate, list[tuple[int, int]]]]:
     """Each quoted passage: the first picked sentence in it and its spans in report order. Groups of one report
     that share a sentence are one passage (a lead-in picked after the items it introduces), so no sentence is
     quoted twice."""
@@ -121,7 +126,8 @@ def _groups(index, picked: list[evidence.Candidate]) -> list[tuple[evidence.Cand
     return [(c, sorted(spans)) for c, spans in out]
 
 
-def _group(index, c: evidence.Candidate, picked: list[evidence.Candidate]) -> list[tuple[int, int]]:
+def _group(index: evidence.SentenceIndex, c: evidence.Candidate,
+           picked: list[evidence.Candidate]) -> list[tuple[int, int]]:
     """The spans quoted together with ``c``, in report order: the items it leads in to, the next sentence
     when that corrects its figure or opens by pointing back at it ("This has enabled …"), and picked sentences of the same report right before or after it."""
     spans = {(c.start, c.end)}

@@ -10,6 +10,7 @@ standard the question asks about (``findings``). "Staffing or training" makes tw
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from itertools import repeat
 from operator import attrgetter
@@ -46,8 +47,8 @@ def answer(ask: Ask) -> Answer:
         top = {h.chunk.provider for h in ask.hits}
         reports = [r for r in reports if r.provider in top]
     embed = ask.assistant.retriever.embedder.encode_query
-    vectors = [ask.vector] if len(topics) == 1 and topics[0].text == a.topic else [embed(t.text) for t in topics]
-    vectors = np.vstack(vectors).astype(np.float32)
+    each = [ask.vector] if len(topics) == 1 and topics[0].text == a.topic else [embed(t.text) for t in topics]
+    vectors = np.vstack(each).astype(np.float32)
     evidence: dict[str, list[findings.Evidence]] = {}  # only the reports with evidence (of 10k+ in scope)
     per_topic: dict[str, list[list[findings.Evidence]]] = {}  # report id -> its evidence on each topic
     in_scope = sweep.columns(ask.sentences).report_mask(map(attrgetter("report_id"), reports))
@@ -83,7 +84,8 @@ def _regulations_of(value: str) -> set[str]:
                + vocabulary.regulation_phrases().values(value))
 
 
-def _read(ask: Ask, topic: findings.Topic, vector: np.ndarray, in_scope: np.ndarray):
+def _read(ask: Ask, topic: findings.Topic, vector: np.ndarray,
+          in_scope: np.ndarray) -> Iterator[tuple[str, findings.Evidence]]:
     """(report id, evidence) for every on-topic sentence of the reports ``in_scope`` (a mask by report code)."""
     s = ask.settings
     index = ask.sentences
@@ -146,7 +148,7 @@ def _concepts(terms: np.ndarray, topic: findings.Topic) -> np.ndarray:
     return count
 
 
-def _compose(ask: Ask, topic: findings.Topic, reports: list[Report], evidence,
+def _compose(ask: Ask, topic: findings.Topic, reports: list[Report], evidence: dict[str, list[findings.Evidence]],
              verdicts: dict[str, str] | None = None) -> Answer:
     """The answer: providers the question asks for first, each with its finding (``verdicts`` when given,
     else judged from all its evidence) and the sentences that best support it."""
@@ -163,6 +165,8 @@ def _compose(ask: Ask, topic: findings.Topic, reports: list[Report], evidence,
     # Providers without evidence come last, in provider order (``reports`` is): at 10k+ providers most of
     # them, so they are listed by C loops.
     none = [r.provider for r in reports if not evidence.get(r.report_id)]
+    listed: list[tuple[str, str]]  # (provider, line)
+    others: list[tuple[str, str]]
     provider_findings, listed, others = [], [], []
     for report, finding, support in rows:
         marks = [book.add(report, e.start, e.end, e.relevance) for e in support]

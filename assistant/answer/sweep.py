@@ -14,8 +14,13 @@ import weakref
 from itertools import repeat
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from assistant.answer.evidence import SentenceIndex
+    from assistant.models import Chunk
 
 _CACHE: "weakref.WeakKeyDictionary[object, Columns]" = weakref.WeakKeyDictionary()
 
@@ -31,7 +36,7 @@ class Columns:
     sentence_row: np.ndarray  # int64: the BM25 row of each sentence-table row's chunk (-1: not a live chunk)
 
     @classmethod
-    def build(cls, chunks: Iterable, sentence_chunk_ids: np.ndarray) -> "Columns":
+    def build(cls, chunks: Iterable[Chunk], sentence_chunk_ids: np.ndarray) -> "Columns":
         """Columns of ``chunks`` (in BM25 row order) and of a sentence table's ``chunk_id`` column."""
         chunks = list(chunks)
         code_of: dict[str, int] = {}
@@ -53,7 +58,7 @@ class Columns:
         return mask[:-1]
 
 
-def columns(sentence_index) -> Columns:
+def columns(sentence_index: SentenceIndex) -> Columns:
     """The ``Columns`` of the index behind a ``SentenceIndex`` (made on first use, kept with it)."""
     got = _CACHE.get(sentence_index)
     if got is None:

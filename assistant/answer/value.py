@@ -9,14 +9,18 @@ rated inadequate?" when X was rated good: "It was rated Good [n]").
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from assistant import vocabulary
 from assistant.answer import facts
 from assistant.answer.base import NOT_STATED, Ask, names, quote, report_label
-from assistant.answer.citations import key_of
+from assistant.answer.citations import CitationBook, key_of
 from assistant.answer.facts import Stated
 from assistant.models import KEY_QUESTIONS, Answer, DateRange, Fact, ProviderFinding, Report
 from assistant.vocabulary.dates import dates_in, overlaps
+
+if TYPE_CHECKING:
+    from assistant.answer.analysis import Analysis
 
 LABELS = {"score": "score", "rating": "rating", "previous_rating": "previous rating", "date": "date",
           "population": "population", "established": "date of establishment", "service_type": "service type",
@@ -134,7 +138,7 @@ def label(family: str, kq: str | None) -> str:
 _FAMILY = {"statement_score": "statement", "people": "people_using_service", "manager": "registered_manager"}
 
 
-def family_of(a) -> str | None:
+def family_of(a: Analysis) -> str | None:
     """The fact family a value question reads ("statement" for a quality statement's score)."""
     return _FAMILY.get(a.value, a.value) if a.value else None
 
@@ -147,6 +151,8 @@ def answer(ask: Ask) -> Answer:
         return service_value(ask)
     if a.when is not None and not (a.selection and family == "date"):
         return at_time(ask)
+    # A value question names the value it reads (analysis._checked: a value, or a key question's rating).
+    assert family is not None
     book = ask.book()
     lines, missing, matching = [], [], []
     for latest in sorted(ask.reports, key=lambda r: r.provider):
@@ -169,13 +175,13 @@ def answer(ask: Ask) -> Answer:
         text = (f"{len(matching)} match ({checked}): {listed}.\n\nAll stated values:\n" + text)
     if missing:
         text += f"\n\nNot stated in the report of: {', '.join(r.provider for r in missing)}."
-    text, citations, found = book.finish(text, matching)
+    text, citations, findings = book.finish(text, matching)
     # "Which providers were rated good?" is a set question: its providers are those that match.
-    return Answer(a.question, text, False, citations, found, kind="set" if a.selection else "value",
-                  focus=tuple(m.name for m in found) if a.selection else (), selection=a.selection)
+    return Answer(a.question, text, False, citations, findings, kind="set" if a.selection else "value",
+                  focus=tuple(m.name for m in findings) if a.selection else (), selection=a.selection)
 
 
-def _latest_stating(ask: Ask, latest: Report, family: str | None) -> tuple[Report, list[Stated]]:
+def _latest_stating(ask: Ask, latest: Report, family: str) -> tuple[Report, list[Stated]]:
     """The newest report of ``latest``'s provider that states the value asked, and the value: a report that
     assessed one key question leaves the others as an earlier report stated them (CQC keeps ratings until it
     rates again). Only ``latest`` when the filters ask for every report (each is then asked on its own)."""
@@ -190,7 +196,7 @@ def _latest_stating(ask: Ask, latest: Report, family: str | None) -> tuple[Repor
     return latest, []
 
 
-def _selected(a, found: list[Stated]) -> bool:
+def _selected(a: Analysis, found: list[Stated]) -> bool:
     """Whether a provider's stated values meet a selection's condition ("rated good", "below 60"); a value that
     selects by itself (a breach, an enforcement action) selects every provider stating one."""
     if a.value == "date" and a.when is not None:
@@ -208,8 +214,10 @@ def service_value(ask: Ask) -> Answer:
     clearly separate note, never as the service's."""
     a = ask.analysis
     family = family_of(a)
+    assert family is not None  # as in answer(), the only caller: a value question names its value
     book = ask.book()
     lines, notes = [], []
+    v: Stated | None  # a stated value, then what lookup() finds (None: not stated)
     for provider in sorted({r.provider for r in ask.reports}):
         history = ask.assistant.catalog.history(provider)
         if a.when is not None:  # "How was maternity at X rated in 2023?": the reports of that time only
@@ -235,7 +243,7 @@ def service_value(ask: Ask) -> Answer:
         own = lookup(latest, family, a.key_question, a.statement) if latest is not None and family != "date" else None
         when = f" in {a.when_text}" if a.when is not None else ""
         note = f"No report states a {label(family, a.key_question)} for {a.service} at {provider}{when}."
-        if own is not None and not latest.service:
+        if own is not None and latest is not None and not latest.service:  # (own is None without a latest)
             note += (f" For the location as a whole (not {a.service}), {provider} was {phrase(own, latest)} "
                      f"{book.cite(latest, own)}.")
         notes.append(note)
@@ -261,6 +269,7 @@ def at_time(ask: Ask) -> Answer:
     """The value as it stood at the asked time: from a report of that time, else from a later report's
     history sentences; declined (reason ``not_stated``) when no report covers the time."""
     a = ask.analysis
+    assert a.when is not None  # answer() sends only a question about a time here
     family = "rating" if a.value == "previous_rating" else (family_of(a) or "rating")
     book = ask.book()
     lines, uncovered = [], []
@@ -282,7 +291,7 @@ def at_time(ask: Ask) -> Answer:
     return Answer(a.question, text, False, citations, kind="value")
 
 
-def _date_of_time(book, history: list[Report], when: DateRange) -> str | None:
+def _date_of_time(book: CitationBook, history: list[Report], when: DateRange) -> str | None:
     """"When was X inspected in 2019?": a date any report of the provider states (its own, or the previous
     inspection's) that falls in the time asked."""
     for report in history:
@@ -292,7 +301,7 @@ def _date_of_time(book, history: list[Report], when: DateRange) -> str | None:
     return None
 
 
-def _from_report_of_time(book, history: list[Report], family: str, kq: str | None, when: DateRange,
+def _from_report_of_time(book: CitationBook, history: list[Report], family: str, kq: str | None, when: DateRange,
                          statement: str | None = None) -> str | None:
     for report in history:
         date = facts.main_date(report)
@@ -305,7 +314,8 @@ def _from_report_of_time(book, history: list[Report], family: str, kq: str | Non
     return None
 
 
-def _from_history(ask: Ask, book, history: list[Report], family: str, kq: str | None, when: DateRange) -> str | None:
+def _from_history(ask: Ask, book: CitationBook, history: list[Report], family: str, kq: str | None,
+                  when: DateRange) -> str | None:
     """A later report's own account of the earlier time: a previous-value fact whose sentence (or the
     report's ``date:previous``) falls in the time, else a sentence that dates a value of that kind to it."""
     for report in history:
@@ -361,6 +371,7 @@ def premise(ask: Ask) -> Answer | None:
     from assistant.answer.overview import key_findings
 
     a = ask.analysis
+    assert a.premise is not None  # set for every "premise" question (analysis._read), the only kind sent here
     family, claimed = a.premise
     book = ask.book()
     lines = []
