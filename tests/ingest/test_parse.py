@@ -320,3 +320,12 @@ def test_unknown_layout_with_long_first_line_uses_file_stem(tmp_path):
     assert len(r.sections) == 2  # no blank lines: one section per line
     [warning] = r.warnings
     assert warning.startswith(UNKNOWN_LAYOUT_WARNING + "; could not find a location name, a service type")
+
+
+def test_a_range_written_with_between_keeps_it():
+    """ "between 20 and 23 May 2014" is four days; "20 and 23 May 2014" alone would read as two."""
+    path = CORPUS.parent / "tests" / "data" / "real" / "real_central-middlesex-hospital_2014-05.txt"
+    (r,) = parse_document(path.read_text(encoding="utf-8"), path.name)
+    assert (r.date, r.date_text) == ("2014-05-23", "between 20 and 23 May 2014")
+    assert r.title == "Central Middlesex Hospital: Inspection between 20 and 23 May 2014"
+    assert "between 20 and 23 May 2014" in r.text

@@ -107,10 +107,17 @@ def date_text(text: str, fact: Fact | None) -> str | None:
     want = DateRange.parse(fact.value)
     for d in found:
         if d.range == want:
-            return d.text
+            return _with_between(text, d.start, d.text)
     if found and found[0].range.start == want.start:
-        return text[found[0].start : found[-1].end]
-    return found[0].text if found else None
+        return _with_between(text, found[0].start, text[found[0].start : found[-1].end])
+    return _with_between(text, found[0].start, found[0].text) if found else None
+
+
+def _with_between(text: str, start: int, words: str) -> str:
+    """``words`` as the report reads them: "between 10 and 13 November 2015" keeps its "between" (without it,
+    "10 and 13 November 2015" reads as two days, not four)."""
+    before = text[max(0, start - 8) : start]
+    return f"between {words}" if before.lower() == "between " and " and " in words else words
 
 
 def report_from(parsed: LayoutReading, text: str, source: str, report_id: str | None = None) -> Report:
@@ -127,7 +134,8 @@ def report_from(parsed: LayoutReading, text: str, source: str, report_id: str | 
         title = f"{location}: Report from {header.report_date_text} assessment"
     elif parsed.layout == "inspection":
         inspected = date_text(text, facts.get("date:inspection"))
-        title = f"{location}: Inspection on {inspected}" if inspected else f"{location}: Inspection"
+        on = "" if inspected and inspected.startswith("between ") else "on "
+        title = f"{location}: Inspection {on}{inspected}" if inspected else f"{location}: Inspection"
     else:
         title = location
     score = facts.value(f"score:{single}") if single else None
