@@ -112,14 +112,17 @@ class VersionWatch:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self) -> None:
+    def _look(self) -> None:
         from assistant.indexing import versions
 
+        live = versions.current_version(self.index_dir)
+        name = live.name if live else None
+        if not self.seen or self.seen[-1] != name:
+            self.seen.append(name)
+
+    def _run(self) -> None:
         while not self._stop.is_set():
-            live = versions.current_version(self.index_dir)
-            name = live.name if live else None
-            if not self.seen or self.seen[-1] != name:
-                self.seen.append(name)
+            self._look()
             self._stop.wait(self.every)
 
     def __enter__(self) -> VersionWatch:
@@ -129,6 +132,7 @@ class VersionWatch:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+        self._look()  # a switch in the last few milliseconds, after the thread's final look, still counts
 
 
 def wait_until(predicate, timeout: float, what: str, every: float = 0.05) -> None:
