@@ -150,7 +150,11 @@ def answer(ask: Ask) -> Answer:
     if a.service and not a.selection:
         return service_value(ask)
     if a.when is not None and not (a.selection and family == "date"):
-        return at_time(ask)
+        of_time = _reports_of_time(ask) if a.value == "previous_rating" else []
+        if not of_time:
+            return at_time(ask)
+        # "The rating before its January 2025 assessment": what the report of that time states as previous.
+        ask = Ask(a, ask.filters, ask.assistant, ask.mode, ask.k, _reports=of_time)
     # A value question names the value it reads (analysis._checked: a value, or a key question's rating).
     assert family is not None
     book = ask.book()
@@ -265,6 +269,20 @@ def _same_service(stated: str, asked: str | None) -> bool:
 # -- values at a time --------------------------------------------------------------------------
 
 
+def _reports_of_time(ask: Ask) -> list[Report]:
+    """For each provider in scope, its report of the asked time, when the index holds one for every provider."""
+    a = ask.analysis
+    assert a.when is not None
+    out = []
+    for provider in sorted({r.provider for r in ask.reports}):
+        of_time = [r for r in ask.assistant.catalog.history(provider)
+                   if (d := facts.main_date(r)) is not None and overlaps(d, a.when)]
+        if not of_time:
+            return []
+        out.append(of_time[0])
+    return out
+
+
 def at_time(ask: Ask) -> Answer:
     """The value as it stood at the asked time: from a report of that time, else from a later report's
     history sentences; declined (reason ``not_stated``) when no report covers the time."""
@@ -283,7 +301,8 @@ def at_time(ask: Ask) -> Answer:
         else:
             uncovered.append(history[0] if history else None)
     if not lines:
-        dated = [f"{r.provider}'s latest report is from {r.date_text or r.date}" for r in uncovered if r]
+        dated = [f"{r.provider}'s latest report is from {r.date_text or r.date}" if (r.date_text or r.date)
+                 else f"{r.provider}'s report states no date" for r in uncovered if r]
         tail = f" ({'; '.join(dated)})" if dated else ""
         return ask.nothing(f"No report in scope states the {label(family, a.key_question)} in {a.when_text}{tail}.",
                            NOT_STATED, kind="value")

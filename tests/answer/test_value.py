@@ -23,6 +23,8 @@ def test_a_time_no_report_covers_is_declined(assistant):
     answer = assistant.ask("What was Iridium's well-led rating in 2019?")
     assert answer.no_answer and answer.reason == "not_stated" and answer.citations == ()
     assert "2019" in answer.text and "13 January 2025" in answer.text  # says which report there is
+    undated = assistant.ask("What was Our Dorset's rating in 2024?")  # a page that states no date at all
+    assert undated.no_answer and undated.text.endswith("(Our Dorset's report states no date).")
 
 
 @pytest.mark.slow
@@ -95,3 +97,10 @@ def test_an_inspection_date_is_not_answered_with_the_pages_update_date():
     assert date_asked(updated_only, None).value == "2023-05-18"  # "What date is the report?"
     assessed = _report([("date:updated", "2023-05-18"), ("date:assessment", "2023-04-03")])
     assert date_asked(assessed, "inspection").value == "2023-04-03"
+
+
+def test_a_rating_before_a_dated_report_is_the_previous_rating_that_report_states(assistant, data):
+    answer = assistant.ask("What was Iridium's previous well-led rating before January 2025?")
+    assert not answer.no_answer and answer.text.startswith("- **Iridium Medical Practice (13 January 2025)**: "
+                                                           "previously rated Good for Well-led [1]")
+    grounded(answer, data)
