@@ -64,6 +64,7 @@ _REFERS_BACK = re.compile(r"\b(?:that|this|the same)\s+(?!(?:was|were|is|are|had
 # Pronouns by which a turn points at the provider(s) of the turn before.
 _POINTS_BACK = re.compile(r"\b(?:its|their|they|them|it)\b", re.I)
 _SHORT_TURN = 12  # words: a longer turn asks its own question
+_WHY = re.compile(r"^\W*(?:(?:and|so|but|ok|okay)\W+)?why\b", re.I)
 # The frame of a question over many providers: "Which providers …", "Did any homes …", "Are there services …".
 _FRAME_WORDS = frozenset("""which what who whose where any did do does have has were was are is there list name show
     me all of the those these them tell give find""".split())
@@ -371,6 +372,13 @@ def analyse(question: str, catalog: Catalog, weight: Weights, context: Answer | 
             return replace(again, key_question=slots.key_question or again.key_question,
                            value=slots.value or again.value, service=slots.service or again.service,
                            named=(), follow_up=True)
+    # "And why was that?" after a rating or score: the provider's findings under that key question (the
+    # overview of it: its ratings, then the report's concerns), not a search for the word "why".
+    if earlier and not named and not naming.unknown and short and _WHY.match(vocabulary.strip_framing(rest)) \
+            and not _topic_words(vocabulary.strip_framing(rest)):
+        again = _again(question, earlier, catalog, weight, before, scope, read_kind, kind_confidence)
+        if again.kind in ("value", "premise") and again.providers and again.key_question not in (None, "overall"):
+            return replace(again, kind="overview", named=(), follow_up=True)
     a = _read(question, question, naming, slots, rest, catalog, weight, before, scope, read_kind, kind_confidence,
               unknown=unknown)
     # A short turn the model reads as a switch ("same q for the Firs", "Cera as well?"): the earlier question.

@@ -98,3 +98,14 @@ def test_tell_me_about_a_provider_after_another_question_is_its_overview(assista
     assert "scored 50 out of 100 for Well-led" in overview.text
     switched = chat.ask("What about Kidderminster?")  # and a bare name after it still switches
     assert switched.kind == "overview" and switched.focus == (KIDDERMINSTER,)
+
+
+def test_why_after_a_rating_gives_that_key_questions_findings(assistant, data):
+    chat = Conversation(assistant)
+    chat.ask("What was Iridium's well-led rating?")
+    why = chat.ask("and why was that?")
+    assert why.kind == "overview" and why.focus == (IRIDIUM,) and not why.no_answer
+    assert "rated Requires improvement for Well-led" in why.text
+    assert "Governance processes required improvement." in texts(why)
+    assert all(c.provider == IRIDIUM for c in why.citations)
+    grounded(why, data)
