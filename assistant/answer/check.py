@@ -25,6 +25,7 @@ from assistant import vocabulary
 from assistant.answer import facts
 from assistant.answer.base import Ask, names
 from assistant.models import Answer, Citation, DateRange, Report
+from assistant.text import normalise
 from assistant.vocabulary.dates import dates_in, overlaps
 
 if TYPE_CHECKING:
@@ -58,7 +59,9 @@ def _provider(a: Analysis, report: Report) -> str | None:
     """A citation of a provider not asked about, when the question is about particular providers."""
     if a.is_set or not a.providers or (a.kind == "compare" and not a.named):
         return None
-    if report.provider in a.providers:
+    # Reports of one location may spell its name apart ("St Mary’s", "St Mary's"): one provider, as the
+    # catalogue groups them.
+    if normalise(report.provider) in {normalise(p) for p in a.providers}:
         return None
     return f"the evidence found is from {report.provider}'s report, not from {names(list(a.providers))}'s"
 

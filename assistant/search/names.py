@@ -125,6 +125,8 @@ class NameIndex:
         for word, keys in owners.items():
             if vocabulary.organisation_family(word) is not None or word in _STOP:
                 continue
+            if word.endswith("s") and vocabulary.organisation_family(word[:-1]) is not None:
+                continue  # "centres", "homes": an organisation word still
             if len(word) < 3 and not _SHORT_NAME.fullmatch(word):
                 continue
             if len(keys) <= limit:
@@ -165,7 +167,9 @@ class NameIndex:
                 del exact[i]
         # A word of the closed vocabulary ("safe" in Safe Hands Home Care) names a provider only beside another
         # word of its name, whatever its case: "Which service scored lowest for safe?" names no one.
-        for i in [i for i, w in exact.items() if _vocabulary_word(w) and not self._beside_own_words(words, i, w)]:
+        # So does a number ("2018", "50"): a date or a count in the question, unless beside its name's other words.
+        for i in [i for i, w in exact.items() if (_vocabulary_word(w) or w.isdigit())
+                  and not self._beside_own_words(words, i, w)]:
             del exact[i]
         mentions, claimed, conflicted = self._named(question, tokens, words, capital, exact)
         # A name word whose provider lost to another named more fully is no unknown name; one whose provider
@@ -176,7 +180,9 @@ class NameIndex:
 
     def _beside_own_words(self, words: list[str], i: int, word: str) -> bool:
         """Whether the word at ``i`` has another word of one of its names right beside it ("new royal liverpool")."""
-        near = {w for w in (words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else "") if w}
+        # Only words that could name something: not "s" of "women's", not "the".
+        near = {w for w in (words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else "")
+                if len(w) > 1 and w not in _STOP}
         return any(near & set(self.names[n].tokens) - {word} for n in self.by_word[word])
 
     def _near(self, word: str) -> str | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 FILES = ("real_access-dignity-care_2024-01.txt", "real_new-royal-liverpool-uec_2025-04.txt",
-         "real_lordship-lane-surgery_2023-05.txt", "real_chesser-surgery_2024-07.txt")
+         "real_lordship-lane-surgery_2023-05.txt", "real_chesser-surgery_2024-07.txt",
+         "real_st-marys-birth-centre_2014-03.txt", "real_st-marys-birth-centre_2023-03.txt")
 
 
 @pytest.fixture(scope="module")
@@ -61,3 +62,12 @@ def test_a_provider_the_page_does_not_state_is_not_stated(real_assistant):
     # The Chesser Surgery's page has no "Provided and run by" line: not a guess from the text.
     answer = real_assistant.ask("Who runs The Chesser Surgery?")
     assert answer.no_answer and answer.reason == "not_stated" and not answer.citations
+
+
+@pytest.mark.slow
+def test_two_spellings_of_one_locations_name_are_one_provider(real_assistant):
+    # Its 2014 page writes "St Mary’s" with a curly apostrophe, its 2023 page a straight one: the earlier
+    # report's rating is this provider's, not "another provider's".
+    answer = real_assistant.ask("What was St Mary's Birth Centre rated for safe back in 2014?")
+    assert not answer.no_answer and "rated Good for Safe" in answer.text
+    assert answer.citations[0].report == "real_st-marys-birth-centre_2014-03"

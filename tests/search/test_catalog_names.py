@@ -59,3 +59,26 @@ def test_a_short_name_word_with_a_digit_identifies():
     c = Catalog({r.report_id: r for r in [renamed, *reports[1:]]})
     assert c.mentioned("What about Care 4U Services?") == ["Care 4U Services (Midlands) Ltd"]
     assert c.mentioned("What about St Care Services?") == []
+
+
+def test_possessives_numbers_and_plural_organisation_words_name_no_one_alone():
+    from assistant.search.names import NameIndex
+
+    names = NameIndex([
+        ("lw", "Liverpool Women's Hospital", "Liverpool Women's Hospital", "name"),
+        ("bw", "Birmingham Women's Hospital", "Birmingham Women's Hospital", "name"),
+        ("ra", "Rampton Hospital", "Rampton Hospital", "name"),
+        ("js", "50 John Street", "50 John Street", "name"),
+        ("ix", "Inspection 24 April 2018", "Inspection 24 April 2018", "name"),  # a page's name misread
+        ("nc", "Norbury Court", "Kingsley Care Centres Ltd", "registered"),
+    ])
+    common = {"women", "care", "centres"}.__contains__  # words the reports use widely as ordinary words
+    said = lambda q: list(names.find(q, common=common).providers)  # noqa: E731
+    # The "s" of "women's" is no word of a name beside "women": alone and in lower case, it names neither.
+    assert said("How many beds does the women's service at Rampton have?") == ["Rampton Hospital"]
+    assert said("How was Liverpool Women's rated?") == ["Liverpool Women's Hospital"]
+    # A year or a count is a date or a number in the question, unless beside its name's words.
+    assert said("What was Rampton rated in 2018?") == ["Rampton Hospital"]
+    assert said("What did CQC say about 50 John Street?") == ["50 John Street"]
+    # "centres" is an organisation word, as "centre" is.
+    assert said("How many care centres does Rampton run?") == ["Rampton Hospital"]
