@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import pytest
 from click.testing import CliRunner
 
 from assistant.cli import main
@@ -119,6 +120,7 @@ def test_ask_unknown_provider_says_the_filter_matched_nothing(index_dir):
     assert "None of the" not in out and len(out.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # the question's kind is read with the bundled ONNX model: the fast tier loads no model
 def test_ask_plain_text_strips_terminal_control_from_report_text(embedder, tmp_path):
     from assistant.indexing.build import update_index
     from conftest import SEED_CORPUS
