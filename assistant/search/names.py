@@ -29,7 +29,8 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:&[a-z0-9]+)?|&")
 _SHORT_NAME = re.compile(r"(?=.*\d)(?=.*[a-z])[a-z0-9]+")  # "4u" in Care 4U Services: letters with digits
 _STOP = frozenset("a an the of and or to in on at for by with from is was were are be been what which who how when "
                   "did does do has have had it its their they them this that these those about me my i you your "
-                  "s any all any some there here why whose whom".split())
+                  "s any all any some there here why whose whom out up off into onto over not no than as so but if"
+                  .split())
 _Token = tuple[str, int, int]  # a question word and its offsets
 FUZZY_CUTOFF = 85  # rapidfuzz ratio for a misspelt name word ("kiderminster" ~ "kidderminster": 96)
 SUGGEST_CUTOFF = 72  # rapidfuzz WRatio for suggesting a provider for an unknown name
@@ -161,15 +162,18 @@ class NameIndex:
         # A name word the reports use widely as an ordinary word ("access", "dignity"), written in lower case
         # and alone (no other word of that name beside it), names no one when the question names someone else.
         plain = [i for i, w in exact.items() if common(w) and not (capital[i] and i > 0)
-                 and not self._beside_own_words(words, i, w)]
+                 and not self._beside_own_words(words, i, w, _date_word)]
         if len(plain) < len(exact):
             for i in plain:
                 del exact[i]
         # A word of the closed vocabulary ("safe" in Safe Hands Home Care) names a provider only beside another
         # word of its name, whatever its case: "Which service scored lowest for safe?" names no one.
-        # So does a number ("2018", "50"): a date or a count in the question, unless beside its name's other words.
-        for i in [i for i, w in exact.items() if (_vocabulary_word(w) or w.isdigit())
-                  and not self._beside_own_words(words, i, w)]:
+        for i in [i for i, w in exact.items() if _vocabulary_word(w) and not self._beside_own_words(words, i, w)]:
+            del exact[i]
+        # So does a number or a month ("2018", "50", "April": a date or a count in the question), and the word
+        # beside it must be one that could name on its own: not another date word, not an ordinary word.
+        for i in [i for i, w in exact.items() if _date_word(w) and not self._beside_own_words(
+                words, i, w, lambda x: _date_word(x) or common(x))]:
             del exact[i]
         mentions, claimed, conflicted = self._named(question, tokens, words, capital, exact)
         # A name word whose provider lost to another named more fully is no unknown name; one whose provider
@@ -178,11 +182,13 @@ class NameIndex:
                                 fuzzy, claimed)
         return Naming(tuple(mentions), tuple(unknown))
 
-    def _beside_own_words(self, words: list[str], i: int, word: str) -> bool:
-        """Whether the word at ``i`` has another word of one of its names right beside it ("new royal liverpool")."""
+    def _beside_own_words(self, words: list[str], i: int, word: str,
+                          unless: Callable[[str], bool] = lambda w: False) -> bool:
+        """Whether the word at ``i`` has another word of one of its names right beside it ("new royal liverpool");
+        a neighbour for which ``unless`` holds does not count."""
         # Only words that could name something: not "s" of "women's", not "the".
         near = {w for w in (words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else "")
-                if len(w) > 1 and w not in _STOP}
+                if len(w) > 1 and w not in _STOP and not unless(w)}
         return any(near & set(self.names[n].tokens) - {word} for n in self.by_word[word])
 
     def _near(self, word: str) -> str | None:
@@ -452,6 +458,11 @@ def _run(words: list[str], name: tuple[str, ...]) -> int:
                 k += 1
             best = max(best, k)
     return best
+
+
+def _date_word(word: str) -> bool:
+    """A number or a month: with others of its kind ("24 April 2018") a date, never a name on its own."""
+    return word.isdigit() or word in vocabulary.MONTHS
 
 
 def _vocabulary_word(word: str) -> bool:

@@ -69,16 +69,17 @@ def test_possessives_numbers_and_plural_organisation_words_name_no_one_alone():
         ("bw", "Birmingham Women's Hospital", "Birmingham Women's Hospital", "name"),
         ("ra", "Rampton Hospital", "Rampton Hospital", "name"),
         ("js", "50 John Street", "50 John Street", "name"),
-        ("ix", "Inspection 24 April 2018", "Inspection 24 April 2018", "name"),  # a page's name misread
+        ("ix", "Inspection carried out on 24 April 2018", "Inspection carried out on 24 April 2018", "name"),  # misread
         ("nc", "Norbury Court", "Kingsley Care Centres Ltd", "registered"),
     ])
-    common = {"women", "care", "centres"}.__contains__  # words the reports use widely as ordinary words
+    common = {"women", "care", "centres", "inspection"}.__contains__  # words the reports use widely
     said = lambda q: list(names.find(q, common=common).providers)  # noqa: E731
     # The "s" of "women's" is no word of a name beside "women": alone and in lower case, it names neither.
     assert said("How many beds does the women's service at Rampton have?") == ["Rampton Hospital"]
     assert said("How was Liverpool Women's rated?") == ["Liverpool Women's Hospital"]
-    # A year or a count is a date or a number in the question, unless beside its name's words.
+    # A year, a month or a count is a date or a number in the question, unless beside its name's words.
     assert said("What was Rampton rated in 2018?") == ["Rampton Hospital"]
+    assert said("What was Rampton rated at its April 2018 inspection?") == ["Rampton Hospital"]
     assert said("What did CQC say about 50 John Street?") == ["50 John Street"]
     # "centres" is an organisation word, as "centre" is.
     assert said("How many care centres does Rampton run?") == ["Rampton Hospital"]
