@@ -262,7 +262,7 @@ class NameIndex:
                 claimed.update(range(a, b + 1))
                 start, end = tokens[a][1], tokens[b][2]
                 mentions.append(Mention(start, end, question[start:end], (self.displays[key],), hows.get(key, "name")))
-        return _merge(mentions), claimed, conflicted
+        return _outermost(_merge(mentions)), claimed, conflicted
 
     def _names_of(self, key: str) -> list[_Name]:
         return [self.names[i] for i in self.by_key.get(key, ())]
@@ -469,6 +469,13 @@ def _vocabulary_word(word: str) -> bool:
     """A word of the closed vocabulary (a key question, rating, service, value asked): never part of a name."""
     return bool(vocabulary.key_question_phrases().find(word) or vocabulary.rating_phrases().find(word)
                 or vocabulary.field_phrases().find(word) or vocabulary.service_phrases().find(word))
+
+
+def _outermost(mentions: list[Mention]) -> list[Mention]:
+    """Mentions not inside a longer one: "Central Middlesex Hospital Urgent Treatment Centre" names the centre,
+    not also the hospital whose name is its first words."""
+    return [m for m in mentions if not any(o is not m and o.start <= m.start and m.end <= o.end
+                                           and (o.start, o.end) != (m.start, m.end) for o in mentions)]
 
 
 def _merge(mentions: list[Mention]) -> list[Mention]:

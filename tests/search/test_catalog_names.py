@@ -83,3 +83,16 @@ def test_possessives_numbers_and_plural_organisation_words_name_no_one_alone():
     assert said("What did CQC say about 50 John Street?") == ["50 John Street"]
     # "centres" is an organisation word, as "centre" is.
     assert said("How many care centres does Rampton run?") == ["Rampton Hospital"]
+
+
+def test_a_name_inside_a_longer_name_written_out_names_only_the_longer():
+    from assistant.search.names import NameIndex
+
+    names = NameIndex([
+        ("h", "Central Middlesex Hospital", "Central Middlesex Hospital", "name"),
+        ("u", "Central Middlesex Hospital Urgent Treatment Centre", "Central Middlesex Hospital Urgent Treatment Centre",
+         "name"),
+    ])
+    utc = names.find("Which company ran Central Middlesex Hospital Urgent Treatment Centre in 2019?")
+    assert utc.providers == ("Central Middlesex Hospital Urgent Treatment Centre",) and utc.places() == 1
+    assert names.find("How was Central Middlesex Hospital rated?").providers == ("Central Middlesex Hospital",)
