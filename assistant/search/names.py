@@ -159,16 +159,15 @@ class NameIndex:
                 near = self._near(w)
                 if near:
                     fuzzy[i] = near
-        # A name word the reports use widely as an ordinary word ("access", "dignity"), written in lower case
-        # and alone (no other word of that name beside it), names no one when the question names someone else.
+        # A name word the reports use widely as an ordinary word ("access", "calls"), written in lower case and
+        # alone (no other word of that name beside it), is that ordinary word: "late calls" names no Drovers Call.
         plain = [i for i, w in exact.items() if common(w) and not (capital[i] and i > 0)
                  and not self._beside_own_words(words, i, w, _date_word)]
-        if len(plain) < len(exact):
-            for i in plain:
-                del exact[i]
+        for i in plain:
+            del exact[i]
         # A word of the closed vocabulary ("safe" in Safe Hands Home Care) names a provider only beside another
         # word of its name, whatever its case: "Which service scored lowest for safe?" names no one.
-        for i in [i for i, w in exact.items() if _vocabulary_word(w) and not self._beside_own_words(words, i, w)]:
+        for i in [i for i, w in exact.items() if _vocabulary_word(w) and not self._in_name_order(words, i, w)]:
             del exact[i]
         # So does a number or a month ("2018", "50", "April": a date or a count in the question), and the word
         # beside it must be one that could name on its own: not another date word, not an ordinary word.
@@ -190,6 +189,20 @@ class NameIndex:
         near = {w for w in (words[i - 1] if i else "", words[i + 1] if i + 1 < len(words) else "")
                 if len(w) > 1 and w not in _STOP and not unless(w)}
         return any(near & set(self.names[n].tokens) - {word} for n in self.by_word[word])
+
+    def _in_name_order(self, words: list[str], i: int, word: str) -> bool:
+        """Whether the word at ``i`` is written as in one of its names, with the word that comes before or after
+        it there ("Safe Hands", not "… care safe" or "Is Safe Hands safe?"'s second "safe")."""
+        for n in self.by_word[word]:
+            tokens = self.names[n].tokens
+            for k, t in enumerate(tokens):
+                if t != word:
+                    continue
+                if i + 1 < len(words) and k + 1 < len(tokens) and words[i + 1] == tokens[k + 1]:
+                    return True
+                if i > 0 and k > 0 and words[i - 1] == tokens[k - 1]:
+                    return True
+        return False
 
     def _near(self, word: str) -> str | None:
         from rapidfuzz import fuzz, process
@@ -274,8 +287,8 @@ class NameIndex:
         i = b + 1
         while i < len(words) and i <= b + 3:
             w = words[i]
-            if _vocabulary_word(w) and w not in own:
-                break  # "Poole Hospital surgery": a service inside the place, not part of its name
+            if _vocabulary_word(w) and (w not in own or w in words[a:b + 1]):
+                break  # "Poole Hospital surgery", "Is Safe Hands safe?": a service or key question, not the name
             if w in own or vocabulary.organisation_family(w) not in (None, "generic"):
                 b = i
             elif capital[i] and not _vocabulary_word(w) and w not in _STOP \

@@ -96,3 +96,26 @@ def test_a_name_inside_a_longer_name_written_out_names_only_the_longer():
     utc = names.find("Which company ran Central Middlesex Hospital Urgent Treatment Centre in 2019?")
     assert utc.providers == ("Central Middlesex Hospital Urgent Treatment Centre",) and utc.places() == 1
     assert names.find("How was Central Middlesex Hospital rated?").providers == ("Central Middlesex Hospital",)
+
+
+def test_ordinary_words_street_words_and_key_questions_out_of_order_name_no_one():
+    from assistant.search.names import NameIndex
+
+    names = NameIndex([
+        ("d", "Drovers Call", "Drovers Call", "name"),
+        ("s", "Safe Hands Home Care Limited", "Safe Hands Home Care Limited", "name"),
+        ("a", "Access Dignity Care Limited", "Access Dignity Care Limited", "name"),
+        ("r", "OHP - College Road Surgery", "OHP - College Road Surgery", "name"),
+        ("t", "Online Clinic (UK) Limited - Taybridge Road", "Online Clinic (UK) Limited - Taybridge Road", "name"),
+    ])
+    common = {"calls", "call", "access", "dignity"}.__contains__
+    said = lambda q: names.find(q, common=common).providers  # noqa: E731
+    # "calls" is an ordinary word the reports use widely: in lower case and alone it names no Drovers Call.
+    assert said("Which homecare services had late calls?") == ()
+    assert said("What about Drovers Call?") == ("Drovers Call",)
+    # A street word is no name of its own: "Rectory Road" is neither College Road nor Taybridge Road.
+    assert said("What is the list size of the surgery on Rectory Road?") == ()
+    # "safe" names Safe Hands only written as in its name, "Safe Hands"; and the name stops before "safe" again.
+    assert said("was access dignity care safe?") == ("Access Dignity Care Limited",)
+    found = names.find("Is Safe Hands safe?")
+    assert found.providers == ("Safe Hands Home Care Limited",) and [m.said for m in found.mentions] == ["Safe Hands"]
