@@ -438,6 +438,9 @@ def _read(question: str, text: str, naming: Naming, slots: Slots, rest: str, cat
         terms = _terms(topic, drop, weight, keep_frame=True)
     topics = tuple(t.strip() for t in _OR.split(topic) if t.strip()) if is_set and not selection else (topic,)
     search = " ".join(content_words(topic, drop)) or q
+    service, service_words = slots.service, slots.service_words
+    if service and providers and not any(_may_have_core_services(catalog, p) for p in providers):
+        service, service_words = None, ()  # "the surgery on Gordon Street": a GP surgery, not the surgical service
     counted: tuple[str, ...] = ()
     if slots.figure:
         m = _HOW_MANY.search(q)
@@ -450,9 +453,9 @@ def _read(question: str, text: str, naming: Naming, slots: Slots, rest: str, cat
         topic=topic, topics=topics if len(topics) > 1 else (topic,), terms=terms,
         alternatives=tuple(synonyms(t) for t, _ in terms), search_text=search,
         unknown=unknown.said if unknown else "", suggestion=(unknown.suggestion or "") if unknown else "",
-        confidence=round(confidence, 4), read_as=read_as, statement=slots.statement, service=slots.service,
+        confidence=round(confidence, 4), read_as=read_as, statement=slots.statement, service=service,
         condition=slots.condition if selection else None, selection=selection, date_kind=slots.date_kind,
-        counted=counted, regulations=slots.regulations, service_words=slots.service_words,
+        counted=counted, regulations=slots.regulations, service_words=service_words,
         service_types=_service_types(q) if (is_set or selection or (kind == "compare" and not named)) else (),
         negated=any(m.value == "negator" for m in vocabulary.quantities(q)),
         when_is_report=bool(when) and (slots.date_kind is not None or slots.value is not None
@@ -478,6 +481,19 @@ def _family(slots: Slots, kind: str) -> str | None:
     if kind in ("value", "compare") and slots.key_question:
         return "rating"
     return None
+
+
+# Kinds of service (service_types.tsv) whose reports rate no core services of their own.
+_WITHOUT_CORE_SERVICES = ("care home", "homecare", "gp", "dentist")
+
+
+def _may_have_core_services(catalog: Catalog, provider: str) -> bool:
+    """Whether a provider's reports may rate core services (maternity, surgery, …): any report that is of a
+    service, or whose service type is unknown or not of a kind that has none (a GP practice, a care home)."""
+    words = [w for kind in _WITHOUT_CORE_SERVICES for w in vocabulary.service_type_words(kind)]
+    reports = catalog.history(provider)
+    return not reports or any(r.service or not r.service_type or not any(w in r.service_type.lower() for w in words)
+                              for r in reports)
 
 
 def _checked(read_as: str, slots: Slots, naming: Naming, before: tuple[str, ...], q: str, confidence: float,

@@ -104,3 +104,11 @@ def test_only_the_words_that_name_a_provider_leave_the_topic(assistant):
     assert "treatment" in a.weights and "kidderminst" not in a.weights
     b = assistant.analyse("How was treatment planned at Kidderminster?")
     assert "treatment" in b.weights and b.providers == (KIDDERMINSTER,)
+
+
+def test_a_core_service_is_read_only_of_a_place_that_may_have_one(assistant):
+    # "surgery" at a GP practice is the practice, not the surgical core service a hospital's report rates.
+    gp = assistant.analyse("How was the surgery at Iridium Medical Practice rated for well-led?")
+    assert gp.service is None and gp.service_words == () and gp.providers == ("Iridium Medical Practice",)
+    hospital = assistant.analyse("How was surgery rated at Kidderminster?")
+    assert hospital.service == "Surgery"
