@@ -374,8 +374,8 @@ def analyse(question: str, catalog: Catalog, weight: Weights, context: Answer | 
                            named=(), follow_up=True)
     # "And why was that?" after a rating or score: the provider's findings under that key question (the
     # overview of it: its ratings, then the report's concerns), not a search for the word "why".
-    if earlier and not named and not naming.unknown and short and _WHY.match(vocabulary.strip_framing(rest)) \
-            and not _topic_words(vocabulary.strip_framing(rest)):
+    if earlier and context is not None and not context.no_answer and not named and not naming.unknown and short \
+            and _WHY.match(vocabulary.strip_framing(rest)) and not _topic_words(vocabulary.strip_framing(rest)):
         again = _again(question, earlier, catalog, weight, before, scope, read_kind, kind_confidence)
         if again.kind in ("value", "premise") and again.providers and again.key_question not in (None, "overall"):
             return replace(again, kind="overview", named=(), follow_up=True)

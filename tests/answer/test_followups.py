@@ -109,3 +109,11 @@ def test_why_after_a_rating_gives_that_key_questions_findings(assistant, data):
     assert "Governance processes required improvement." in texts(why)
     assert all(c.provider == IRIDIUM for c in why.citations)
     grounded(why, data)
+
+
+def test_why_after_a_declined_value_is_not_read_as_the_findings_behind_it(assistant):
+    chat = Conversation(assistant)
+    declined = chat.ask("What was Our Dorset's safe rating?")
+    assert declined.no_answer
+    why = chat.ask("and why was that?")
+    assert why.kind != "overview"
