@@ -107,6 +107,9 @@ def key_findings(ask: Ask, report: Report, kq: str | None) -> tuple[list[tuple[i
     rows = index.lookup.rows(chunk_ids)
     rows = rows[(index.table.cues[rows] & (st.BOILERPLATE | st.LABEL)) == 0]
     sections = {cid: index.chunks[cid].section for cid in chunk_ids}
+    header = _page_header(index, chunk_ids)
+    if header:  # the page's header (title, address, a banner) is never a finding, whatever its words
+        rows = rows[~np.isin(index.table.chunk_id[rows], list(header))]
     in_kq = _filter(rows, index, sections, lambda path: any(normalise(kq) in normalise(p) for p in path)) if kq else rows
     rows = in_kq if in_kq.size else rows
     summary = _filter(rows, index, sections, lambda path: normalise(path[-1]) in SUMMARY_HEADINGS
@@ -125,6 +128,18 @@ def key_findings(ask: Ask, report: Report, kq: str | None) -> tuple[list[tuple[i
             continue
         (concerns if is_concern(sentence, int(index.table.cues[row])) else others).append((start, end))
     return concerns[: s.overview_concerns], others[: s.overview_strengths]
+
+
+def _page_header(index: SentenceIndex, chunk_ids: list[int]) -> set[int]:
+    """The chunks of a report's page header (the text before its first section, chunked under
+    ``HEADER_PATH``), when the report has sections after it; none when the page is all header."""
+    from assistant.ingest.chunk import HEADER_PATH
+
+    body = [index.chunks[cid].start for cid in chunk_ids if index.chunks[cid].section != HEADER_PATH]
+    if not body:
+        return set()
+    first = min(body)
+    return {cid for cid in chunk_ids if index.chunks[cid].section == HEADER_PATH and index.chunks[cid].start < first}
 
 
 def _boilerplate(ask: Ask, rows: np.ndarray) -> np.ndarray:

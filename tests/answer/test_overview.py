@@ -94,3 +94,19 @@ def test_page_boilerplate_is_not_a_finding(furniture_assistant):
     assert "This rating uses some scores from the previous inspection." not in texts(answer)
     assert "Safe recruitment systems were in place." in texts(answer)  # a finding stays
     grounded(answer, real.data)
+
+
+@pytest.mark.slow
+def test_the_page_header_is_never_a_finding(tmp_path, real_embedder):
+    # Safe Hands' page header carries a banner ("Important: We are carrying out a review of quality at …"),
+    # above the report's first section: the header section is "Summary", but it is no summary of findings.
+    from _answers import assistant_over
+
+    safe_hands = assistant_over(tmp_path, real_embedder, ["real_safe-hands-home-care_2023-11.txt"])
+    answer = safe_hands.ask("Tell me about Safe Hands Home Care")
+    assert not answer.no_answer and "rated Inadequate overall" in answer.text
+    assert not any("carrying out a review of quality" in t for t in texts(answer))
+    report = next(iter(safe_hands.data.reports.values()))
+    first_section = min(s.start for s in report.sections)
+    assert all(c.start >= first_section for c in answer.citations if not c.fact)
+    grounded(answer, safe_hands.data)
