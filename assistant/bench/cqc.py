@@ -19,7 +19,6 @@ sentence lookups) and answering passage questions, each timed (p50/p95), with RS
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from dataclasses import replace
@@ -27,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from assistant.bench.report import emit_json
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT / "tests" / "data" / "real"
@@ -215,10 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     result = build(args.work, args.chunks) if args.step == "build" else measure(args.work, args.repeats)
     result["peak_rss_mb"] = result.get("peak_rss_mb", _peak_mb())
-    text = json.dumps(result, indent=1)
-    print(text)
-    if args.json_out:
-        args.json_out.write_text(text + "\n", encoding="utf-8")
+    emit_json(result, args.json_out)
     return 0
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 # The targets of the issue "Index and speed", on a 2-core machine (reported, never asserted in tests).
@@ -14,6 +17,14 @@ TARGETS: dict[str, Any] = {
     "passage_answer_p95_ms": {10_000: 100.0},  # the whole ask of a passage question, model load excluded
     "recall@10": 0.95,
 }
+
+
+def emit_json(result: dict[str, Any], json_out: Path | None, echo: Callable[[str], None] = print) -> None:
+    """Print a benchmark's ``result`` as JSON, and write the same text to ``json_out`` when one is given."""
+    text = json.dumps(result, indent=1)
+    echo(text)
+    if json_out:
+        json_out.write_text(text + "\n", encoding="utf-8")
 
 
 def _g(d: dict, *path, default="–"):

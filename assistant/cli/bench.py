@@ -55,22 +55,20 @@ def bench(corpus, index, model, sizes, embed_limit, repeats, backend, json_out, 
     if cold_start or embedding:
         _speed(cold_start, embedding, backend, chunks, repeats, json_out)
         return
-    from assistant.bench.report import markdown
+    from assistant.bench.report import emit_json, markdown
     from assistant.bench.run import Options, run
 
     opts = Options(sizes=_sizes(sizes), embed_limit=embed_limit, repeats=repeats, backend=backend, work=work,
                    log=lambda line: click.echo(line, err=True))
     result = run(opts)
     click.echo(markdown(result))
-    text = json.dumps(result, indent=1)
-    click.echo(text)
-    if json_out:
-        json_out.write_text(text + "\n", encoding="utf-8")
+    emit_json(result, json_out, click.echo)
 
 
 def _speed(cold_start: bool, embedding: bool, backend: str | None, chunks: int, repeats: int, json_out) -> None:
     """The start-up and embedding benchmarks (``bench.startup``, ``bench.throughput``)."""
     from assistant.bench import startup, throughput
+    from assistant.bench.report import emit_json
 
     log = lambda line: click.echo(line, err=True)  # noqa: E731
     result, tables = {}, []
@@ -82,10 +80,7 @@ def _speed(cold_start: bool, embedding: bool, backend: str | None, chunks: int, 
         result["cold_start"] = startup.run(repeats=max(repeats, 5), log=log)
         tables.append(startup.markdown(result["cold_start"]))
     click.echo("\n\n".join(tables))
-    text = json.dumps(result, indent=1)
-    click.echo(text)
-    if json_out:
-        json_out.write_text(text + "\n", encoding="utf-8")
+    emit_json(result, json_out, click.echo)
 
 
 def register(main: click.Group) -> None:
