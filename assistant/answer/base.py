@@ -111,10 +111,8 @@ class Ask:
         from dataclasses import replace as _replace
 
         from assistant.answer import facts
-        from assistant.vocabulary.dates import overlaps
 
-        covered = [r for p in a.providers for r in self.assistant.catalog.history(p)
-                   if (d := facts.main_date(r)) is not None and overlaps(d, a.when)]
+        covered = [r for p in a.providers for r in facts.of_time(self.assistant.catalog.history(p), a.when)]
         if not covered:
             return self.filters
         dates = sorted(r.date for r in covered if r.date)

@@ -9,10 +9,12 @@ answer kind reads values the same way; a fact named by the scheme wins over an o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant import vocabulary
 from assistant.models import KEY_QUESTIONS, DateRange, Fact, Report
+from assistant.vocabulary.dates import overlaps
 
 SCOPED = ("rating", "score", "previous_rating")  # families stated per key question (or overall)
 MAIN_DATES = ("report", "assessment", "inspection", "onsite", "published")  # a report's own dates, most telling first
@@ -102,6 +104,11 @@ def main_date(report: Report) -> DateRange | None:
         except ValueError:
             pass
     return DateRange(report.date, report.date) if report.date else None
+
+
+def of_time(reports: Iterable[Report], when: DateRange) -> list[Report]:
+    """The ``reports`` whose own date (``main_date``) falls in ``when``, in the order given."""
+    return [r for r in reports if (d := main_date(r)) is not None and overlaps(d, when)]
 
 
 def rating_rank(value: str) -> int | None:

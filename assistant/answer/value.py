@@ -225,7 +225,7 @@ def service_value(ask: Ask) -> Answer:
     for provider in sorted({r.provider for r in ask.reports}):
         history = ask.assistant.catalog.history(provider)
         if a.when is not None:  # "How was maternity at X rated in 2023?": the reports of that time only
-            history = [r for r in history if (d := facts.main_date(r)) is not None and overlaps(d, a.when)]
+            history = facts.of_time(history, a.when)
         found = None
         for report in history:
             for v in facts.stated(report):
@@ -275,8 +275,7 @@ def _reports_of_time(ask: Ask) -> list[Report]:
     assert a.when is not None
     out = []
     for provider in sorted({r.provider for r in ask.reports}):
-        of_time = [r for r in ask.assistant.catalog.history(provider)
-                   if (d := facts.main_date(r)) is not None and overlaps(d, a.when)]
+        of_time = facts.of_time(ask.assistant.catalog.history(provider), a.when)
         if not of_time:
             return []
         out.append(of_time[0])
