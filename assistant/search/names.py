@@ -487,8 +487,8 @@ def _vocabulary_word(word: str) -> bool:
 def _outermost(mentions: list[Mention]) -> list[Mention]:
     """Mentions not inside a longer one: "Central Middlesex Hospital Urgent Treatment Centre" names the centre,
     not also the hospital whose name is its first words."""
-    return [m for m in mentions if not any(o is not m and o.start <= m.start and m.end <= o.end
-                                           and (o.start, o.end) != (m.start, m.end) for o in mentions)]
+    return [m for m in mentions if not any(o.start <= m.start and m.end <= o.end and (o.start, o.end) != (m.start, m.end)
+                                           for o in mentions)]
 
 
 def _merge(mentions: list[Mention]) -> list[Mention]:
