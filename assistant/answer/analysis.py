@@ -352,7 +352,8 @@ def analyse(question: str, catalog: Catalog, weight: Weights, context: Answer | 
     named = naming.providers
     unknown = naming.unknown[0] if naming.unknown and not named else None
     rest = _without(question, naming.spans())
-    own = [w for w in words(vocabulary.strip_framing(rest)) if w not in STOP_WORDS and w not in _FOLLOW_FILLER]
+    unframed = vocabulary.strip_framing(rest)  # the turn's own words, without its name, politeness and framing
+    own = [w for w in words(unframed) if w not in STOP_WORDS and w not in _FOLLOW_FILLER]
     own += [w for w in words(rest) if w in _OVERVIEW_WORDS]
     slots = read_slots(rest)
     bare = not own and slots.key_question is None and slots.value is None and slots.service is None
@@ -365,7 +366,7 @@ def analyse(question: str, catalog: Catalog, weight: Weights, context: Answer | 
             return again
     # "And for safe?", "what about effective", "and the score?" after a value question: the earlier question,
     # with the key question, value or service this turn names.
-    if earlier and not named and not naming.unknown and short and not _topic_words(vocabulary.strip_framing(rest)) \
+    if earlier and not named and not naming.unknown and short and not _topic_words(unframed) \
             and (slots.key_question or slots.value or slots.service):
         again = _again(question, earlier, catalog, weight, before, scope, read_kind, kind_confidence)
         if again.kind in ("value", "compare") or again.selection:
@@ -375,7 +376,7 @@ def analyse(question: str, catalog: Catalog, weight: Weights, context: Answer | 
     # "And why was that?" after a rating or score: the provider's findings under that key question (the
     # overview of it: its ratings, then the report's concerns), not a search for the word "why".
     if earlier and context is not None and not context.no_answer and not named and not naming.unknown and short \
-            and _WHY.match(vocabulary.strip_framing(rest)) and not _topic_words(vocabulary.strip_framing(rest)):
+            and _WHY.match(unframed) and not _topic_words(unframed):
         again = _again(question, earlier, catalog, weight, before, scope, read_kind, kind_confidence)
         if again.kind in ("value", "premise") and again.providers and again.key_question not in (None, "overall"):
             return replace(again, kind="overview", named=(), follow_up=True)
