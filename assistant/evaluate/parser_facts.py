@@ -333,6 +333,7 @@ class Miss:
 class Measure:
     counts: dict[tuple[str, str], Count] = field(default_factory=lambda: defaultdict(Count))  # (kind, layout)
     misses: list[Miss] = field(default_factory=list)
+    unknown_layouts: int = 0  # pages the parser read as no layout it knows (ingested as paragraphs)
 
     def count(self, kind: str, layout: str | None = None) -> Count:
         if layout is not None:
@@ -372,7 +373,9 @@ def measure(entries: Iterable[dict], parse) -> Measure:
     """``parse(file name) -> Report`` for each entry's page."""
     out = Measure()
     for entry in entries:
-        compare(entry, parse(entry["file"]), out)
+        report = parse(entry["file"])
+        compare(entry, report, out)
+        out.unknown_layouts += report.layout == "unknown"
     return out
 
 
@@ -507,7 +510,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--split", action="append", help="only this split (repeatable); default every split")
     parser.add_argument("--write", type=Path, help="replace this Markdown file's 'Parser facts' section")
     parser.add_argument("--record", type=Path,
-                        help="write each split's per-kind figures here (JSON): the floor the tests hold the split to")
+                        help="record each split's per-kind figures and unknown layouts in this JSON file (other "
+                             "entries kept): the floor the tests hold the split to")
     args = parser.parse_args(argv)
     results = run(args.data, args.split)
     text = section(results)
@@ -515,8 +519,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.write:
         write_section(args.write, text)
     if args.record:
-        args.record.write_text(json.dumps({split: figures(m) for split, m in results.items()}, indent=1) + "\n",
-                               encoding="utf-8")
+        record = json.loads(args.record.read_text(encoding="utf-8")) if args.record.exists() else {}
+        for split, m in results.items():
+            record[split], record[f"{split}_unknown_layouts"] = figures(m), m.unknown_layouts
+        args.record.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
